@@ -1,0 +1,126 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using HostNetAudit.Abstractions;
+
+namespace HostNetAudit.Engine.Api;
+
+/// <summary>
+/// Streams a list page by page (limit/continue): one page in memory at a time, empty pages with a
+/// continue token followed, 410 Expired answered by restarting once and then by continuing with the
+/// fresh token (with a warning), and no object yielded twice (UIDs remembered).
+/// </summary>
+internal sealed class PagedLister
+{
+    private readonly KubeApiClient api;
+    private readonly IEngineLog log;
+
+    public PagedLister(KubeApiClient api, IEngineLog log)
+    {
+        this.api = api;
+        this.log = log;
+    }
+
+    /// <summary>
+    /// Lists <paramref name="request"/> (a path without limit/continue). <paramref name="accept"/> filters
+    /// items before they are remembered and yielded. The JsonElement is valid until the next item.
+    /// </summary>
+    public async IAsyncEnumerable<JsonElement> ListAsync(
+        ApiRequest request,
+        int pageSize,
+        Func<JsonElement, bool>? accept,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var seen = new HashSet<Guid>();
+        var seenText = new HashSet<string>(StringComparer.Ordinal);
+        string? continueToken = null;
+        var restarts = 0;
+        var inconsistent = false;
+        var page = 0;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var pageRequest = request.WithQuery("limit", pageSize.ToString(System.Globalization.CultureInfo.InvariantCulture)).WithQuery("continue", continueToken);
+            JsonDocument document;
+            try
+            {
+                document = await api.SendJsonAsync(pageRequest, cancellationToken).ConfigureAwait(false);
+            }
+            catch (KubeApiException ex) when (ex.StatusCode == HttpStatusCode.Gone && continueToken is not null)
+            {
+                if (restarts == 0)
+                {
+                    restarts++;
+                    log.Verbose($"{api.Context}: the list of {request.Resource} expired (410) after {page} pages; restarting it.");
+                    continueToken = null;
+                    page = 0;
+                    continue;
+                }
+
+                if (!string.IsNullOrEmpty(ex.FreshContinue))
+                {
+                    if (!inconsistent)
+                    {
+                        inconsistent = true;
+                        log.Warning($"Context '{api.Context}': the list of {request.Resource} expired again (410 Gone); continuing with the server's fresh token, so objects changed meanwhile may be missed. Run the command again for a consistent answer.");
+                    }
+
+                    continueToken = ex.FreshContinue;
+                    continue;
+                }
+
+                throw;
+            }
+
+            using (document)
+            {
+                page++;
+                var root = document.RootElement;
+                if (root.ValueKind != JsonValueKind.Object)
+                {
+                    throw new KubeApiException("InvalidApiResponse", FailureCategory.InvalidData, request.Target, $"The API server {api.Server} answered a list of {request.Resource} with something that is not a list.", null, null, null);
+                }
+
+                if (root.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Array)
+                {
+                    foreach (var item in items.EnumerateArray())
+                    {
+                        if (accept is not null && !accept(item))
+                        {
+                            continue;
+                        }
+
+                        if (!Remember(item, seen, seenText))
+                        {
+                            continue;
+                        }
+
+                        yield return item;
+                    }
+                }
+
+                continueToken = root.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object &&
+                    metadata.TryGetProperty("continue", out var next) && next.ValueKind == JsonValueKind.String
+                    ? next.GetString()
+                    : null;
+            }
+
+            if (string.IsNullOrEmpty(continueToken))
+            {
+                yield break;
+            }
+        }
+    }
+
+    private static bool Remember(JsonElement item, HashSet<Guid> seen, HashSet<string> seenText)
+    {
+        if (item.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object &&
+            metadata.TryGetProperty("uid", out var uid) && uid.ValueKind == JsonValueKind.String)
+        {
+            var text = uid.GetString()!;
+            return Guid.TryParse(text, out var guid) ? seen.Add(guid) : seenText.Add(text);
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,21 @@
+using HostNetAudit.Abstractions;
+using HostNetAudit.Engine.Api;
+using HostNetAudit.Engine.Connection;
+using HostNetAudit.Engine.Offline;
+
+namespace HostNetAudit.Engine;
+
+/// <summary>The engine's entry point, created by HostNetAudit.dll through its load context.</summary>
+public sealed class HostNetAuditEngine : IHostNetAuditEngine
+{
+    public KubeConfigInfo LoadKubeConfig(ConnectionRequest request) => ClusterConnector.LoadKubeConfig(request);
+
+    public IClusterSession OpenSession(ConnectionRequest request, KubeConfigInfo? kubeConfig, string? context, IEngineLog log)
+    {
+        var configuration = ClusterConnector.Build(request, kubeConfig, context, out var label);
+        return new ClusterSession(new KubeApiClient(configuration, label, log, request.RequestTimeout), log);
+    }
+
+    public IEvidenceSet ReadEvidence(IReadOnlyList<string> paths, IEngineLog log, CancellationToken cancellationToken) =>
+        EvidenceReader.Read(paths, log, cancellationToken);
+}

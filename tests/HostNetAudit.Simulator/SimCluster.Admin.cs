@@ -1,0 +1,156 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using HostNetAudit.Simulator.Admission;
+using HostNetAudit.Simulator.Infrastructure;
+using HostNetAudit.Simulator.Store;
+using Microsoft.AspNetCore.Http;
+
+namespace HostNetAudit.Simulator;
+
+/// <summary>
+/// /_sim endpoints for tests (unauthenticated, loopback only): the request log, faults, RBAC denials,
+/// declared admission, objects, options and the scenario's truth.
+/// </summary>
+public sealed partial class SimCluster
+{
+    private async Task HandleAdminAsync(HttpContext context, string path)
+    {
+        var method = context.Request.Method;
+        string body;
+        using (var reader = new StreamReader(context.Request.Body, Encoding.UTF8))
+        {
+            body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+
+        object? result;
+        try
+        {
+            result = (method, path) switch
+            {
+                ("GET", "/_sim/requests") => Requests.All,
+                ("DELETE", "/_sim/requests") => Clear(Requests.Clear),
+                ("GET", "/_sim/faults") => Faults.Rules,
+                ("POST", "/_sim/faults") => AddEach<FaultRule>(body, Faults.Add),
+                ("DELETE", "/_sim/faults") => Clear(Faults.Clear),
+                ("POST", "/_sim/deny") => AddEach<DenyRule>(body, Access.Deny),
+                ("DELETE", "/_sim/deny") => Clear(Access.ClearDenials),
+                ("POST", "/_sim/admission") => AddEach<DeclaredAdmission>(body, Admission.Add),
+                ("DELETE", "/_sim/admission") => Clear(Admission.Clear),
+                ("POST", "/_sim/tokens") => AddToken(body),
+                ("GET", "/_sim/truth") => Scenario.Truth,
+                ("GET", "/_sim/objects") => FindObjects(context.Request.Query),
+                ("POST", "/_sim/objects") => PutObjects(body),
+                ("DELETE", "/_sim/objects") => DeleteObject(context.Request.Query),
+                ("GET", "/_sim/options") => Options,
+                ("POST", "/_sim/options") => UpdateOptions(body),
+                ("GET", "/_sim/stats") => new { objects = Store.Definitions.ToDictionary(d => d.Key, d => Store.Snapshot(d).Length), requests = Requests.All.Count },
+                _ => null,
+            };
+        }
+        catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException or FormatException)
+        {
+            context.Response.StatusCode = 400;
+            await context.Response.WriteAsync(ex.Message, context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        if (result is null)
+        {
+            context.Response.StatusCode = 404;
+            return;
+        }
+
+        context.Response.ContentType = "application/json";
+        var bytes = result is JsonNode node ? JsonSerializer.SerializeToUtf8Bytes(node) : JsonSerializer.SerializeToUtf8Bytes(result, result.GetType(), AdminJson);
+        await context.Response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static object Clear(Action clear)
+    {
+        clear();
+        return new { ok = true };
+    }
+
+    private static object AddEach<T>(string body, Action<T> add)
+    {
+        var trimmed = body.TrimStart();
+        var items = trimmed.StartsWith('[')
+            ? JsonSerializer.Deserialize<List<T>>(body, AdminJson) ?? new List<T>()
+            : new List<T> { JsonSerializer.Deserialize<T>(body, AdminJson)! };
+        foreach (var item in items)
+        {
+            add(item);
+        }
+
+        return new { added = items.Count };
+    }
+
+    private object AddToken(string body)
+    {
+        var request = JsonNode.Parse(body)!;
+        Access.AddToken(request["token"]!.GetValue<string>(), request["user"]!.GetValue<string>());
+        return new { ok = true };
+    }
+
+    private JsonArray FindObjects(IQueryCollection query)
+    {
+        var kind = query["kind"].ToString();
+        var apiVersion = query["apiVersion"].ToString();
+        var ns = query["namespace"].ToString();
+        var name = query["name"].ToString();
+        var result = new JsonArray();
+        foreach (var definition in Store.Definitions.Where(d => (kind.Length == 0 || d.Kind == kind) && (apiVersion.Length == 0 || d.GroupVersion == apiVersion)))
+        {
+            foreach (var stored in Store.Snapshot(definition))
+            {
+                if ((ns.Length == 0 || stored.Namespace == ns) && (name.Length == 0 || stored.Name == name))
+                {
+                    result.Add(stored.Node.DeepClone());
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private object PutObjects(string body)
+    {
+        var node = JsonNode.Parse(body);
+        var list = node is JsonArray array ? array.OfType<JsonObject>().ToList() : new List<JsonObject> { (JsonObject)node! };
+        foreach (var obj in list)
+        {
+            AddObject((JsonObject)obj.DeepClone());
+        }
+
+        return new { added = list.Count };
+    }
+
+    private object DeleteObject(IQueryCollection query)
+    {
+        var definition = ResourceCatalog.ForKind(query["apiVersion"].ToString(), query["kind"].ToString()) ?? throw new ArgumentException("unknown kind");
+        var ns = query["namespace"].ToString();
+        return new { deleted = Store.Delete(definition, ns.Length == 0 ? null : ns, query["name"].ToString()) };
+    }
+
+    private SimulatorOptions UpdateOptions(string body)
+    {
+        var update = JsonNode.Parse(body) as JsonObject ?? throw new ArgumentException("options must be an object");
+        if (update["hostNetworkFieldSelector"] is { } selector)
+        {
+            Options.HostNetworkFieldSelector = selector.GetValue<bool>();
+        }
+
+        if (update.ContainsKey("pageScanLimit"))
+        {
+            Options.PageScanLimit = update["pageScanLimit"]?.GetValue<int>();
+        }
+
+        if (update["existingPodCheckLimit"] is { } limit)
+        {
+            Options.ExistingPodCheckLimit = limit.GetValue<int>();
+        }
+
+        return Options;
+    }
+}

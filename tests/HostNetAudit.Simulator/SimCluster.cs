@@ -1,0 +1,468 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using HostNetAudit.Simulator.Admission;
+using HostNetAudit.Simulator.Api;
+using HostNetAudit.Simulator.Infrastructure;
+using HostNetAudit.Simulator.Scenarios;
+using HostNetAudit.Simulator.Store;
+using Microsoft.AspNetCore.Http;
+
+namespace HostNetAudit.Simulator;
+
+/// <summary>
+/// The simulated Kubernetes API server's behaviour, independent of hosting: discovery, lists with
+/// paging and selectors, get, patch, create, dry-run, Pod Security Admission, declared admission of other
+/// engines, bearer-token authentication, RBAC denials, fault injection and a request log.
+/// </summary>
+public sealed partial class SimCluster
+{
+    private static readonly JsonSerializerOptions AdminJson = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public SimCluster(Scenario scenario, SimulatorOptions? options = null)
+    {
+        Scenario = scenario;
+        Options = options ?? new SimulatorOptions();
+        Access.AddToken(Options.Token, Options.User);
+        foreach (var definition in ResourceCatalog.All.Where(d => d.BuiltIn && (!d.RemovedIn125 || ServesPodSecurityPolicy)))
+        {
+            Store.Register(definition);
+        }
+
+        foreach (var obj in scenario.Objects)
+        {
+            AddObject((JsonObject)obj.DeepClone());
+        }
+
+        foreach (var bulk in scenario.Bulk)
+        {
+            var definition = ResourceCatalog.ForKind(bulk.ApiVersion, bulk.Kind) ?? throw new ArgumentException($"the simulator does not serve {bulk.ApiVersion} {bulk.Kind}");
+            Store.PutBytes(definition, bulk.Items);
+        }
+
+        Admission.AddRange(scenario.Admission);
+    }
+
+    public Scenario Scenario { get; }
+
+    public SimulatorOptions Options { get; }
+
+    public ObjectStore Store { get; } = new();
+
+    public RequestLog Requests { get; } = new();
+
+    public FaultInjector Faults { get; } = new();
+
+    public AccessControl Access { get; } = new();
+
+    public List<DeclaredAdmission> Admission { get; } = new();
+
+    /// <summary>Minor version of the emulated Kubernetes (31 for v1.31.4).</summary>
+    public int MinorVersion => int.TryParse(Scenario.ServerVersion.TrimStart('v').Split('.').ElementAtOrDefault(1), NumberStyles.Integer, CultureInfo.InvariantCulture, out var minor) ? minor : 31;
+
+    private bool ServesPodSecurityPolicy => MinorVersion < 25;
+
+    /// <summary>Stores an object (no admission), registering its resource.</summary>
+    public StoredObject AddObject(JsonObject obj)
+    {
+        var apiVersion = obj["apiVersion"]?.GetValue<string>() ?? "v1";
+        var kind = obj["kind"]?.GetValue<string>() ?? throw new ArgumentException("object without kind");
+        var definition = ResourceCatalog.ForKind(apiVersion, kind) ?? throw new ArgumentException($"the simulator does not serve {apiVersion} {kind}");
+        if (definition.Kind == "ConstraintTemplate")
+        {
+            // A template makes its constraint kind servable, as Gatekeeper creates the CRD.
+            var constraintKind = obj["spec"]?["crd"]?["spec"]?["names"]?["kind"]?.GetValue<string>();
+            if (constraintKind is not null)
+            {
+                Store.Register(ResourceCatalog.ConstraintResource(constraintKind));
+            }
+        }
+
+        if (definition.Namespaced && obj["metadata"]?["namespace"] is null && obj["metadata"] is JsonObject metadata)
+        {
+            metadata["namespace"] = "default";
+        }
+
+        return Store.Put(definition, obj, keepResourceVersion: true);
+    }
+
+    /// <summary>Handles one HTTP request.</summary>
+    public async Task HandleAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "/";
+        if (path.StartsWith("/_sim", StringComparison.Ordinal))
+        {
+            await HandleAdminAsync(context, path).ConfigureAwait(false);
+            return;
+        }
+
+        var query = context.Request.Query;
+        var record = Requests.Start(context.Request.Method, path, context.Request.QueryString.Value ?? string.Empty, context.Request.ContentType);
+        var route = Route.Parse(context.Request.Method, path, query.ContainsKey("watch") && query["watch"] == "true");
+        record.Verb = route.Verb;
+        record.Group = route.Group;
+        record.Resource = route.Resource;
+        record.Namespace = route.Namespace;
+        record.Name = route.Name;
+        record.DryRun = query["dryRun"] == "All";
+        if (context.Request.Method is "POST" or "PATCH" or "PUT")
+        {
+            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+            record.Body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+
+        try
+        {
+            var response = await ProcessAsync(context, record, route).ConfigureAwait(false);
+            if (response is null)
+            {
+                return; // aborted
+            }
+
+            record.Status = response.Status;
+            record.ResponseBytes = response.Body.Length;
+            context.Response.StatusCode = response.Status;
+            context.Response.ContentType = response.ContentType;
+            foreach (var warning in response.Warnings)
+            {
+                context.Response.Headers.Append("Warning", "299 - \"" + warning.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"");
+            }
+
+            if (response.RetryAfterSeconds > 0)
+            {
+                context.Response.Headers.RetryAfter = response.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            }
+
+            context.Response.ContentLength = response.Body.Length;
+            await context.Response.Body.WriteAsync(response.Body, context.RequestAborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            Requests.Add(record);
+        }
+    }
+
+    private async Task<SimResponse?> ProcessAsync(HttpContext context, RequestRecord record, Route route)
+    {
+        var user = Access.Authenticate(context.Request.Headers.Authorization.ToString());
+        if (user is null)
+        {
+            return SimResponse.Json(401, Status.Unauthorized());
+        }
+
+        record.User = user;
+        var hasContinue = !string.IsNullOrEmpty(context.Request.Query["continue"]);
+        foreach (var fault in Faults.Match(context.Request.Method, record.Path, route.Verb, route.Resource, hasContinue))
+        {
+            record.Fault = fault.Describe();
+            switch (fault.Kind)
+            {
+                case FaultKind.Latency:
+                    await Task.Delay(fault.LatencyMilliseconds, context.RequestAborted).ConfigureAwait(false);
+                    record.Fault = null;
+                    continue;
+                case FaultKind.Reset:
+                    record.Status = 0;
+                    context.Abort();
+                    return null;
+                case FaultKind.Expired:
+                    var fresh = hasContinue && ContinueToken.TryDecode(context.Request.Query["continue"]!, out _, out var start)
+                        ? ContinueToken.Encode(Store.ResourceVersion, start)
+                        : string.Empty;
+                    return SimResponse.Json(410, Status.Expired(fresh));
+                default:
+                    if (fault.StatusCode == 429)
+                    {
+                        // The apiserver's max-in-flight and APF filters answer in plain text.
+                        return new SimResponse(429, "text/plain; charset=utf-8", Encoding.UTF8.GetBytes("Too many requests, please try again later.\n"))
+                        {
+                            RetryAfterSeconds = fault.RetryAfterSeconds > 0 ? fault.RetryAfterSeconds : 1,
+                        };
+                    }
+
+                    return SimResponse.Json(fault.StatusCode, Status.Failure(fault.StatusCode, fault.StatusCode >= 500 ? "InternalError" : "BadRequest", $"injected fault {fault.StatusCode}"), fault.RetryAfterSeconds);
+            }
+        }
+
+        switch (route.Kind)
+        {
+            case RouteKind.Version:
+                return SimResponse.Json(200, VersionInfo());
+            case RouteKind.CoreVersions:
+                return SimResponse.Json(200, new JsonObject { ["kind"] = "APIVersions", ["versions"] = new JsonArray("v1"), ["serverAddressByClientCIDRs"] = new JsonArray(new JsonObject { ["clientCIDR"] = "0.0.0.0/0", ["serverAddress"] = "127.0.0.1:6443" }) });
+            case RouteKind.Groups:
+                return SimResponse.Json(200, GroupList());
+            case RouteKind.GroupVersion:
+                var resources = ResourceList(route.Group!, route.Version!);
+                return resources is null ? SimResponse.NotFoundPage() : SimResponse.Json(200, resources);
+            case RouteKind.Resource:
+                break;
+            default:
+                return SimResponse.NotFoundPage();
+        }
+
+        var definition = Store.Definitions.FirstOrDefault(d => d.Group == route.Group && d.Version == route.Version && d.Resource == route.Resource);
+        if (definition is null || (!definition.BuiltIn && !Store.HasObjects(definition) && !Scenario.Served.Contains(definition.Key)))
+        {
+            return Store.Definitions.Any(d => d.Group == route.Group && d.Version == route.Version) || route.Group!.Length == 0
+                ? SimResponse.Json(404, Status.Failure(404, "NotFound", "the server could not find the requested resource"))
+                : SimResponse.NotFoundPage();
+        }
+
+        if (!definition.Namespaced && route.Namespace is not null)
+        {
+            return SimResponse.NotFoundPage();
+        }
+
+        if (Access.IsDenied(user, route.Verb!, route.Group!, route.Resource!, route.Namespace))
+        {
+            return SimResponse.Json(403, Status.Forbidden(user, route.Verb!, route.Resource!, route.Group!, route.Namespace, route.Name));
+        }
+
+        return route.Verb switch
+        {
+            "list" => List(context, definition, route),
+            "get" => Get(definition, route),
+            "patch" => Patch(context, record, definition, route),
+            "create" => Create(context, record, definition, route),
+            _ => SimResponse.Json(405, Status.Failure(405, "MethodNotAllowed", $"the server does not allow this method on the requested resource")),
+        };
+    }
+
+    private JsonObject VersionInfo()
+    {
+        var version = Scenario.ServerVersion;
+        var parts = version.TrimStart('v').Split('.');
+        return new JsonObject
+        {
+            ["major"] = parts.ElementAtOrDefault(0) ?? "1",
+            ["minor"] = parts.ElementAtOrDefault(1) ?? "31",
+            ["gitVersion"] = version,
+            ["gitCommit"] = "0000000000000000000000000000000000000000",
+            ["gitTreeState"] = "clean",
+            ["buildDate"] = "2026-01-01T00:00:00Z",
+            ["goVersion"] = "go1.24.0",
+            ["compiler"] = "gc",
+            ["platform"] = "linux/amd64",
+        };
+    }
+
+    private IEnumerable<ResourceDefinition> Served() =>
+        Store.Definitions.Where(d => d.BuiltIn || Store.HasObjects(d) || Scenario.Served.Contains(d.Key));
+
+    private JsonObject GroupList()
+    {
+        var groups = new JsonArray();
+        foreach (var group in Served().Where(d => d.Group.Length > 0).GroupBy(d => d.Group).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var versions = new JsonArray();
+            foreach (var version in group.Select(d => d.Version).Distinct())
+            {
+                versions.Add(new JsonObject { ["groupVersion"] = group.Key + "/" + version, ["version"] = version });
+            }
+
+            var preferred = group.First().Version;
+            groups.Add(new JsonObject
+            {
+                ["name"] = group.Key,
+                ["versions"] = versions,
+                ["preferredVersion"] = new JsonObject { ["groupVersion"] = group.Key + "/" + preferred, ["version"] = preferred },
+            });
+        }
+
+        return new JsonObject { ["kind"] = "APIGroupList", ["apiVersion"] = "v1", ["groups"] = groups };
+    }
+
+    private JsonObject? ResourceList(string group, string version)
+    {
+        var definitions = Served().Where(d => d.Group == group && d.Version == version).ToList();
+        if (definitions.Count == 0)
+        {
+            return null;
+        }
+
+        var resources = new JsonArray();
+        foreach (var d in definitions)
+        {
+            resources.Add(new JsonObject
+            {
+                ["name"] = d.Resource,
+                ["singularName"] = d.Kind.ToLowerInvariant(),
+                ["namespaced"] = d.Namespaced,
+                ["kind"] = d.Kind,
+                ["verbs"] = new JsonArray(d.Verbs.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray()),
+            });
+        }
+
+        return new JsonObject
+        {
+            ["kind"] = "APIResourceList",
+            ["apiVersion"] = "v1",
+            ["groupVersion"] = group.Length == 0 ? version : group + "/" + version,
+            ["resources"] = resources,
+        };
+    }
+
+    private SimResponse List(HttpContext context, ResourceDefinition definition, Route route)
+    {
+        var query = context.Request.Query;
+        FieldSelector fields;
+        LabelSelector labels;
+        try
+        {
+            fields = FieldSelector.Parse(query["fieldSelector"]);
+            labels = LabelSelector.Parse(query["labelSelector"]);
+        }
+        catch (FormatException ex)
+        {
+            return SimResponse.Json(400, Status.BadRequest(ex.Message));
+        }
+
+        foreach (var field in fields.Fields)
+        {
+            var supported = definition.FieldSelectors.Contains(field) && (field != "spec.hostNetwork" || Options.HostNetworkFieldSelector);
+            if (!supported)
+            {
+                return SimResponse.Json(400, Status.BadRequest($"field label not supported: {field}"));
+            }
+        }
+
+        var limit = int.TryParse(query["limit"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) && l > 0 ? Math.Min(l, Options.MaxLimit) : int.MaxValue;
+        var startKey = string.Empty;
+        var listVersion = Store.ResourceVersion;
+        var continueText = query["continue"].ToString();
+        if (!string.IsNullOrEmpty(continueText))
+        {
+            if (!ContinueToken.TryDecode(continueText, out listVersion, out startKey))
+            {
+                return SimResponse.Json(400, Status.BadRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"));
+            }
+        }
+
+        var snapshot = Store.Snapshot(definition);
+        var index = LowerBound(snapshot, startKey.Length == 0 ? (route.Namespace is null ? string.Empty : route.Namespace + "/") : startKey + "\u0000");
+        var selectors = !fields.IsEmpty || !labels.IsEmpty;
+        var items = new List<byte[]>();
+        var scanned = 0;
+        string? lastKey = null;
+        for (; index < snapshot.Length; index++)
+        {
+            var obj = snapshot[index];
+            if (route.Namespace is not null && obj.Namespace != route.Namespace)
+            {
+                break; // sorted by namespace: the namespace's range has ended
+            }
+
+            if (items.Count >= limit || (selectors && Options.PageScanLimit is { } cap && scanned >= cap))
+            {
+                break;
+            }
+
+            scanned++;
+            lastKey = obj.Key;
+            if ((!fields.IsEmpty && !fields.Matches(obj)) || (!labels.IsEmpty && !labels.Matches(obj.Labels)))
+            {
+                continue;
+            }
+
+            items.Add(obj.Bytes);
+        }
+
+        var more = index < snapshot.Length && (route.Namespace is null || snapshot[index].Namespace == route.Namespace);
+        var metadata = new StringBuilder();
+        metadata.Append("{\"resourceVersion\":\"").Append(listVersion.ToString(CultureInfo.InvariantCulture)).Append('"');
+        if (more && lastKey is not null)
+        {
+            metadata.Append(",\"continue\":\"").Append(ContinueToken.Encode(listVersion, lastKey)).Append('"');
+            if (!selectors)
+            {
+                var remaining = 0;
+                for (var i = index; i < snapshot.Length && (route.Namespace is null || snapshot[i].Namespace == route.Namespace); i++)
+                {
+                    remaining++;
+                }
+
+                metadata.Append(",\"remainingItemCount\":").Append(remaining.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+
+        metadata.Append('}');
+        using var body = new MemoryStream();
+        var head = Encoding.UTF8.GetBytes($"{{\"kind\":\"{definition.ListKind}\",\"apiVersion\":\"{definition.GroupVersion}\",\"metadata\":{metadata},\"items\":[");
+        body.Write(head);
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (i > 0)
+            {
+                body.WriteByte((byte)',');
+            }
+
+            body.Write(items[i]);
+        }
+
+        body.Write("]}"u8);
+        return new SimResponse(200, "application/json", body.ToArray());
+    }
+
+    private static int LowerBound(StoredObject[] snapshot, string key)
+    {
+        int low = 0, high = snapshot.Length;
+        while (low < high)
+        {
+            var mid = (low + high) / 2;
+            if (string.CompareOrdinal(snapshot[mid].Key, key) < 0)
+            {
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid;
+            }
+        }
+
+        return low;
+    }
+
+    private SimResponse Get(ResourceDefinition definition, Route route)
+    {
+        var stored = Store.Get(definition, route.Namespace, route.Name!);
+        return stored is null
+            ? SimResponse.Json(404, Status.NotFound(definition.Resource, definition.Group, route.Name!))
+            : new SimResponse(200, "application/json", stored.Bytes);
+    }
+
+    private static JsonObject? ParseBody(RequestRecord record) =>
+        string.IsNullOrWhiteSpace(record.Body) ? null : JsonNode.Parse(record.Body) as JsonObject;
+
+    /// <summary>A response before it is written.</summary>
+    private sealed class SimResponse
+    {
+        public SimResponse(int status, string contentType, byte[] body)
+        {
+            Status = status;
+            ContentType = contentType;
+            Body = body;
+        }
+
+        public int Status { get; }
+
+        public string ContentType { get; }
+
+        public byte[] Body { get; }
+
+        public List<string> Warnings { get; } = new();
+
+        public int RetryAfterSeconds { get; init; }
+
+        public static SimResponse Json(int status, JsonNode body, int retryAfter = 0) =>
+            new(status, "application/json", JsonSerializer.SerializeToUtf8Bytes(body)) { RetryAfterSeconds = retryAfter };
+
+        public static SimResponse NotFoundPage() => new(404, "text/plain; charset=utf-8", "404 page not found\n"u8.ToArray());
+    }
+}

@@ -1,0 +1,94 @@
+using System.Net;
+using HostNetAudit.Simulator.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace HostNetAudit.Simulator;
+
+/// <summary>Hosts a SimCluster on 127.0.0.1 with ephemeral ports: HTTPS (certificate made at start) and plain HTTP.</summary>
+public sealed class SimServer : IAsyncDisposable
+{
+    private readonly WebApplication app;
+
+    private SimServer(WebApplication app, SimCluster cluster, CertificateFactory certificates)
+    {
+        this.app = app;
+        Cluster = cluster;
+        Certificates = certificates;
+    }
+
+    public SimCluster Cluster { get; }
+
+    public CertificateFactory Certificates { get; }
+
+    public Uri HttpsUrl { get; private set; } = null!;
+
+    public Uri HttpUrl { get; private set; } = null!;
+
+    public string Token => Cluster.Options.Token;
+
+    public static async Task<SimServer> StartAsync(SimCluster cluster, CancellationToken cancellationToken = default)
+    {
+        var certificates = CertificateFactory.Create();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(options =>
+        {
+            options.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
+            options.Listen(IPAddress.Loopback, 0, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(certificates.Server);
+            });
+            options.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1);
+        });
+        var app = builder.Build();
+        app.Run(cluster.HandleAsync);
+        var server = new SimServer(app, cluster, certificates);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
+        server.HttpsUrl = addresses.First(a => a.Scheme == Uri.UriSchemeHttps);
+        server.HttpUrl = addresses.First(a => a.Scheme == Uri.UriSchemeHttp);
+        return server;
+    }
+
+    /// <summary>A kubeconfig with one context per scheme: "&lt;name&gt;" (HTTPS, CA data, token) and "&lt;name&gt;-http".</summary>
+    public string KubeConfig(string name = "sim", bool includeHttp = true)
+    {
+        var ca = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(Certificates.AuthorityPem));
+        var text = new System.Text.StringBuilder();
+        text.Append("apiVersion: v1\nkind: Config\n");
+        text.Append("current-context: ").Append(name).Append('\n');
+        text.Append("clusters:\n");
+        text.Append("- name: ").Append(name).Append("\n  cluster:\n    server: ").Append(HttpsUrl.AbsoluteUri.TrimEnd('/')).Append("\n    certificate-authority-data: ").Append(ca).Append('\n');
+        if (includeHttp)
+        {
+            text.Append("- name: ").Append(name).Append("-http\n  cluster:\n    server: ").Append(HttpUrl.AbsoluteUri.TrimEnd('/')).Append('\n');
+        }
+
+        text.Append("users:\n- name: ").Append(name).Append("-user\n  user:\n    token: ").Append(Token).Append('\n');
+        text.Append("contexts:\n- name: ").Append(name).Append("\n  context:\n    cluster: ").Append(name).Append("\n    user: ").Append(name).Append("-user\n");
+        if (includeHttp)
+        {
+            text.Append("- name: ").Append(name).Append("-http\n  context:\n    cluster: ").Append(name).Append("-http\n    user: ").Append(name).Append("-user\n");
+        }
+
+        return text.ToString();
+    }
+
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync().ConfigureAwait(false);
+        await app.DisposeAsync().ConfigureAwait(false);
+        Certificates.Server.Dispose();
+        Certificates.Authority.Dispose();
+    }
+}

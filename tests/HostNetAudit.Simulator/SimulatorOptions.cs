@@ -1,0 +1,26 @@
+namespace HostNetAudit.Simulator;
+
+/// <summary>How the simulated apiserver behaves.</summary>
+public sealed class SimulatorOptions
+{
+    /// <summary>Serve fieldSelector=spec.hostNetwork (Kubernetes 1.28+); false answers "field label not supported" like older servers.</summary>
+    public bool HostNetworkFieldSelector { get; set; } = true;
+
+    /// <summary>
+    /// Objects a selector list scans per page before it answers (null = until the page is full). A small
+    /// value makes sparse selectors return short or empty pages with a continue token, as etcd-backed lists can.
+    /// </summary>
+    public int? PageScanLimit { get; set; }
+
+    /// <summary>The bearer token the default user authenticates with.</summary>
+    public string Token { get; set; } = "sim-" + Guid.NewGuid().ToString("N");
+
+    /// <summary>The user the token authenticates as.</summary>
+    public string User { get; set; } = "system:serviceaccount:hostnetaudit:auditor";
+
+    /// <summary>PSA checks at most this many existing pods on an enforce-label change (the apiserver's 3,000).</summary>
+    public int ExistingPodCheckLimit { get; set; } = 3000;
+
+    /// <summary>Largest list page the server accepts.</summary>
+    public int MaxLimit { get; set; } = 10000;
+}

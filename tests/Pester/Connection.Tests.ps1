@@ -1,0 +1,207 @@
+# Connection parameters shared by every cluster cmdlet (tested through Get-HostNetworkPod).
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'SimCluster.psm1') -Force
+    Import-Module (Get-TestModulePath) -Force
+    $script:A = Start-SimCluster -Scenario demo -ContextName 'alpha'
+    $script:B = Start-SimCluster -Scenario empty -ContextName 'beta'
+    $script:TruthA = Get-SimTruth $A
+    $script:Temp = Join-Path ([IO.Path]::GetTempPath()) ('hna-conn-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    New-Item -ItemType Directory -Path $Temp | Out-Null
+    $script:SavedKubeConfig = $env:KUBECONFIG
+}
+
+AfterAll {
+    $env:KUBECONFIG = $SavedKubeConfig
+    $A, $B | Stop-SimCluster
+    Remove-Item -Recurse -Force $Temp -ErrorAction SilentlyContinue
+}
+
+Describe 'Connection parameters' {
+    Context 'kubeconfig and contexts' {
+        AfterEach { $env:KUBECONFIG = $SavedKubeConfig }
+
+        It 'uses $env:KUBECONFIG and its current context by default' {
+            $env:KUBECONFIG = $A.KubeConfig
+            $pods = @(Get-HostNetworkPod)
+            $pods.Count | Should -Be $TruthA.hostNetworkPods.Count
+            $pods.Context | Select-Object -Unique | Should -Be 'alpha'
+        }
+
+        It 'merges a $env:KUBECONFIG path list (platform separator) and selects contexts with wildcards' {
+            $env:KUBECONFIG = $A.KubeConfig + [IO.Path]::PathSeparator + $B.KubeConfig
+            $pods = @(Get-HostNetworkPod -Context 'alpha', 'beta')
+            ($pods | Where-Object Context -EQ 'alpha').Count | Should -Be $TruthA.hostNetworkPods.Count
+            @(Get-HostNetworkPod -Context '*a').Context | Select-Object -Unique | Should -Be 'alpha'
+            (Get-SimRequest $B | Where-Object resource -EQ 'pods').Count | Should -BeGreaterThan 0 -Because 'beta was listed too'
+        }
+
+        It 'skips files of $env:KUBECONFIG that do not exist, as kubectl does' {
+            $env:KUBECONFIG = (Join-Path $Temp 'missing') + [IO.Path]::PathSeparator + $A.KubeConfig
+            @(Get-HostNetworkPod).Count | Should -Be $TruthA.hostNetworkPods.Count
+        }
+
+        It 'binds -Context by property name from the pipeline' {
+            $env:KUBECONFIG = $A.KubeConfig + [IO.Path]::PathSeparator + $B.KubeConfig
+            $pods = @([pscustomobject]@{ Context = 'alpha'; Namespace = 'kube-system' } | Get-HostNetworkPod)
+            $pods.Count | Should -BeGreaterThan 0
+            $pods.Namespace | Select-Object -Unique | Should -Be 'kube-system'
+        }
+
+        It 'connects over plain HTTP with a warning that credentials travel unencrypted' {
+            $pods = @(Get-HostNetworkPod -KubeConfig $A.KubeConfig -Context 'alpha-http' -WarningVariable warnings -WarningAction SilentlyContinue)
+            $pods.Count | Should -Be $TruthA.hostNetworkPods.Count
+            $warnings -join "`n" | Should -Match 'unencrypted HTTP'
+        }
+    }
+
+    Context 'token and server (no kubeconfig file)' {
+        It 'accepts the token as a string, verifies TLS with -CertificateAuthorityData, and labels records with the server' {
+            $pods = @(Get-HostNetworkPod -Server $A.Https -Token $A.Token -CertificateAuthorityData $A.CaData)
+            $pods.Count | Should -Be $TruthA.hostNetworkPods.Count
+            $pods[0].Context | Should -Be ([uri]$A.Https).Authority
+        }
+
+        It 'accepts the token as a SecureString, a CA file, and -ClusterName' {
+            $ca = Join-Path $Temp 'ca.pem'
+            Set-Content -Path $ca -Value $A.CaPem
+            $secure = ConvertTo-SecureString $A.Token -AsPlainText -Force
+            $pods = @(Get-HostNetworkPod -Server $A.Https -Token $secure -CertificateAuthority $ca -ClusterName 'aks-prod')
+            $pods.Count | Should -Be $TruthA.hostNetworkPods.Count
+            $pods.Context | Select-Object -Unique | Should -Be 'aks-prod'
+        }
+
+        It 'verifies TLS by default: an unknown CA is a terminating TlsVerificationFailed error' {
+            { Get-HostNetworkPod -Server $A.Https -Token $A.Token -ErrorAction Stop } |
+                Should -Throw -ErrorId 'TlsVerificationFailed,HostNetAudit.Commands.GetHostNetworkPodCommand'
+            try { Get-HostNetworkPod -Server $A.Https -Token $A.Token -ErrorAction Stop } catch { $_.CategoryInfo.Category | Should -Be 'SecurityError' }
+        }
+
+        It 'skips TLS verification only with -SkipTlsVerify' {
+            @(Get-HostNetworkPod -Server $A.Https -Token $A.Token -SkipTlsVerify).Count | Should -Be $TruthA.hostNetworkPods.Count
+        }
+
+        It 'refuses a CA file that holds no certificate with CertificateAuthorityInvalid' {
+            $bad = Join-Path $Temp 'bad-ca.pem'
+            Set-Content -Path $bad -Value 'not a certificate'
+            { Get-HostNetworkPod -Server $A.Https -Token $A.Token -CertificateAuthority $bad -ErrorAction Stop } |
+                Should -Throw -ErrorId 'CertificateAuthorityInvalid,HostNetAudit.Commands.GetHostNetworkPodCommand'
+        }
+    }
+
+    Context 'errors have stable IDs, categories and real targets' {
+        It 'KubeConfigNotFound names the missing file' {
+            $missing = Join-Path $Temp 'nope.yaml'
+            $err = $null
+            try { Get-HostNetworkPod -KubeConfig $missing -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be 'KubeConfigNotFound,HostNetAudit.Commands.GetHostNetworkPodCommand'
+            $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $err.TargetObject | Should -Be $missing
+        }
+
+        It 'KubeConfigInvalid for a file that is not a kubeconfig' {
+            $bad = Join-Path $Temp 'bad.yaml'
+            Set-Content -Path $bad -Value "clusters: [ {name: x, cluster: {server: 'http://x'} ]`n  - : :"
+            $err = $null
+            try { Get-HostNetworkPod -KubeConfig $bad -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be 'KubeConfigInvalid,HostNetAudit.Commands.GetHostNetworkPodCommand'
+            $err.CategoryInfo.Category | Should -Be 'InvalidData'
+            $err.TargetObject | Should -Be $bad
+            $err.Exception.Message | Should -Not -Match '   at '
+        }
+
+        It 'KubeConfigUnreadable for a path that cannot be read as a file' {
+            $err = $null
+            try { Get-HostNetworkPod -KubeConfig $Temp -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be 'KubeConfigUnreadable,HostNetAudit.Commands.GetHostNetworkPodCommand'
+            $err.CategoryInfo.Category | Should -Be 'ReadError'
+        }
+
+        It 'ContextNotFound names the unknown context' {
+            $err = $null
+            try { Get-HostNetworkPod -KubeConfig $A.KubeConfig -Context 'no-such-context' -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be 'ContextNotFound,HostNetAudit.Commands.GetHostNetworkPodCommand'
+            $err.TargetObject | Should -Be 'no-such-context'
+        }
+
+        It 'ClusterUnreachable for a server nobody listens on' {
+            $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+            $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+            $err = $null
+            try { Get-HostNetworkPod -Server "https://127.0.0.1:$port" -Token 't' -SkipTlsVerify -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be 'ClusterUnreachable,HostNetAudit.Commands.GetHostNetworkPodCommand'
+            $err.CategoryInfo.Category | Should -Be 'ConnectionError'
+        }
+
+        It 'Unauthorized (AuthenticationError) for a wrong token' {
+            $err = $null
+            try { Get-HostNetworkPod -Server $A.Https -Token 'wrong-token' -CertificateAuthorityData $A.CaData -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be 'Unauthorized,HostNetAudit.Commands.GetHostNetworkPodCommand'
+            $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
+        }
+
+        It 'RequestTimeout (OperationTimeout) when the server does not answer within -TimeoutSec' {
+            Add-SimFault $A @{ kind = 'Latency'; latencyMilliseconds = 4000; resource = 'pods'; times = 1 }
+            $err = $null
+            try { Get-HostNetworkPod -KubeConfig $A.KubeConfig -TimeoutSec 1 -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be 'RequestTimeout,HostNetAudit.Commands.GetHostNetworkPodCommand'
+            $err.CategoryInfo.Category | Should -Be 'OperationTimeout'
+        }
+
+        It 'InClusterConfigNotFound outside a pod' {
+            $saved = $env:KUBERNETES_SERVICE_HOST
+            try {
+                $env:KUBERNETES_SERVICE_HOST = $null
+                { Get-HostNetworkPod -InCluster -ErrorAction Stop } | Should -Throw -ErrorId 'InClusterConfigNotFound,HostNetAudit.Commands.GetHostNetworkPodCommand'
+            }
+            finally { $env:KUBERNETES_SERVICE_HOST = $saved }
+        }
+
+        It 'ListPodsForbidden (PermissionDenied) names the missing verb and resource' {
+            Add-SimDeny $A @{ verb = 'list'; resource = 'pods' }
+            try {
+                $err = $null
+                try { Get-HostNetworkPod -KubeConfig $A.KubeConfig -ErrorAction Stop } catch { $err = $_ }
+                $err.FullyQualifiedErrorId | Should -Be 'ListPodsForbidden,HostNetAudit.Commands.GetHostNetworkPodCommand'
+                $err.CategoryInfo.Category | Should -Be 'PermissionDenied'
+                $err.Exception.Message | Should -Match "cannot list resource .pods."
+                $err.Exception.Message | Should -Match "'list' on 'pods'"
+            }
+            finally { Clear-SimDeny $A }
+        }
+
+        It 'with several contexts, one failing cluster is a non-terminating error and the others are still read' {
+            $env:KUBECONFIG = $A.KubeConfig + [IO.Path]::PathSeparator + $B.KubeConfig
+            Add-SimDeny $B @{ verb = 'list'; resource = 'pods' }
+            try {
+                $pods = @(Get-HostNetworkPod -Context 'beta', 'alpha' -ErrorVariable errs -ErrorAction SilentlyContinue)
+                $errs.Count | Should -Be 1
+                $errs[0].FullyQualifiedErrorId | Should -Be 'ListPodsForbidden,HostNetAudit.Commands.GetHostNetworkPodCommand'
+                $pods.Count | Should -Be $TruthA.hostNetworkPods.Count
+            }
+            finally { Clear-SimDeny $B; $env:KUBECONFIG = $SavedKubeConfig }
+        }
+    }
+
+    Context 'secrets' {
+        It 'never writes the token to any stream, error or output' {
+            $output = & {
+                # -Debug would turn warnings into prompts for compiled cmdlets; ask for debug output through the preference.
+                $DebugPreference = 'Continue'
+                $ErrorActionPreference = 'Continue'
+                try { Get-HostNetworkPod -KubeConfig $A.KubeConfig -Context 'alpha-http' -Verbose } catch { $_ }
+                try { Get-HostNetworkPod -Server $A.Https -Token $A.Token -Verbose } catch { $_ }
+                try { Get-HostNetworkPod -Server $A.Http -Token ($A.Token + 'x') -Verbose } catch { $_ }
+                try { Get-HostNetworkPod -Server $A.Https -Token $A.Token -CertificateAuthorityData $A.CaData -Verbose | ConvertTo-Json -Depth 5 } catch { $_ }
+            } *>&1 | ForEach-Object {
+                if ($_ -is [System.Management.Automation.ErrorRecord]) { $_.ToString(); $_.Exception.ToString(); "$($_.TargetObject)"; $_.ErrorDetails; $_.FullyQualifiedErrorId }
+                else { $_ | Out-String }
+            }
+            $text = $output -join "`n"
+            $text.Length | Should -BeGreaterThan 100
+            $text | Should -Match 'GET .*/api/v1/pods' -Because 'verbose records were captured'
+            $text | Should -Match 'TlsVerificationFailed' -Because 'error records were captured'
+            $text | Should -Match 'Unauthorized'
+            $text | Should -Not -Match ([regex]::Escape($A.Token))
+        }
+    }
+}

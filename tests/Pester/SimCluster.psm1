@@ -1,0 +1,123 @@
+<#
+    Helpers for Pester: start the simulated API server (a child process on 127.0.0.1, ephemeral ports),
+    read its request log and truth, inject faults, and stop it by its PID.
+#>
+
+$script:Started = [System.Collections.Generic.List[object]]::new()
+
+function Get-SimulatorPath {
+    if ($env:HOSTNETAUDIT_SIMULATOR -and (Test-Path $env:HOSTNETAUDIT_SIMULATOR)) { return $env:HOSTNETAUDIT_SIMULATOR }
+    $default = Join-Path $PSScriptRoot '../HostNetAudit.Simulator/bin/Release/net10.0/HostNetAudit.Simulator.dll'
+    if (Test-Path $default) { return (Resolve-Path $default).ProviderPath }
+    throw 'The simulator is not built: run ./build.ps1 first.'
+}
+
+function Start-SimCluster {
+    [CmdletBinding()]
+    param(
+        [string] $Scenario = 'demo',
+        [string] $ContextName,
+        [string[]] $ArgumentList = @(),
+        [int] $TimeoutSeconds = 90
+    )
+
+    $dir = Join-Path ([IO.Path]::GetTempPath()) ('hna-sim-' + [guid]::NewGuid().ToString('N').Substring(0, 10))
+    New-Item -ItemType Directory -Path $dir | Out-Null
+    $ready = Join-Path $dir 'ready.json'
+    $kubeconfig = Join-Path $dir 'kubeconfig'
+    $simArgs = @((Get-SimulatorPath), '--scenario', $Scenario, '--ready-file', $ready, '--kubeconfig', $kubeconfig) + $ArgumentList
+    if ($ContextName) { $simArgs += @('--context-name', $ContextName) }
+    $process = Start-Process -FilePath 'dotnet' -ArgumentList $simArgs -PassThru -NoNewWindow `
+        -RedirectStandardOutput (Join-Path $dir 'stdout.log') -RedirectStandardError (Join-Path $dir 'stderr.log')
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while (-not (Test-Path $ready)) {
+        if ($process.HasExited) {
+            $log = Get-Content -Raw (Join-Path $dir 'stderr.log') -ErrorAction SilentlyContinue
+            throw "The simulator exited with code $($process.ExitCode): $log"
+        }
+        if ([DateTime]::UtcNow -gt $deadline) {
+            Stop-Process -Id $process.Id -Force -ErrorAction SilentlyContinue
+            throw "The simulator did not start within $TimeoutSeconds s."
+        }
+        Start-Sleep -Milliseconds 100
+    }
+
+    $info = Get-Content -Raw $ready | ConvertFrom-Json
+    $cluster = [pscustomobject]@{
+        Process    = $process
+        Pid        = $process.Id
+        Https      = $info.https
+        Http       = $info.http
+        Token      = $info.token
+        KubeConfig = $kubeconfig
+        Context    = $info.context
+        CaPem      = $info.caPem
+        CaData     = [Convert]::ToBase64String([Text.Encoding]::ASCII.GetBytes($info.caPem))
+        Directory  = $dir
+    }
+    $script:Started.Add($cluster)
+    $cluster
+}
+
+function Stop-SimCluster {
+    [CmdletBinding()]
+    param([Parameter(ValueFromPipeline)] $Cluster)
+    process {
+        if (-not $Cluster) { return }
+        if (-not $Cluster.Process.HasExited) {
+            Stop-Process -Id $Cluster.Pid -ErrorAction SilentlyContinue
+            if (-not $Cluster.Process.WaitForExit(10000)) { Stop-Process -Id $Cluster.Pid -Force -ErrorAction SilentlyContinue }
+        }
+        Remove-Item -Recurse -Force $Cluster.Directory -ErrorAction SilentlyContinue
+        [void] $script:Started.Remove($Cluster)
+    }
+}
+
+function Invoke-Sim {
+    param($Cluster, [string] $Method = 'GET', [string] $Path, $Body)
+    $params = @{ Uri = "$($Cluster.Http)$Path"; Method = $Method }
+    if ($null -ne $Body) {
+        $params.Body = if ($Body -is [string]) { $Body } else { ConvertTo-Json -InputObject $Body -Depth 20 }
+        $params.ContentType = 'application/json'
+    }
+    Invoke-RestMethod @params
+}
+
+# Invoke-RestMethod returns a JSON array as one object: enumerate it.
+function Get-SimRequest { param($Cluster) (Invoke-Sim $Cluster -Path '/_sim/requests') | ForEach-Object { $_ } }
+function Clear-SimRequest { param($Cluster) [void](Invoke-Sim $Cluster -Method DELETE -Path '/_sim/requests') }
+function Get-SimTruth { param($Cluster) Invoke-Sim $Cluster -Path '/_sim/truth' }
+function Add-SimFault { param($Cluster, [hashtable] $Rule) [void](Invoke-Sim $Cluster -Method POST -Path '/_sim/faults' -Body $Rule) }
+function Clear-SimFault { param($Cluster) [void](Invoke-Sim $Cluster -Method DELETE -Path '/_sim/faults') }
+function Add-SimDeny { param($Cluster, [hashtable] $Rule) [void](Invoke-Sim $Cluster -Method POST -Path '/_sim/deny' -Body $Rule) }
+function Clear-SimDeny { param($Cluster) [void](Invoke-Sim $Cluster -Method DELETE -Path '/_sim/deny') }
+function Set-SimOption { param($Cluster, [hashtable] $Option) [void](Invoke-Sim $Cluster -Method POST -Path '/_sim/options' -Body $Option) }
+function Add-SimObject { param($Cluster, $Object) [void](Invoke-Sim $Cluster -Method POST -Path '/_sim/objects' -Body $Object) }
+function Add-SimAdmission { param($Cluster, $Declaration) [void](Invoke-Sim $Cluster -Method POST -Path '/_sim/admission' -Body $Declaration) }
+function Get-SimObject {
+    param($Cluster, [string] $Kind, [string] $Name, [string] $Namespace, [string] $ApiVersion)
+    $query = @("kind=$Kind")
+    if ($Name) { $query += "name=$Name" }
+    if ($Namespace) { $query += "namespace=$Namespace" }
+    if ($ApiVersion) { $query += "apiVersion=$ApiVersion" }
+    (Invoke-Sim $Cluster -Path ('/_sim/objects?' + ($query -join '&'))) | ForEach-Object { $_ }
+}
+
+# Writes (mutating requests without dryRun=All) the simulator received.
+function Get-SimWrite { param($Cluster) Get-SimRequest $Cluster | Where-Object { $_.verb -in 'create', 'update', 'patch', 'delete', 'deletecollection' -and -not $_.dryRun } }
+
+function Stop-AllSimCluster { @($script:Started) | Stop-SimCluster }
+
+function Get-TestModulePath {
+    if ($env:HOSTNETAUDIT_MODULE) { return $env:HOSTNETAUDIT_MODULE }
+    (Resolve-Path (Join-Path $PSScriptRoot '../../out/HostNetAudit/HostNetAudit.psd1')).ProviderPath
+}
+
+# The corpus of real published manifests, read in place (absent on some machines: tests skip).
+function Get-CorpusPath {
+    $candidates = @($env:HOSTNETAUDIT_CORPUS, (Join-Path $PSScriptRoot '../../../shared/corpus')) | Where-Object { $_ }
+    foreach ($c in $candidates) { if (Test-Path $c) { return (Resolve-Path $c).ProviderPath } }
+    $null
+}
+
+Export-ModuleMember -Function *-Sim*, Invoke-Sim, Stop-AllSimCluster, Get-TestModulePath, Get-CorpusPath, Get-SimulatorPath
