@@ -111,6 +111,7 @@ public sealed partial class SimCluster
         record.Namespace = route.Namespace;
         record.Name = route.Name;
         record.DryRun = query["dryRun"] == "All";
+        record.UserAgent = context.Request.Headers.UserAgent.ToString();
         if (context.Request.Method is "POST" or "PATCH" or "PUT")
         {
             using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);

@@ -82,3 +82,12 @@ Describe 'Get-HostNetworkPod' {
         }
     }
 }
+
+Describe 'Get-HostNetworkPod request identity' {
+    It 'sends a User-Agent naming the module version and the cmdlet' {
+        Clear-SimRequest $Cluster
+        $null = Get-HostNetworkPod -KubeConfig $Cluster.KubeConfig -Namespace ops
+        $version = (Get-Module HostNetAudit).Version.ToString(3)
+        (Get-SimRequest $Cluster | Where-Object verb -EQ 'list')[0].userAgent | Should -Match "^HostNetAudit/$([regex]::Escape($version)) \(Get-HostNetworkPod\)"
+    }
+}

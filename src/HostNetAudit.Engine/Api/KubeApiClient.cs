@@ -33,9 +33,10 @@ internal sealed class KubeApiClient : IDisposable
     private long bytesReceived;
     private int plainHttpWarned;
 
-    public KubeApiClient(KubernetesClientConfiguration configuration, string context, IEngineLog log, TimeSpan timeout, RetryPolicy? retry = null)
+    public KubeApiClient(KubernetesClientConfiguration configuration, string context, IEngineLog log, TimeSpan timeout, RetryPolicy? retry = null, string? userAgent = null)
     {
         Context = context;
+        UserAgent = string.IsNullOrEmpty(userAgent) ? "HostNetAudit" : userAgent!;
         this.log = log;
         this.timeout = timeout;
         Retry = retry ?? RetryPolicy.Default;
@@ -57,6 +58,9 @@ internal sealed class KubeApiClient : IDisposable
     public string Context { get; }
 
     public string Server { get; }
+
+    /// <summary>Sent with every request (the module version and the cmdlet).</summary>
+    public string UserAgent { get; }
 
     public RetryPolicy Retry { get; }
 
@@ -84,6 +88,7 @@ internal sealed class KubeApiClient : IDisposable
             {
                 using var message = new HttpRequestMessage(request.Method, new Uri(baseUri, request.Path.TrimStart('/')));
                 message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+                message.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
                 if (request.Body is not null)
                 {
                     message.Content = new StringContent(request.Body, Encoding.UTF8);

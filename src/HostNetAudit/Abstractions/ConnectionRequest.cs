@@ -47,6 +47,9 @@ public sealed class ConnectionRequest
     /// <summary>Timeout of each API request.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The User-Agent of every request: "HostNetAudit/&lt;version&gt; (&lt;cmdlet&gt;)", so audit logs show who asked.</summary>
+    public string? UserAgent { get; init; }
+
     /// <summary>For tests: where in-cluster credentials live (default /var/run/secrets/kubernetes.io/serviceaccount).</summary>
     public string? ServiceAccountRoot { get; init; }
 }

@@ -162,7 +162,12 @@ public abstract class HostNetAuditCmdlet : PSCmdlet, IDisposable
         SkipTlsVerify = SkipTlsVerify.IsPresent,
         ClusterName = ClusterName,
         RequestTimeout = TimeSpan.FromSeconds(TimeoutSec),
+        UserAgent = UserAgent,
     };
+
+    /// <summary>"HostNetAudit/0.1.0 (Get-HostNetworkPod)".</summary>
+    internal string UserAgent =>
+        $"HostNetAudit/{typeof(HostNetAuditCmdlet).Assembly.GetName().Version?.ToString(3)} ({MyInvocation?.MyCommand?.Name ?? GetType().Name})";
 
     /// <summary>Resolves a path list (platform path separator) against the session's current location.</summary>
     private string ResolvePath(string pathList) =>
@@ -198,6 +203,7 @@ public abstract class HostNetAuditCmdlet : PSCmdlet, IDisposable
                     Mode = ConnectionMode.InCluster,
                     SkipTlsVerify = request.SkipTlsVerify,
                     RequestTimeout = request.RequestTimeout,
+                    UserAgent = request.UserAgent,
                 }, null, null, Bridge);
                 sessions[key] = inCluster;
             }

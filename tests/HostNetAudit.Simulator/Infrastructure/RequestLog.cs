@@ -32,6 +32,9 @@ public sealed class RequestRecord
 
     public string? ContentType { get; init; }
 
+    /// <summary>The client's User-Agent (the module sends "HostNetAudit/&lt;version&gt; (&lt;cmdlet&gt;)").</summary>
+    public string? UserAgent { get; set; }
+
     /// <summary>The body of mutating requests.</summary>
     public string? Body { get; set; }
 
