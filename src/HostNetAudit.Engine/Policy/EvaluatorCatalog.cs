@@ -10,5 +10,6 @@ internal static class EvaluatorCatalog
         new IEngineEvaluator[]
         {
             new PodSecurityEvaluator(inputs, psa),
+            new Kyverno.KyvernoEvaluator(inputs, cel, log),
         };
 }

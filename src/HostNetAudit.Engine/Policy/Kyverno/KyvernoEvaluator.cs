@@ -1,0 +1,357 @@
+using System.Text.Json;
+using HostNetAudit.Abstractions;
+using HostNetAudit.Engine.Json;
+
+namespace HostNetAudit.Engine.Policy.Kyverno;
+
+/// <summary>
+/// Kyverno: ClusterPolicy and Policy validate rules, and policies.kyverno.io ValidatingPolicies. A rule counts
+/// in a namespace when it refuses the reference pod (and admits the twin), its match selects the pod's create
+/// there and its exclude does not, spec.admission is not false, no PolicyException exempts it, Kyverno processes
+/// the request (the kyverno ConfigMap's resourceFilters and exclusions, the webhook's namespaceSelector), and its
+/// effective failure action is Enforce (rule failureActionOverrides, rule failureAction, policy
+/// validationFailureActionOverrides, policy validationFailureAction, else Audit; any case) or, for a
+/// ValidatingPolicy, validationActions holds Deny.
+/// </summary>
+internal sealed class KyvernoEvaluator : IEngineEvaluator
+{
+    private readonly PolicyInputs inputs;
+    private readonly ICelJudge cel;
+    private readonly KyvernoConfig config;
+    private readonly List<RuleEntry> rules = new();
+    private readonly List<VpolEntry> validatingPolicies = new();
+    private readonly List<PolicyObject> exceptions;
+    private readonly List<PolicyObject> vpolExceptions;
+    private readonly bool installed;
+    private readonly Dictionary<string, (Func<NamespaceInfo, Scope> ScopeFor, bool FailOpen)> webhooks = new(StringComparer.Ordinal);
+
+    public KyvernoEvaluator(PolicyInputs inputs, ICelJudge cel, IEngineLog log)
+    {
+        this.inputs = inputs;
+        this.cel = cel;
+        config = KyvernoConfig.From(inputs);
+        exceptions = inputs.Of("kyverno.io", "PolicyException").ToList();
+        vpolExceptions = inputs.Of("policies.kyverno.io", "PolicyException").ToList();
+        foreach (var policy in inputs.Of("kyverno.io", "ClusterPolicy").Concat(inputs.Of("kyverno.io", "Policy")))
+        {
+            foreach (var rule in policy.Spec.Get("rules").Items())
+            {
+                if (!rule.Get("validate").Exists())
+                {
+                    continue;
+                }
+
+                var (judgement, podScope) = KyvernoRuleJudge.Judge(rule, cel);
+                var name = rule.Get("name").AsString() ?? "(unnamed)";
+                log.Debug($"Kyverno {policy.Kind} {policy.QualifiedName} rule {name}: {judgement.Outcome} ({judgement.Detail}).");
+                if (judgement.Outcome != PodOutcome.DoesNotRefuse)
+                {
+                    rules.Add(new RuleEntry(policy, rule, name, judgement, podScope));
+                }
+            }
+        }
+
+        foreach (var policy in inputs.Of("policies.kyverno.io", "ValidatingPolicy"))
+        {
+            var judgement = JudgeValidatingPolicy(policy);
+            log.Debug($"Kyverno ValidatingPolicy {policy.Name}: {judgement.Outcome} ({judgement.Detail}).");
+            if (judgement.Outcome != PodOutcome.DoesNotRefuse)
+            {
+                validatingPolicies.Add(new VpolEntry(policy, judgement));
+            }
+        }
+
+        installed = rules.Count > 0 || validatingPolicies.Count > 0;
+    }
+
+    public string Engine => Engines.Kyverno;
+
+    public void Evaluate(NamespaceInfo ns, NamespaceFindings findings)
+    {
+        if (!installed)
+        {
+            return;
+        }
+
+        var processes = config.Processes(ns);
+        foreach (var entry in rules)
+        {
+            EvaluateRule(entry, ns, processes, findings);
+        }
+
+        foreach (var entry in validatingPolicies)
+        {
+            EvaluateValidatingPolicy(entry, ns, processes, findings);
+        }
+    }
+
+    private void EvaluateRule(RuleEntry entry, NamespaceInfo ns, Scope processes, NamespaceFindings findings)
+    {
+        var policy = entry.Policy;
+        if (policy.Kind == "Policy" && !string.Equals(policy.Namespace ?? "default", ns.Name, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var match = KyvernoMatch.Match(entry.Rule.Get("match"), ns);
+        if (match.State == Applies.No)
+        {
+            return;
+        }
+
+        var scope = match;
+        var excluded = KyvernoMatch.Exclude(entry.Rule.Get("exclude"), ns);
+        scope = scope.And(excluded.State switch
+        {
+            Applies.Yes => Scope.No("the rule's exclude matches it: " + excluded.Why),
+            Applies.No => Scope.Yes(),
+            _ => excluded,
+        });
+        if (policy.Spec.Get("admission").IsFalse())
+        {
+            scope = scope.And(Scope.No("spec.admission is false: the policy runs in background scans only"));
+        }
+
+        var failurePolicyIgnore = string.Equals(policy.Spec.Get("failurePolicy").AsString(), "Ignore", StringComparison.OrdinalIgnoreCase);
+        var webhook = Webhook("validate.kyverno.svc", failurePolicyIgnore, policy.Name);
+        scope = scope
+            .And(entry.PodScope)
+            .And(processes)
+            .And(webhook.ScopeFor(ns))
+            .And(Exceptions(policy, entry.RuleName, ns, entry.Rule.Get("validate").Get("podSecurity").Exists()));
+
+        var action = ResolveAction(entry.Rule.Get("validate"), policy.Spec, ns);
+        var finding = new PolicyFinding
+        {
+            Engine = Engine,
+            Kind = policy.Kind,
+            Policy = policy.QualifiedName,
+            Rule = entry.RuleName,
+            Action = action,
+            FailOpen = failurePolicyIgnore || webhook.FailOpen,
+            Source = policy.Source,
+        };
+        findings.Classify(entry.Judgement, scope, string.Equals(action, "Enforce", StringComparison.OrdinalIgnoreCase), finding, reportNotApplied: true);
+    }
+
+    private void EvaluateValidatingPolicy(VpolEntry entry, NamespaceInfo ns, Scope processes, NamespaceFindings findings)
+    {
+        var spec = entry.Policy.Spec;
+        var constraints = spec.Get("matchConstraints");
+        if (!MatchConstraints.CoversPodCreate(constraints))
+        {
+            return;
+        }
+
+        var scope = MatchConstraints.Scope(constraints, ns, "spec.matchConstraints");
+        if (scope.State == Applies.No && !MatchConstraints.Excludes(constraints))
+        {
+            return;
+        }
+
+        var conditions = spec.Get("matchConditions").Items().Select(c => new CelVariable(c.Get("name").AsString() ?? string.Empty, c.Get("expression").AsString() ?? "true")).ToList();
+        if (conditions.Count > 0)
+        {
+            var (match, detail) = cel.MatchConditions(conditions, CelDialect.KyvernoValidatingPolicy, ns.Object);
+            scope = scope.And(match == CelMatch.DoesNotMatch
+                ? Scope.No("its matchConditions skip the reference pod: " + detail)
+                : Scope.Depends("its matchConditions (" + string.Join(", ", conditions.Select(c => c.Name)) + ") decide per request"));
+        }
+
+        if (spec.Get("evaluation", "admission", "enabled").IsFalse() || spec.Get("admission").IsFalse())
+        {
+            scope = scope.And(Scope.No("admission evaluation is disabled (background scans only)"));
+        }
+
+        var failurePolicyIgnore = string.Equals(spec.Get("failurePolicy").AsString(), "Ignore", StringComparison.OrdinalIgnoreCase);
+        var webhook = Webhook("vpol.validate.kyverno.svc", failurePolicyIgnore, entry.Policy.Name);
+        scope = scope.And(processes).And(webhook.ScopeFor(ns)).And(VpolExceptions(entry.Policy, ns));
+
+        var actions = spec.Get("validationActions").Items().Select(a => a.AsString() ?? string.Empty).ToList();
+        if (actions.Count == 0)
+        {
+            actions.Add("Deny");
+        }
+
+        var finding = new PolicyFinding
+        {
+            Engine = Engine,
+            Kind = "ValidatingPolicy",
+            Policy = entry.Policy.Name,
+            Action = string.Join(",", actions),
+            FailOpen = failurePolicyIgnore || webhook.FailOpen,
+            Source = entry.Policy.Source,
+        };
+        findings.Classify(entry.Judgement, scope, actions.Contains("Deny", StringComparer.Ordinal), finding, reportNotApplied: true);
+    }
+
+    private PodJudgement JudgeValidatingPolicy(PolicyObject policy)
+    {
+        var spec = policy.Spec;
+        if (!MatchConstraints.CoversPodCreate(spec.Get("matchConstraints")))
+        {
+            return PodJudgement.DoesNotRefuse("its matchConstraints do not cover pod creation");
+        }
+
+        var validations = spec.Get("validations").Items().Select(v => new CelValidation(v.Get("expression").AsString() ?? "true", v.Get("message").AsString(), v.Get("messageExpression").AsString())).ToList();
+        var variables = spec.Get("variables").Items().Select(v => new CelVariable(v.Get("name").AsString() ?? string.Empty, v.Get("expression").AsString() ?? "null")).ToList();
+        var verdict = cel.Judge(new CelPolicy(CelDialect.KyvernoValidatingPolicy, validations, variables));
+        return new PodJudgement(verdict.Outcome, verdict.JudgedBy, verdict.Detail);
+    }
+
+    /// <summary>The effective validation failure action in a namespace, as Kyverno resolves it.</summary>
+    public static string ResolveAction(JsonElement validate, JsonElement spec, NamespaceInfo ns)
+    {
+        foreach (var o in validate.Get("failureActionOverrides").Items())
+        {
+            if (OverrideMatches(o, ns))
+            {
+                return o.Get("action").AsString()!;
+            }
+        }
+
+        if (validate.Get("failureAction").AsString() is { } ruleAction)
+        {
+            return ruleAction;
+        }
+
+        foreach (var o in spec.Get("validationFailureActionOverrides").Items())
+        {
+            if (OverrideMatches(o, ns))
+            {
+                return o.Get("action").AsString()!;
+            }
+        }
+
+        return spec.Get("validationFailureAction").AsString() ?? "Audit";
+    }
+
+    private static bool OverrideMatches(JsonElement o, NamespaceInfo ns)
+    {
+        if (o.Get("action").AsString() is not { } action || !(action.Equals("Enforce", StringComparison.OrdinalIgnoreCase) || action.Equals("Audit", StringComparison.OrdinalIgnoreCase)))
+        {
+            return false;
+        }
+
+        var selector = o.Get("namespaceSelector");
+        var namespaces = o.Get("namespaces");
+        if (!namespaces.Exists())
+        {
+            return !selector.Exists() || LabelSelector.Matches(selector, ns.Labels) == true;
+        }
+
+        return namespaces.Items().Any(n => Wildcard.Match(n.AsString() ?? string.Empty, ns.Name)) &&
+            (!selector.Exists() || LabelSelector.Matches(selector, ns.Labels) == true);
+    }
+
+    /// <summary>Whether PolicyExceptions leave the rule applying (No when one exempts the reference pod).</summary>
+    private Scope Exceptions(PolicyObject policy, string ruleName, NamespaceInfo ns, bool podSecurityRule)
+    {
+        var policyName = policy.Kind == "Policy" ? policy.QualifiedName : policy.Name;
+        var scopes = new List<Scope>();
+        foreach (var exception in exceptions)
+        {
+            var spec = exception.Spec;
+            var covers = spec.Get("exceptions").Items().Any(e =>
+                Wildcard.Match(e.Get("policyName").AsString() ?? string.Empty, policyName) &&
+                e.Get("ruleNames").Items().Any(r => Wildcard.Match(r.AsString() ?? string.Empty, ruleName)));
+            if (!covers)
+            {
+                continue;
+            }
+
+            if (podSecurityRule && spec.Get("podSecurity").Exists() &&
+                !spec.Get("podSecurity").Items().Any(c => string.Equals(c.Get("controlName").AsString(), "Host Namespaces", StringComparison.Ordinal)))
+            {
+                continue; // it exempts other Pod Security controls only
+            }
+
+            var excepted = KyvernoMatch.Match(spec.Get("match"), ns);
+            if (excepted.State == Applies.No)
+            {
+                continue;
+            }
+
+            if (spec.Get("conditions").Exists())
+            {
+                excepted = excepted.And(Scope.Depends("its conditions decide per request"));
+            }
+
+            scopes.Add(excepted.State == Applies.Yes
+                ? Scope.No($"PolicyException {exception.QualifiedName} exempts it here")
+                : Scope.Depends($"PolicyException {exception.QualifiedName} exempts some pods ({excepted.Why})"));
+        }
+
+        return scopes.Aggregate(Scope.Yes(), (a, b) => a.And(b));
+    }
+
+    private Scope VpolExceptions(PolicyObject policy, NamespaceInfo ns)
+    {
+        var scope = Scope.Yes();
+        foreach (var exception in vpolExceptions)
+        {
+            var refs = exception.Spec.Get("policyRefs").Items().Any(r => r.Get("name").AsString() == policy.Name && (r.Get("kind").AsString() ?? "ValidatingPolicy") == "ValidatingPolicy");
+            if (!refs)
+            {
+                continue;
+            }
+
+            var conditions = exception.Spec.Get("matchConditions").Items().Select(c => new CelVariable(c.Get("name").AsString() ?? string.Empty, c.Get("expression").AsString() ?? "true")).ToList();
+            if (conditions.Count == 0)
+            {
+                scope = scope.And(Scope.No($"PolicyException {exception.QualifiedName} exempts every request"));
+                continue;
+            }
+
+            var (match, _) = cel.MatchConditions(conditions, CelDialect.KyvernoValidatingPolicy, ns.Object);
+            scope = scope.And(match switch
+            {
+                CelMatch.Matches => Scope.No($"PolicyException {exception.QualifiedName} exempts the reference pod here"),
+                CelMatch.DoesNotMatch => Scope.Yes(),
+                _ => Scope.Depends($"PolicyException {exception.QualifiedName} exempts requests its matchConditions select"),
+            });
+        }
+
+        return scope;
+    }
+
+    /// <summary>The Kyverno webhook that sees the policy's requests, and what it means for a namespace.</summary>
+    private (Func<NamespaceInfo, Scope> ScopeFor, bool FailOpen) Webhook(string prefix, bool ignore, string policyName)
+    {
+        var key = prefix + "\0" + ignore + "\0" + policyName;
+        if (webhooks.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
+        var mode = ignore ? "ignore" : "fail";
+        var wiring = WebhookWiring.Find(inputs, n => n == $"{prefix}-{mode}-finegrained-{policyName}")
+            ?? WebhookWiring.Find(inputs, n => n == $"{prefix}-{mode}")
+            ?? WebhookWiring.Find(inputs, n => n.StartsWith(prefix, StringComparison.Ordinal) && !n.Contains("-finegrained-", StringComparison.Ordinal));
+        (Func<NamespaceInfo, Scope>, bool) result;
+        if (wiring is not null)
+        {
+            result = (ns => wiring.Scope(ns, cel), wiring.FailOpen);
+        }
+        else if ((inputs.Live && inputs.WebhooksKnown) || inputs.Of("admissionregistration.k8s.io", "ValidatingWebhookConfiguration").Any(w => w.Name.StartsWith("kyverno-resource-validating-webhook-cfg", StringComparison.Ordinal)))
+        {
+            result = (_ => Scope.No($"no Kyverno validating webhook ({prefix}-{mode}) is registered, so Kyverno does not see pod creation"), false);
+        }
+        else
+        {
+            var assumed = WebhookWiring.AssumeDefault(
+                $"{prefix}-{mode}",
+                JsonSerializer.SerializeToElement(new { matchExpressions = new[] { new { key = "kubernetes.io/metadata.name", @operator = "NotIn", values = new[] { "kyverno" } } } }),
+                ignore,
+                "Kyverno's default webhook, assumed because its ValidatingWebhookConfiguration is not in the evidence");
+            result = (ns => assumed.Scope(ns, cel), ignore);
+        }
+
+        webhooks[key] = result;
+        return result;
+    }
+
+    private sealed record RuleEntry(PolicyObject Policy, JsonElement Rule, string RuleName, PodJudgement Judgement, Scope PodScope);
+
+    private sealed record VpolEntry(PolicyObject Policy, PodJudgement Judgement);
+}

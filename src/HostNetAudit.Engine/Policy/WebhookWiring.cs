@@ -1,0 +1,112 @@
+using System.Text.Json;
+using HostNetAudit.Engine.Json;
+
+namespace HostNetAudit.Engine.Policy;
+
+/// <summary>
+/// How an engine's validating webhook is wired: whether it intercepts pod CREATE in a namespace (its rules and
+/// namespaceSelector), whether it sees only some pods (objectSelector, matchConditions) and whether it fails open.
+/// </summary>
+internal sealed class WebhookWiring
+{
+    private WebhookWiring(JsonElement webhook, string configuration, bool assumed, string? assumedWhy)
+    {
+        Webhook = webhook;
+        Configuration = configuration;
+        Assumed = assumed;
+        AssumedWhy = assumedWhy;
+    }
+
+    public JsonElement Webhook { get; }
+
+    public string Configuration { get; }
+
+    public string Name => Webhook.Get("name").AsString() ?? Configuration;
+
+    /// <summary>The webhook was not in the evidence: its defaults are assumed.</summary>
+    public bool Assumed { get; }
+
+    public string? AssumedWhy { get; }
+
+    /// <summary>failurePolicy Ignore: when the engine is down, pods are admitted.</summary>
+    public bool FailOpen => string.Equals(Webhook.Get("failurePolicy").AsString(), "Ignore", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Finds the first webhook (in any ValidatingWebhookConfiguration) whose name satisfies the predicate.</summary>
+    public static WebhookWiring? Find(PolicyInputs inputs, Func<string, bool> name)
+    {
+        foreach (var configuration in inputs.Of("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"))
+        {
+            foreach (var webhook in configuration.Object.Get("webhooks").Items())
+            {
+                if (name(webhook.Get("name").AsString() ?? string.Empty))
+                {
+                    return new WebhookWiring(webhook, configuration.Name, false, null);
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A webhook that is not in the evidence, with the engine's default wiring.</summary>
+    public static WebhookWiring AssumeDefault(string name, JsonElement namespaceSelector, bool failOpen, string why) =>
+        new(JsonSerializer.SerializeToElement(new Dictionary<string, object?>
+        {
+            ["name"] = name,
+            ["failurePolicy"] = failOpen ? "Ignore" : "Fail",
+            ["namespaceSelector"] = namespaceSelector.ValueKind == JsonValueKind.Undefined ? null : namespaceSelector,
+            ["rules"] = new[] { new Dictionary<string, object> { ["apiGroups"] = new[] { "*" }, ["apiVersions"] = new[] { "*" }, ["operations"] = new[] { "CREATE", "UPDATE" }, ["resources"] = new[] { "*" } } },
+        }), "(assumed)", true, why);
+
+    /// <summary>Whether the webhook intercepts pod creation in the namespace.</summary>
+    public Scope Scope(NamespaceInfo ns, ICelJudge cel)
+    {
+        if (!InterceptsPodCreate(Webhook))
+        {
+            return Policy.Scope.No($"the webhook {Name} ({Configuration}) does not intercept pod creation");
+        }
+
+        var selector = Webhook.Get("namespaceSelector");
+        var matches = LabelSelector.Matches(selector, ns.Labels);
+        if (matches is null)
+        {
+            return Policy.Scope.Unknown($"the namespaceSelector of webhook {Name} cannot be evaluated");
+        }
+
+        if (matches == false)
+        {
+            return Policy.Scope.No($"the namespaceSelector of webhook {Name} ({LabelSelector.Describe(selector)}) leaves this namespace out{(Assumed ? " (" + AssumedWhy + ")" : string.Empty)}");
+        }
+
+        var scope = Policy.Scope.Yes();
+        if (!LabelSelector.SelectsEverything(Webhook.Get("objectSelector")))
+        {
+            scope = scope.And(Policy.Scope.Depends($"webhook {Name} has an objectSelector ({LabelSelector.Describe(Webhook.Get("objectSelector"))})"));
+        }
+
+        var conditions = Webhook.Get("matchConditions").Items().Select(c => new CelVariable(c.Get("name").AsString() ?? string.Empty, c.Get("expression").AsString() ?? "true")).ToList();
+        if (conditions.Count > 0)
+        {
+            var (match, detail) = cel.MatchConditions(conditions, CelDialect.ValidatingAdmissionPolicy, ns.Object);
+            scope = scope.And(match == CelMatch.DoesNotMatch
+                ? Policy.Scope.No($"the matchConditions of webhook {Name} skip the reference pod ({detail})")
+                : Policy.Scope.Depends($"webhook {Name} has matchConditions ({string.Join(", ", conditions.Select(c => c.Name))})"));
+        }
+
+        return scope;
+    }
+
+    /// <summary>True when one of the rules covers CREATE of core/v1 pods (the main resource).</summary>
+    public static bool InterceptsPodCreate(JsonElement webhook) =>
+        webhook.Get("rules").Items().Any(CoversPodCreate);
+
+    public static bool CoversPodCreate(JsonElement rule) =>
+        Contains(rule.Get("apiGroups"), string.Empty) &&
+        Contains(rule.Get("apiVersions"), "v1") &&
+        Contains(rule.Get("operations"), "CREATE") &&
+        rule.Get("resources").Items().Select(r => r.AsString()).Any(r => r is "pods" or "*" or "*/*") &&
+        rule.Get("scope").AsString() is null or "*" or "Namespaced";
+
+    private static bool Contains(JsonElement list, string value) =>
+        list.Items().Select(i => i.AsString()).Any(i => i == "*" || i == value);
+}
