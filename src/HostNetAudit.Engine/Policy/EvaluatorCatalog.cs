@@ -11,5 +11,8 @@ internal static class EvaluatorCatalog
         {
             new PodSecurityEvaluator(inputs, psa),
             new Kyverno.KyvernoEvaluator(inputs, cel, log),
+            new Gatekeeper.GatekeeperEvaluator(inputs, cel, log),
+            new Vap.ValidatingAdmissionPolicyEvaluator(inputs, cel, log),
+            new InformationalEvaluator(inputs),
         };
 }

@@ -1,0 +1,315 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using HostNetAudit.Abstractions;
+using HostNetAudit.Engine.Json;
+
+namespace HostNetAudit.Engine.Policy.Gatekeeper;
+
+/// <summary>
+/// Gatekeeper (and Azure Policy for AKS, GKE Policy Controller): constraints whose template refuses hostNetwork.
+/// K8sPSPHostNetworkingPorts refuses when parameters.hostNetwork is false or absent; Azure's
+/// K8sAzure*HostNetworkingPorts when allowHostNetwork is false or absent; K8sPSPHostNamespace covers hostPID and
+/// hostIPC only. Other templates count only when their K8sNativeValidation CEL is evaluated (or Rego recognised)
+/// to refuse the reference pod and admit its twin; otherwise they are Unknown, never counted by kind name.
+/// enforcementAction deny (or absent) enforces, scoped enforces when a scoped action for validation.gatekeeper.sh
+/// is deny, dryrun and warn do not. match.kinds must include Pod; match.namespaces, excludedNamespaces,
+/// namespaceSelector, labelSelector and name are honoured, as are the Gatekeeper Config's exclusions and the
+/// webhook's namespaceSelector (admission.gatekeeper.sh/ignore by default) and failurePolicy.
+/// </summary>
+internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
+{
+    private const string WebhookName = "validation.gatekeeper.sh";
+    private readonly PolicyInputs inputs;
+    private readonly ICelJudge cel;
+    private readonly List<(PolicyObject Constraint, PodJudgement Judgement)> constraints = new();
+    private readonly List<(string Pattern, string Source)> configExclusions = new();
+    private readonly Func<NamespaceInfo, Scope> webhookScope;
+    private readonly bool failOpen;
+
+    public GatekeeperEvaluator(PolicyInputs inputs, ICelJudge cel, IEngineLog log)
+    {
+        this.inputs = inputs;
+        this.cel = cel;
+        var templates = inputs.Of("templates.gatekeeper.sh", "ConstraintTemplate")
+            .GroupBy(t => t.Spec.Get("crd", "spec", "names", "kind").AsString() ?? string.Empty, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
+        var cache = new Dictionary<string, PodJudgement>(StringComparer.Ordinal);
+        foreach (var constraint in inputs.OfGroup(PolicyKinds.ConstraintsGroup))
+        {
+            templates.TryGetValue(constraint.Kind, out var template);
+            var key = constraint.Kind + "\0" + constraint.Spec.Get("parameters").GetRawTextOrEmpty();
+            if (!cache.TryGetValue(key, out var judgement))
+            {
+                judgement = Judge(constraint, template);
+                cache[key] = judgement;
+            }
+
+            log.Debug($"Gatekeeper {constraint.Kind} {constraint.Name}: {judgement.Outcome} ({judgement.Detail}).");
+            if (judgement.Outcome != PodOutcome.DoesNotRefuse)
+            {
+                constraints.Add((constraint, judgement));
+            }
+        }
+
+        foreach (var config in inputs.Of("config.gatekeeper.sh", "Config"))
+        {
+            foreach (var match in config.Spec.Get("match").Items())
+            {
+                var processes = match.Get("processes").Items().Select(p => p.AsString()).ToList();
+                if (processes.Count == 0 || processes.Any(p => p is "*" or "webhook"))
+                {
+                    configExclusions.AddRange(match.Get("excludedNamespaces").Items().Select(n => (n.AsString() ?? string.Empty, config.QualifiedName)));
+                }
+            }
+        }
+
+        var wiring = WebhookWiring.Find(inputs, n => n == WebhookName);
+        if (wiring is not null)
+        {
+            webhookScope = ns => wiring.Scope(ns, cel);
+            failOpen = wiring.FailOpen;
+        }
+        else if ((inputs.Live && inputs.WebhooksKnown) || inputs.Of("admissionregistration.k8s.io", "ValidatingWebhookConfiguration").Any(w => w.Name.StartsWith("gatekeeper-validating-webhook-configuration", StringComparison.Ordinal)))
+        {
+            webhookScope = _ => Scope.No($"Gatekeeper's validating webhook ({WebhookName}) is not registered, so its constraints are not enforced at admission");
+        }
+        else
+        {
+            var assumed = WebhookWiring.AssumeDefault(
+                WebhookName,
+                JsonSerializer.SerializeToElement(new
+                {
+                    matchExpressions = new object[]
+                    {
+                        new { key = "admission.gatekeeper.sh/ignore", @operator = "DoesNotExist" },
+                        new { key = "kubernetes.io/metadata.name", @operator = "NotIn", values = new[] { "gatekeeper-system" } },
+                    },
+                }),
+                failOpen: true,
+                "Gatekeeper's default webhook, assumed because its ValidatingWebhookConfiguration is not in the evidence");
+            webhookScope = ns => assumed.Scope(ns, cel);
+            failOpen = true;
+        }
+    }
+
+    public string Engine => Engines.Gatekeeper;
+
+    public void Evaluate(NamespaceInfo ns, NamespaceFindings findings)
+    {
+        if (constraints.Count == 0)
+        {
+            return;
+        }
+
+        Scope? wiring = null;
+        foreach (var (constraint, judgement) in constraints)
+        {
+            var match = constraint.Spec.Get("match");
+            var scope = Match(match, ns, out var excludedHere);
+            if (scope.State == Applies.No && !excludedHere)
+            {
+                continue;
+            }
+
+            wiring ??= Wiring(ns);
+            scope = scope.And(wiring.Value);
+            var (action, enforcing) = Action(constraint.Spec);
+            findings.Classify(judgement, scope, enforcing, new PolicyFinding
+            {
+                Engine = Engine,
+                Kind = constraint.Kind,
+                Policy = constraint.Name,
+                Action = action,
+                FailOpen = failOpen,
+                Source = constraint.Source,
+            }, reportNotApplied: true);
+        }
+    }
+
+    private Scope Wiring(NamespaceInfo ns)
+    {
+        var excluded = configExclusions.FirstOrDefault(e => Wildcard.MatchGlob(e.Pattern, ns.Name));
+        if (excluded.Pattern is not null)
+        {
+            return Scope.No($"the Gatekeeper Config {excluded.Source} excludes {excluded.Pattern} from the webhook");
+        }
+
+        return webhookScope(ns);
+    }
+
+    /// <summary>The constraint's match for the reference pod in the namespace; excludedHere when excludedNamespaces removes it.</summary>
+    private static Scope Match(JsonElement match, NamespaceInfo ns, out bool excludedHere)
+    {
+        excludedHere = false;
+        var kinds = match.Get("kinds").Items().ToList();
+        if (kinds.Count > 0 && !kinds.Any(k =>
+                k.Get("apiGroups").Items().Select(g => g.AsString()).Any(g => g is "" or "*") &&
+                k.Get("kinds").Items().Select(n => n.AsString()).Any(n => n is "Pod" or "*")))
+        {
+            return Scope.No("match.kinds does not include Pod");
+        }
+
+        if (match.Get("scope").AsString() is "Cluster")
+        {
+            return Scope.No("match.scope is Cluster");
+        }
+
+        var scope = Scope.Yes();
+        var namespaces = match.Get("namespaces").Items().Select(n => n.AsString() ?? string.Empty).ToList();
+        if (namespaces.Count > 0 && !namespaces.Any(n => Wildcard.MatchGlob(n, ns.Name)))
+        {
+            return Scope.No("match.namespaces does not include it");
+        }
+
+        var excluded = match.Get("excludedNamespaces").Items().Select(n => n.AsString() ?? string.Empty).FirstOrDefault(n => Wildcard.MatchGlob(n, ns.Name));
+        if (excluded is not null)
+        {
+            excludedHere = true;
+            return Scope.No($"match.excludedNamespaces lists {excluded}");
+        }
+
+        var namespaceSelector = match.Get("namespaceSelector");
+        if (namespaceSelector.Exists())
+        {
+            var selected = LabelSelector.Matches(namespaceSelector, ns.Labels);
+            if (selected is null)
+            {
+                return Scope.Unknown("match.namespaceSelector cannot be evaluated");
+            }
+
+            if (selected == false)
+            {
+                return Scope.No($"match.namespaceSelector ({LabelSelector.Describe(namespaceSelector)}) does not select it");
+            }
+        }
+
+        if (!LabelSelector.SelectsEverything(match.Get("labelSelector")))
+        {
+            scope = scope.And(Scope.Depends($"match.labelSelector ({LabelSelector.Describe(match.Get("labelSelector"))}) selects pods by label"));
+        }
+
+        if (match.Get("name").AsString() is { } name && name != "*")
+        {
+            scope = scope.And(Scope.Depends($"match.name selects pods named {name}"));
+        }
+
+        return scope;
+    }
+
+    /// <summary>The enforcement action at the validation webhook.</summary>
+    private static (string Action, bool Enforcing) Action(JsonElement spec)
+    {
+        var action = spec.Get("enforcementAction").AsString();
+        if (string.IsNullOrEmpty(action))
+        {
+            return ("deny", true);
+        }
+
+        if (action.Equals("deny", StringComparison.OrdinalIgnoreCase))
+        {
+            return (action, true);
+        }
+
+        if (action.Equals("scoped", StringComparison.OrdinalIgnoreCase))
+        {
+            var deny = spec.Get("scopedEnforcementActions").Items().Any(s =>
+                string.Equals(s.Get("action").AsString(), "deny", StringComparison.OrdinalIgnoreCase) &&
+                s.Get("enforcementPoints").Items().Any(p => p.Get("name").AsString() is WebhookName or "*"));
+            return (deny ? "scoped (deny at validation.gatekeeper.sh)" : "scoped", deny);
+        }
+
+        return (action, false);
+    }
+
+    private PodJudgement Judge(PolicyObject constraint, PolicyObject? template)
+    {
+        var parameters = constraint.Spec.Get("parameters");
+        var cel = CelCode(template);
+        var evaluated = cel is null ? null : this.cel.Judge(cel with { Params = parameters.Exists() ? parameters : JsonSerializer.SerializeToElement(new { }) });
+        if (evaluated is { JudgedBy: JudgedBy.Evaluated })
+        {
+            return new PodJudgement(evaluated.Outcome, evaluated.JudgedBy, "its template's K8sNativeValidation CEL, evaluated with the constraint's parameters: " + evaluated.Detail);
+        }
+
+        if (constraint.Kind == "K8sPSPHostNetworkingPorts")
+        {
+            return parameters.Get("hostNetwork").IsTrue()
+                ? PodJudgement.DoesNotRefuse("parameters.hostNetwork is true: the template allows hostNetwork", JudgedBy.Text)
+                : new PodJudgement(PodOutcome.Refuses, JudgedBy.Text, $"K8sPSPHostNetworkingPorts with parameters.hostNetwork {(parameters.Get("hostNetwork").Exists() ? "false" : "absent")}: the library template denies hostNetwork pods on create");
+        }
+
+        if (AzureHostNetwork().IsMatch(constraint.Kind))
+        {
+            return parameters.Get("allowHostNetwork").IsTrue()
+                ? PodJudgement.DoesNotRefuse("parameters.allowHostNetwork is true: the Azure Policy template allows hostNetwork", JudgedBy.Text)
+                : new PodJudgement(PodOutcome.Refuses, JudgedBy.Text, $"{constraint.Kind} with allowHostNetwork {(parameters.Get("allowHostNetwork").Exists() ? "false" : "absent")}: Azure Policy's template denies hostNetwork pods");
+        }
+
+        if (constraint.Kind == "K8sPSPHostNamespace")
+        {
+            return PodJudgement.DoesNotRefuse("K8sPSPHostNamespace covers hostPID and hostIPC only", JudgedBy.Text);
+        }
+
+        if (evaluated is not null && evaluated.Outcome != PodOutcome.Unknown)
+        {
+            return new PodJudgement(evaluated.Outcome, evaluated.JudgedBy, "its template's K8sNativeValidation CEL: " + evaluated.Detail);
+        }
+
+        if (template is null)
+        {
+            return PodJudgement.Unknown($"its ConstraintTemplate ({constraint.Kind.ToLowerInvariant()}) is not in the evidence, so what it checks is unknown");
+        }
+
+        var rego = template.Spec.Get("targets").Items()
+            .Select(t => (Rego: t.Get("rego").AsString() ?? t.Get("code").Items().Where(c => c.Get("engine").AsString() == "Rego").Select(c => c.Get("source", "rego").AsString()).FirstOrDefault(), Target: t))
+            .FirstOrDefault(t => t.Rego is not null);
+        if (rego.Rego is null)
+        {
+            return evaluated is not null
+                ? new PodJudgement(evaluated.Outcome, evaluated.JudgedBy, evaluated.Detail)
+                : PodJudgement.Unknown("its template has neither CEL nor Rego that HostNetAudit can read");
+        }
+
+        var libs = rego.Target.Get("libs").Items().Select(l => l.AsString() ?? string.Empty)
+            .Concat(rego.Target.Get("code").Items().SelectMany(c => c.Get("source", "libs").Items().Select(l => l.AsString() ?? string.Empty)));
+        var judged = RegoRecognizer.Judge(rego.Rego, libs);
+        if (judged.Outcome == PodOutcome.DoesNotRefuse && evaluated is { Outcome: PodOutcome.Unknown } && CelMentionsHostNetwork(template))
+        {
+            // The Rego does not read hostNetwork but the CEL code does: the engine may run either; stay unknown.
+            return new PodJudgement(PodOutcome.Unknown, evaluated.JudgedBy, evaluated.Detail);
+        }
+
+        return judged;
+    }
+
+    private static CelPolicy? CelCode(PolicyObject? template)
+    {
+        if (template is null)
+        {
+            return null;
+        }
+
+        var source = template.Spec.Get("targets").Items()
+            .SelectMany(t => t.Get("code").Items())
+            .Where(c => c.Get("engine").AsString() == "K8sNativeValidation")
+            .Select(c => c.Get("source"))
+            .FirstOrDefault();
+        if (source.ValueKind == JsonValueKind.Undefined)
+        {
+            return null;
+        }
+
+        return new CelPolicy(
+            CelDialect.Gatekeeper,
+            source.Get("validations").Items().Select(v => new CelValidation(v.Get("expression").AsString() ?? "true", v.Get("message").AsString(), v.Get("messageExpression").AsString())).ToList(),
+            source.Get("variables").Items().Select(v => new CelVariable(v.Get("name").AsString() ?? string.Empty, v.Get("expression").AsString() ?? "null")).ToList());
+    }
+
+    private static bool CelMentionsHostNetwork(PolicyObject template) =>
+        template.Spec.Get("targets").Items().SelectMany(t => t.Get("code").Items())
+            .Where(c => c.Get("engine").AsString() == "K8sNativeValidation")
+            .Any(c => c.GetRawText().Contains("hostNetwork", StringComparison.Ordinal));
+
+    [GeneratedRegex(@"^K8sAzure.*HostNetworkingPorts$")]
+    private static partial Regex AzureHostNetwork();
+}

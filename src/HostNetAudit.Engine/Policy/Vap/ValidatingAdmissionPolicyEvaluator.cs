@@ -1,0 +1,129 @@
+using HostNetAudit.Abstractions;
+using HostNetAudit.Engine.Json;
+
+namespace HostNetAudit.Engine.Policy.Vap;
+
+/// <summary>
+/// ValidatingAdmissionPolicy with its bindings: a policy whose matchConstraints cover pod CREATE and whose
+/// validations (CEL) deny the reference pod and admit its twin, bound by a binding whose validationActions hold
+/// Deny and whose matchResources select the namespace. An objectSelector, matchConditions or a paramRef (for a
+/// policy with paramKind) make the refusal conditional; a policy without bindings enforces nothing.
+/// </summary>
+internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
+{
+    private const string Group = "admissionregistration.k8s.io";
+    private readonly ICelJudge cel;
+    private readonly List<Entry> entries = new();
+
+    public ValidatingAdmissionPolicyEvaluator(PolicyInputs inputs, ICelJudge cel, IEngineLog log)
+    {
+        this.cel = cel;
+        var bindings = inputs.Of(Group, "ValidatingAdmissionPolicyBinding").ToLookup(b => b.Spec.Get("policyName").AsString() ?? string.Empty, StringComparer.Ordinal);
+        foreach (var policy in inputs.Of(Group, "ValidatingAdmissionPolicy"))
+        {
+            var spec = policy.Spec;
+            if (!MatchConstraints.CoversPodCreate(spec.Get("matchConstraints")))
+            {
+                continue;
+            }
+
+            var verdict = cel.Judge(new CelPolicy(
+                CelDialect.ValidatingAdmissionPolicy,
+                spec.Get("validations").Items().Select(v => new CelValidation(v.Get("expression").AsString() ?? "true", v.Get("message").AsString(), v.Get("messageExpression").AsString())).ToList(),
+                spec.Get("variables").Items().Select(v => new CelVariable(v.Get("name").AsString() ?? string.Empty, v.Get("expression").AsString() ?? "null")).ToList()));
+            log.Debug($"ValidatingAdmissionPolicy {policy.Name}: {verdict.Outcome} ({verdict.Detail}).");
+            if (verdict.Outcome == PodOutcome.DoesNotRefuse)
+            {
+                continue;
+            }
+
+            entries.Add(new Entry(policy, new PodJudgement(verdict.Outcome, verdict.JudgedBy, verdict.Detail), bindings[policy.Name].ToList()));
+        }
+    }
+
+    public string Engine => Engines.ValidatingAdmissionPolicy;
+
+    public void Evaluate(NamespaceInfo ns, NamespaceFindings findings)
+    {
+        foreach (var entry in entries)
+        {
+            var spec = entry.Policy.Spec;
+            var policyScope = MatchConstraints.Scope(spec.Get("matchConstraints"), ns, "spec.matchConstraints");
+            if (policyScope.State == Applies.No && !MatchConstraints.Excludes(spec.Get("matchConstraints")))
+            {
+                continue;
+            }
+
+            var conditions = spec.Get("matchConditions").Items().Select(c => new CelVariable(c.Get("name").AsString() ?? string.Empty, c.Get("expression").AsString() ?? "true")).ToList();
+            if (conditions.Count > 0)
+            {
+                var (match, detail) = cel.MatchConditions(conditions, CelDialect.ValidatingAdmissionPolicy, ns.Object);
+                policyScope = policyScope.And(match == CelMatch.DoesNotMatch
+                    ? Scope.No("its matchConditions skip the reference pod: " + detail)
+                    : Scope.Depends("its matchConditions (" + string.Join(", ", conditions.Select(c => c.Name)) + ") decide per request"));
+            }
+
+            var failOpen = string.Equals(spec.Get("failurePolicy").AsString(), "Ignore", StringComparison.OrdinalIgnoreCase);
+            if (entry.Bindings.Count == 0)
+            {
+                findings.Classify(entry.Judgement, policyScope.And(Scope.No("no ValidatingAdmissionPolicyBinding binds it, so it enforces nothing")), true, new PolicyFinding
+                {
+                    Engine = Engine,
+                    Kind = "ValidatingAdmissionPolicy",
+                    Policy = entry.Policy.Name,
+                    Action = "None",
+                    FailOpen = failOpen,
+                    Source = entry.Policy.Source,
+                }, reportNotApplied: true);
+                continue;
+            }
+
+            foreach (var binding in entry.Bindings)
+            {
+                var bspec = binding.Spec;
+                var scope = policyScope.And(MatchConstraints.Scope(bspec.Get("matchResources"), ns, "the binding's matchResources", rulesOptional: true));
+                if (spec.Get("paramKind").Exists())
+                {
+                    scope = scope.And(bspec.Get("paramRef").Exists()
+                        ? Scope.Depends($"paramRef {Describe(bspec.Get("paramRef"))}: the param's values (and whether it exists) decide")
+                        : Scope.Unknown("the policy has a paramKind but the binding no paramRef, so the apiserver treats the binding as misconfigured"));
+                }
+
+                var actions = bspec.Get("validationActions").Items().Select(a => a.AsString() ?? string.Empty).ToList();
+                findings.Classify(entry.Judgement, scope, actions.Contains("Deny", StringComparer.Ordinal), new PolicyFinding
+                {
+                    Engine = Engine,
+                    Kind = "ValidatingAdmissionPolicyBinding",
+                    Policy = entry.Policy.Name,
+                    Rule = binding.Name,
+                    Action = actions.Count == 0 ? "None" : string.Join(",", actions),
+                    FailOpen = failOpen,
+                    Source = binding.Source ?? entry.Policy.Source,
+                }, reportNotApplied: true);
+            }
+        }
+    }
+
+    private static string Describe(System.Text.Json.JsonElement paramRef)
+    {
+        var parts = new List<string>();
+        if (paramRef.Get("name").AsString() is { } name)
+        {
+            parts.Add("name " + name);
+        }
+
+        if (paramRef.Get("selector").Exists())
+        {
+            parts.Add("selector " + LabelSelector.Describe(paramRef.Get("selector")));
+        }
+
+        if (paramRef.Get("parameterNotFoundAction").AsString() is { } action)
+        {
+            parts.Add("parameterNotFoundAction " + action);
+        }
+
+        return string.Join(", ", parts);
+    }
+
+    private sealed record Entry(PolicyObject Policy, PodJudgement Judgement, List<PolicyObject> Bindings);
+}
