@@ -83,13 +83,16 @@ internal sealed class NamespaceFindings
                 if (reportNotApplied && enforcing)
                 {
                     finding.Verdict = Verdicts.NotApplied;
-                    finding.Detail = Join(judgement.Detail, "but it does not apply here: " + scope.Why);
+                    finding.Detail = Join(judgement.Detail, NotAppliedMarker + scope.Why);
                     Informational.Add(finding);
                 }
 
                 break;
         }
     }
+
+    /// <summary>Separates a NotApplied finding's judgement from why it does not apply.</summary>
+    public const string NotAppliedMarker = "it does not apply here: ";
 
     public static string Join(string a, string b) =>
         string.IsNullOrEmpty(a) ? b : string.IsNullOrEmpty(b) ? a : a.TrimEnd('.') + "; " + b;

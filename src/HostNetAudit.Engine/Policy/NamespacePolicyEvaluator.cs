@@ -177,7 +177,9 @@ internal sealed class NamespacePolicyEvaluator
         var skipped = r.Informational.FirstOrDefault(f => f.Verdict == Verdicts.NotApplied);
         if (skipped is not null)
         {
-            return $"{Describe(skipped)} would refuse hostNetwork pods but does not apply here ({Trim(skipped.Detail)}); {fix}.";
+            var at = skipped.Detail.IndexOf(NamespaceFindings.NotAppliedMarker, StringComparison.Ordinal);
+            var why = at < 0 ? skipped.Detail : skipped.Detail[(at + NamespaceFindings.NotAppliedMarker.Length)..];
+            return $"{Describe(skipped)} would refuse hostNetwork pods but does not apply here ({Trim(why)}); {fix}.";
         }
 
         return r.PodSecuritySource switch
@@ -189,12 +191,27 @@ internal sealed class NamespacePolicyEvaluator
         };
     }
 
-    private static string Describe(PolicyFinding f) => f.Engine switch
+    private static string Describe(PolicyFinding f)
     {
-        Engines.PodSecurityAdmission => f.Kind == "Namespace" ? $"Pod Security Admission ({f.Policy}, {f.Rule})" : $"Pod Security Admission ({f.Kind} {f.Policy})",
-        Engines.HostNetAudit => f.Kind,
-        _ => $"{f.Engine} {f.Kind} {f.Policy}" + (f.Rule is null ? string.Empty : $" (rule {f.Rule})"),
-    };
+        switch (f.Engine)
+        {
+            case Engines.PodSecurityAdmission:
+                var parts = (f.Rule ?? "enforce-version=latest").Split("-version=");
+                var origin = f.Kind == "Namespace" ? "namespace label" : f.Kind;
+                return $"Pod Security Admission {parts[0]}={f.Policy}:{(parts.Length > 1 ? parts[1] : "latest")} ({origin})";
+            case Engines.ValidatingAdmissionPolicy:
+                return f.Rule is null ? $"ValidatingAdmissionPolicy {f.Policy}" : $"ValidatingAdmissionPolicy {f.Policy} (binding {f.Rule})";
+            case Engines.Probe:
+                return $"the dry-run probe ({f.Policy})";
+            default:
+                if (f.Policy == "*")
+                {
+                    return $"{f.Engine} {f.Kind} (unreadable)";
+                }
+
+                return $"{f.Engine} {f.Kind} {f.Policy}" + (f.Rule is null ? string.Empty : $" (rule {f.Rule})");
+        }
+    }
 
     private static string Trim(string text)
     {

@@ -48,6 +48,11 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
         foreach (var entry in entries)
         {
             var spec = entry.Policy.Spec;
+            if (LabelSelector.Matches(spec.Get("matchConstraints", "namespaceSelector"), ns.Labels) == false)
+            {
+                continue; // the policy targets other namespaces
+            }
+
             var policyScope = MatchConstraints.Scope(spec.Get("matchConstraints"), ns, "spec.matchConstraints");
             if (policyScope.State == Applies.No && !MatchConstraints.Excludes(spec.Get("matchConstraints")))
             {
@@ -81,6 +86,11 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
             foreach (var binding in entry.Bindings)
             {
                 var bspec = binding.Spec;
+                if (LabelSelector.Matches(bspec.Get("matchResources", "namespaceSelector"), ns.Labels) == false)
+                {
+                    continue; // the binding targets other namespaces
+                }
+
                 var scope = policyScope.And(MatchConstraints.Scope(bspec.Get("matchResources"), ns, "the binding's matchResources", rulesOptional: true));
                 if (spec.Get("paramKind").Exists())
                 {
