@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace HostNetAudit.Engine.Policy;
 
 /// <summary>Which engine's CEL environment an expression runs in (they bind variables differently).</summary>
-internal enum CelDialect
+internal enum CelKind
 {
     /// <summary>admissionregistration.k8s.io ValidatingAdmissionPolicy: object, oldObject, request, params, namespaceObject, variables.</summary>
     ValidatingAdmissionPolicy,
@@ -19,16 +19,17 @@ internal enum CelDialect
 }
 
 /// <summary>One validation: it denies when its expression evaluates to false.</summary>
-internal sealed record CelValidation(string Expression, string? Message = null, string? MessageExpression = null);
+internal sealed record CelCheck(string Expression, string? Message = null, string? MessageExpression = null);
 
 /// <summary>A named variable (evaluated lazily as variables.name).</summary>
-internal sealed record CelVariable(string Name, string Expression);
+internal sealed record CelNamed(string Name, string Expression);
 
-/// <summary>A set of validations to judge against the reference pod and its twin.</summary>
-internal sealed record CelPolicy(
-    CelDialect Dialect,
-    IReadOnlyList<CelValidation> Validations,
-    IReadOnlyList<CelVariable> Variables,
+/// <summary>A set of validations to judge against the reference pod and its twin. Params is the param object
+/// (for Gatekeeper: the constraint, whose spec.parameters Gatekeeper binds as variables.params).</summary>
+internal sealed record CelRequest(
+    CelKind Dialect,
+    IReadOnlyList<CelCheck> Validations,
+    IReadOnlyList<CelNamed> Variables,
     JsonElement? Params = null,
     JsonElement? NamespaceObject = null);
 
@@ -45,7 +46,7 @@ internal enum CelMatch
 }
 
 /// <summary>A judgement of CEL validations: the outcome, how it was reached, and what decided.</summary>
-internal sealed record CelVerdict(PodOutcome Outcome, string JudgedBy, string Detail);
+internal sealed record CelAnswer(PodOutcome Outcome, string JudgedBy, string Detail);
 
 /// <summary>
 /// Where CEL verdicts plug in. The real judge (Policy/Cel, evaluating with the Cel package, text-reading what it
@@ -56,8 +57,8 @@ internal sealed record CelVerdict(PodOutcome Outcome, string JudgedBy, string De
 internal interface ICelJudge
 {
     /// <summary>Judges validations against the reference pod (must be denied) and its twin (must be admitted).</summary>
-    CelVerdict Judge(CelPolicy policy);
+    CelAnswer Judge(CelRequest policy);
 
     /// <summary>Evaluates matchConditions (name, expression) for the reference pod.</summary>
-    (CelMatch Match, string Detail) MatchConditions(IReadOnlyList<CelVariable> conditions, CelDialect dialect, JsonElement? namespaceObject);
+    (CelMatch Match, string Detail) MatchConditions(IReadOnlyList<CelNamed> conditions, CelKind dialect, JsonElement? namespaceObject);
 }

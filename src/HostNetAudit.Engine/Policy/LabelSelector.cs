@@ -92,3 +92,74 @@ internal static class LabelSelector
         return parts.Count == 0 ? "{}" : string.Join(", ", parts);
     }
 }
+
+/// <summary>A label selector read once and evaluated against many namespaces.</summary>
+internal sealed class CompiledSelector
+{
+    private readonly (string Key, string Value)[] labels;
+    private readonly (string Key, string Op, HashSet<string> Values)[] expressions;
+
+    private CompiledSelector(JsonElement selector)
+    {
+        Present = selector.Exists();
+        Valid = !Present || selector.ValueKind == JsonValueKind.Object;
+        labels = selector.Get("matchLabels").Properties().Select(p => (p.Name, p.Value.AsString() ?? string.Empty)).ToArray();
+        expressions = selector.Get("matchExpressions").Items()
+            .Select(e => (e.Get("key").AsString() ?? string.Empty, e.Get("operator").AsString() ?? string.Empty, new HashSet<string>(e.Get("values").Items().Select(v => v.AsString() ?? string.Empty), StringComparer.Ordinal)))
+            .ToArray();
+        if (expressions.Any(e => e.Key.Length == 0 || e.Op is not ("In" or "NotIn" or "Exists" or "DoesNotExist")))
+        {
+            Valid = false;
+        }
+
+        SelectsEverything = labels.Length == 0 && expressions.Length == 0;
+        Description = LabelSelector.Describe(selector);
+    }
+
+    /// <summary>The selector was written (not absent or null).</summary>
+    public bool Present { get; }
+
+    public bool Valid { get; }
+
+    /// <summary>Absent, null or {}: selects everything.</summary>
+    public bool SelectsEverything { get; }
+
+    public string Description { get; }
+
+    public static CompiledSelector From(JsonElement selector) => new(selector);
+
+    /// <summary>True when selected; null when the selector is invalid. An absent selector selects everything.</summary>
+    public bool? Matches(IReadOnlyDictionary<string, string> set)
+    {
+        if (!Valid)
+        {
+            return null;
+        }
+
+        foreach (var (key, value) in labels)
+        {
+            if (!set.TryGetValue(key, out var actual) || !string.Equals(actual, value, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        foreach (var (key, op, values) in expressions)
+        {
+            var has = set.TryGetValue(key, out var actual);
+            var ok = op switch
+            {
+                "In" => has && values.Contains(actual!),
+                "NotIn" => !has || !values.Contains(actual!),
+                "Exists" => has,
+                _ => !has,
+            };
+            if (!ok)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -11,11 +11,11 @@ internal sealed partial class TextOnlyCelJudge : ICelJudge
 {
     public static readonly TextOnlyCelJudge Instance = new();
 
-    public CelVerdict Judge(CelPolicy policy)
+    public CelAnswer Judge(CelRequest policy)
     {
         if (policy.Validations.Count == 0)
         {
-            return new CelVerdict(PodOutcome.DoesNotRefuse, JudgedBy.Text, "no validations");
+            return new CelAnswer(PodOutcome.DoesNotRefuse, JudgedBy.Text, "no validations");
         }
 
         var refusing = 0;
@@ -31,16 +31,16 @@ internal sealed partial class TextOnlyCelJudge : ICelJudge
                 case Shape.HostNamespacesOther:
                     break;
                 default:
-                    return new CelVerdict(PodOutcome.Unknown, JudgedBy.Text, $"the CEL expression '{Shorten(validation.Expression)}' could not be evaluated here and is not a shape recognised with certainty");
+                    return new CelAnswer(PodOutcome.Unknown, JudgedBy.Text, $"the CEL expression '{Shorten(validation.Expression)}' could not be evaluated here and is not a shape recognised with certainty");
             }
         }
 
         return refusing > 0
-            ? new CelVerdict(PodOutcome.Refuses, JudgedBy.Text, "the CEL validation requires spec.hostNetwork to be unset or false (read from the expression text)")
-            : new CelVerdict(PodOutcome.DoesNotRefuse, JudgedBy.Text, "the CEL validations test hostPID/hostIPC only (read from the expression text)");
+            ? new CelAnswer(PodOutcome.Refuses, JudgedBy.Text, "the CEL validation requires spec.hostNetwork to be unset or false (read from the expression text)")
+            : new CelAnswer(PodOutcome.DoesNotRefuse, JudgedBy.Text, "the CEL validations test hostPID/hostIPC only (read from the expression text)");
     }
 
-    public (CelMatch Match, string Detail) MatchConditions(IReadOnlyList<CelVariable> conditions, CelDialect dialect, System.Text.Json.JsonElement? namespaceObject) =>
+    public (CelMatch Match, string Detail) MatchConditions(IReadOnlyList<CelNamed> conditions, CelKind dialect, System.Text.Json.JsonElement? namespaceObject) =>
         conditions.Count == 0 ? (CelMatch.Matches, "no matchConditions") : (CelMatch.Unknown, "matchConditions are not evaluated here");
 
     private enum Shape
@@ -51,7 +51,7 @@ internal sealed partial class TextOnlyCelJudge : ICelJudge
     }
 
     /// <summary>Replaces variables.x by (expression) when the variable is a plain field read.</summary>
-    private static string Inline(string expression, IReadOnlyList<CelVariable> variables)
+    private static string Inline(string expression, IReadOnlyList<CelNamed> variables)
     {
         var text = expression;
         foreach (var variable in variables)

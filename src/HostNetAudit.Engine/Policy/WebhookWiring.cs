@@ -9,12 +9,23 @@ namespace HostNetAudit.Engine.Policy;
 /// </summary>
 internal sealed class WebhookWiring
 {
+    private readonly CompiledSelector namespaceSelector;
+    private readonly Scope constantScope;
+    private readonly List<CelNamed> conditions;
+    private readonly bool intercepts;
+
     private WebhookWiring(JsonElement webhook, string configuration, bool assumed, string? assumedWhy)
     {
         Webhook = webhook;
         Configuration = configuration;
         Assumed = assumed;
         AssumedWhy = assumedWhy;
+        intercepts = InterceptsPodCreate(webhook);
+        namespaceSelector = CompiledSelector.From(webhook.Get("namespaceSelector"));
+        constantScope = LabelSelector.SelectsEverything(webhook.Get("objectSelector"))
+            ? Policy.Scope.Yes()
+            : Policy.Scope.Depends($"webhook {Name} has an objectSelector ({LabelSelector.Describe(webhook.Get("objectSelector"))})");
+        conditions = webhook.Get("matchConditions").Items().Select(c => new CelNamed(c.Get("name").AsString() ?? string.Empty, c.Get("expression").AsString() ?? "true")).ToList();
     }
 
     public JsonElement Webhook { get; }
@@ -61,13 +72,12 @@ internal sealed class WebhookWiring
     /// <summary>Whether the webhook intercepts pod creation in the namespace.</summary>
     public Scope Scope(NamespaceInfo ns, ICelJudge cel)
     {
-        if (!InterceptsPodCreate(Webhook))
+        if (!intercepts)
         {
             return Policy.Scope.No($"the webhook {Name} ({Configuration}) does not intercept pod creation");
         }
 
-        var selector = Webhook.Get("namespaceSelector");
-        var matches = LabelSelector.Matches(selector, ns.Labels);
+        var matches = namespaceSelector.Matches(ns.Labels);
         if (matches is null)
         {
             return Policy.Scope.Unknown($"the namespaceSelector of webhook {Name} cannot be evaluated");
@@ -75,19 +85,13 @@ internal sealed class WebhookWiring
 
         if (matches == false)
         {
-            return Policy.Scope.No($"the namespaceSelector of webhook {Name} ({LabelSelector.Describe(selector)}) leaves this namespace out{(Assumed ? " (" + AssumedWhy + ")" : string.Empty)}");
+            return Policy.Scope.No($"the namespaceSelector of webhook {Name} ({namespaceSelector.Description}) leaves this namespace out{(Assumed ? " (" + AssumedWhy + ")" : string.Empty)}");
         }
 
-        var scope = Policy.Scope.Yes();
-        if (!LabelSelector.SelectsEverything(Webhook.Get("objectSelector")))
-        {
-            scope = scope.And(Policy.Scope.Depends($"webhook {Name} has an objectSelector ({LabelSelector.Describe(Webhook.Get("objectSelector"))})"));
-        }
-
-        var conditions = Webhook.Get("matchConditions").Items().Select(c => new CelVariable(c.Get("name").AsString() ?? string.Empty, c.Get("expression").AsString() ?? "true")).ToList();
+        var scope = constantScope;
         if (conditions.Count > 0)
         {
-            var (match, detail) = cel.MatchConditions(conditions, CelDialect.ValidatingAdmissionPolicy, ns.Object);
+            var (match, detail) = cel.MatchConditions(conditions, CelKind.ValidatingAdmissionPolicy, ns.Object);
             scope = scope.And(match == CelMatch.DoesNotMatch
                 ? Policy.Scope.No($"the matchConditions of webhook {Name} skip the reference pod ({detail})")
                 : Policy.Scope.Depends($"webhook {Name} has matchConditions ({string.Join(", ", conditions.Select(c => c.Name))})"));

@@ -3,7 +3,8 @@ namespace HostNetAudit;
 /// <summary>
 /// The verdict of one namespace: does at least one enforcing admission mechanism refuse hostNetwork pods
 /// there (denies the reference pod and admits its control twin), which, and why. Output of Test-NamespacePolicy.
-/// Serializes with <c>ConvertTo-Json -Depth 4</c> (result → finding arrays and Probe → their properties).
+/// A collection of results serializes completely with <c>ConvertTo-Json -Depth 3</c> (results → finding arrays
+/// and Probe → their string properties); one result alone needs -Depth 2.
 /// </summary>
 public sealed class NamespacePolicyResult
 {

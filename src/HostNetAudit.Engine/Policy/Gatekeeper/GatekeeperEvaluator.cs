@@ -21,7 +21,7 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
     private const string WebhookName = "validation.gatekeeper.sh";
     private readonly PolicyInputs inputs;
     private readonly ICelJudge cel;
-    private readonly List<(PolicyObject Constraint, PodJudgement Judgement)> constraints = new();
+    private readonly List<(PolicyObject Constraint, PodJudgement Judgement, GatekeeperMatch Match, string Action, bool Enforcing)> constraints = new();
     private readonly List<(string Pattern, string Source)> configExclusions = new();
     private readonly Func<NamespaceInfo, Scope> webhookScope;
     private readonly bool failOpen;
@@ -47,7 +47,8 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
             log.Debug($"Gatekeeper {constraint.Kind} {constraint.Name}: {judgement.Outcome} ({judgement.Detail}).");
             if (judgement.Outcome != PodOutcome.DoesNotRefuse)
             {
-                constraints.Add((constraint, judgement));
+                var (action, enforcing) = Action(constraint.Spec);
+                constraints.Add((constraint, judgement, new GatekeeperMatch(constraint.Spec.Get("match")), action, enforcing));
             }
         }
 
@@ -102,10 +103,9 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
         }
 
         Scope? wiring = null;
-        foreach (var (constraint, judgement) in constraints)
+        foreach (var (constraint, judgement, match, action, enforcing) in constraints)
         {
-            var match = constraint.Spec.Get("match");
-            var scope = Match(match, ns, out var excludedHere);
+            var scope = match.Evaluate(ns, out var excludedHere);
             if (scope.State == Applies.No && !excludedHere)
             {
                 continue;
@@ -113,7 +113,6 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
 
             wiring ??= Wiring(ns);
             scope = scope.And(wiring.Value);
-            var (action, enforcing) = Action(constraint.Spec);
             findings.Classify(judgement, scope, enforcing, new PolicyFinding
             {
                 Engine = Engine,
@@ -135,65 +134,6 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
         }
 
         return webhookScope(ns);
-    }
-
-    /// <summary>The constraint's match for the reference pod in the namespace; excludedHere when excludedNamespaces removes it.</summary>
-    private static Scope Match(JsonElement match, NamespaceInfo ns, out bool excludedHere)
-    {
-        excludedHere = false;
-        var kinds = match.Get("kinds").Items().ToList();
-        if (kinds.Count > 0 && !kinds.Any(k =>
-                k.Get("apiGroups").Items().Select(g => g.AsString()).Any(g => g is "" or "*") &&
-                k.Get("kinds").Items().Select(n => n.AsString()).Any(n => n is "Pod" or "*")))
-        {
-            return Scope.No("match.kinds does not include Pod");
-        }
-
-        if (match.Get("scope").AsString() is "Cluster")
-        {
-            return Scope.No("match.scope is Cluster");
-        }
-
-        var scope = Scope.Yes();
-        var namespaces = match.Get("namespaces").Items().Select(n => n.AsString() ?? string.Empty).ToList();
-        if (namespaces.Count > 0 && !namespaces.Any(n => Wildcard.MatchGlob(n, ns.Name)))
-        {
-            return Scope.No("match.namespaces does not include it");
-        }
-
-        var excluded = match.Get("excludedNamespaces").Items().Select(n => n.AsString() ?? string.Empty).FirstOrDefault(n => Wildcard.MatchGlob(n, ns.Name));
-        if (excluded is not null)
-        {
-            excludedHere = true;
-            return Scope.No($"match.excludedNamespaces lists {excluded}");
-        }
-
-        var namespaceSelector = match.Get("namespaceSelector");
-        if (namespaceSelector.Exists())
-        {
-            var selected = LabelSelector.Matches(namespaceSelector, ns.Labels);
-            if (selected is null)
-            {
-                return Scope.Unknown("match.namespaceSelector cannot be evaluated");
-            }
-
-            if (selected == false)
-            {
-                return Scope.No($"match.namespaceSelector ({LabelSelector.Describe(namespaceSelector)}) does not select it");
-            }
-        }
-
-        if (!LabelSelector.SelectsEverything(match.Get("labelSelector")))
-        {
-            scope = scope.And(Scope.Depends($"match.labelSelector ({LabelSelector.Describe(match.Get("labelSelector"))}) selects pods by label"));
-        }
-
-        if (match.Get("name").AsString() is { } name && name != "*")
-        {
-            scope = scope.And(Scope.Depends($"match.name selects pods named {name}"));
-        }
-
-        return scope;
     }
 
     /// <summary>The enforcement action at the validation webhook.</summary>
@@ -225,7 +165,7 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
     {
         var parameters = constraint.Spec.Get("parameters");
         var cel = CelCode(template);
-        var evaluated = cel is null ? null : this.cel.Judge(cel with { Params = parameters.Exists() ? parameters : JsonSerializer.SerializeToElement(new { }) });
+        var evaluated = cel is null ? null : this.cel.Judge(cel with { Params = constraint.Object });
         if (evaluated is { JudgedBy: JudgedBy.Evaluated })
         {
             return new PodJudgement(evaluated.Outcome, evaluated.JudgedBy, "its template's K8sNativeValidation CEL, evaluated with the constraint's parameters: " + evaluated.Detail);
@@ -282,7 +222,7 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
         return judged;
     }
 
-    private static CelPolicy? CelCode(PolicyObject? template)
+    private static CelRequest? CelCode(PolicyObject? template)
     {
         if (template is null)
         {
@@ -299,10 +239,10 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
             return null;
         }
 
-        return new CelPolicy(
-            CelDialect.Gatekeeper,
-            source.Get("validations").Items().Select(v => new CelValidation(v.Get("expression").AsString() ?? "true", v.Get("message").AsString(), v.Get("messageExpression").AsString())).ToList(),
-            source.Get("variables").Items().Select(v => new CelVariable(v.Get("name").AsString() ?? string.Empty, v.Get("expression").AsString() ?? "null")).ToList());
+        return new CelRequest(
+            CelKind.Gatekeeper,
+            source.Get("validations").Items().Select(v => new CelCheck(v.Get("expression").AsString() ?? "true", v.Get("message").AsString(), v.Get("messageExpression").AsString())).ToList(),
+            source.Get("variables").Items().Select(v => new CelNamed(v.Get("name").AsString() ?? string.Empty, v.Get("expression").AsString() ?? "null")).ToList());
     }
 
     private static bool CelMentionsHostNetwork(PolicyObject template) =>

@@ -18,6 +18,7 @@ internal sealed partial class KyvernoConfig
 
     private readonly List<Filter> filters;
     private readonly Exclusions exclusions;
+    private Scope? exclusionScope;
 
     private KyvernoConfig(List<Filter> filters, Exclusions exclusions, string origin, bool assumed)
     {
@@ -60,7 +61,7 @@ internal sealed partial class KyvernoConfig
     {
         foreach (var filter in filters)
         {
-            if (!filter.MatchesPodKind() || !Wildcard.Match(filter.Namespace, ns.Name))
+            if (!filter.PodKind || !Wildcard.Match(filter.Namespace, ns.Name))
             {
                 continue;
             }
@@ -73,6 +74,11 @@ internal sealed partial class KyvernoConfig
             return Scope.Depends($"Kyverno's resourceFilters entry [{filter.Text}] skips pods named {filter.Name}");
         }
 
+        return exclusionScope ??= ExclusionScope();
+    }
+
+    private Scope ExclusionScope()
+    {
         var controller = exclusions.ExcludesController();
         if (controller is not null)
         {
@@ -94,6 +100,8 @@ internal sealed partial class KyvernoConfig
 
     private sealed record Filter(string Text, string Kind, string Namespace, string Name)
     {
+        public bool PodKind { get; } = KyvernoKinds.MatchesPod(Kind);
+
         public static Filter? Parse(string text)
         {
             var parts = text.Split(',').Select(p => p.Trim()).ToArray();
@@ -105,8 +113,6 @@ internal sealed partial class KyvernoConfig
                 _ => null,
             };
         }
-
-        public bool MatchesPodKind() => KyvernoMatch.KindMatchesPod(Kind);
     }
 
     private sealed record Exclusions(string[] Groups, string[] Usernames, string[] Roles, string[] ClusterRoles)

@@ -46,7 +46,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
                 log.Debug($"Kyverno {policy.Kind} {policy.QualifiedName} rule {name}: {judgement.Outcome} ({judgement.Detail}).");
                 if (judgement.Outcome != PodOutcome.DoesNotRefuse)
                 {
-                    rules.Add(new RuleEntry(policy, rule, name, judgement, podScope));
+                    rules.Add(new RuleEntry(policy, rule, name, judgement, podScope, KyvernoMatcher.Match(rule.Get("match")), KyvernoMatcher.Exclude(rule.Get("exclude")), CompileExceptions(policy, name, rule.Get("validate").Get("podSecurity").Exists())));
                 }
             }
         }
@@ -57,7 +57,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             log.Debug($"Kyverno ValidatingPolicy {policy.Name}: {judgement.Outcome} ({judgement.Detail}).");
             if (judgement.Outcome != PodOutcome.DoesNotRefuse)
             {
-                validatingPolicies.Add(new VpolEntry(policy, judgement));
+                validatingPolicies.Add(new VpolEntry(policy, judgement, new CompiledMatchResources(policy.Spec.Get("matchConstraints"), "spec.matchConstraints")));
             }
         }
 
@@ -93,14 +93,14 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             return;
         }
 
-        var match = KyvernoMatch.Match(entry.Rule.Get("match"), ns);
+        var match = entry.Match.Evaluate(ns);
         if (match.State == Applies.No)
         {
             return;
         }
 
         var scope = match;
-        var excluded = KyvernoMatch.Exclude(entry.Rule.Get("exclude"), ns);
+        var excluded = entry.Exclude.Evaluate(ns);
         scope = scope.And(excluded.State switch
         {
             Applies.Yes => Scope.No("the rule's exclude matches it: " + excluded.Why),
@@ -118,7 +118,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             .And(entry.PodScope)
             .And(processes)
             .And(webhook.ScopeFor(ns))
-            .And(Exceptions(policy, entry.RuleName, ns, entry.Rule.Get("validate").Get("podSecurity").Exists()));
+            .And(Exceptions(entry.Exceptions, ns));
 
         var action = ResolveAction(entry.Rule.Get("validate"), policy.Spec, ns);
         var finding = new PolicyFinding
@@ -137,22 +137,21 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
     private void EvaluateValidatingPolicy(VpolEntry entry, NamespaceInfo ns, Scope processes, NamespaceFindings findings)
     {
         var spec = entry.Policy.Spec;
-        var constraints = spec.Get("matchConstraints");
-        if (!MatchConstraints.CoversPodCreate(constraints))
+        if (!entry.Match.Targets(ns))
         {
             return;
         }
 
-        var scope = MatchConstraints.Scope(constraints, ns, "spec.matchConstraints");
-        if (scope.State == Applies.No && !MatchConstraints.Excludes(constraints))
+        var scope = entry.Match.Scope(ns);
+        if (scope.State == Applies.No && !entry.Match.ExcludesPods)
         {
             return;
         }
 
-        var conditions = spec.Get("matchConditions").Items().Select(c => new CelVariable(c.Get("name").AsString() ?? string.Empty, c.Get("expression").AsString() ?? "true")).ToList();
+        var conditions = spec.Get("matchConditions").Items().Select(c => new CelNamed(c.Get("name").AsString() ?? string.Empty, c.Get("expression").AsString() ?? "true")).ToList();
         if (conditions.Count > 0)
         {
-            var (match, detail) = cel.MatchConditions(conditions, CelDialect.KyvernoValidatingPolicy, ns.Object);
+            var (match, detail) = cel.MatchConditions(conditions, CelKind.KyvernoValidatingPolicy, ns.Object);
             scope = scope.And(match == CelMatch.DoesNotMatch
                 ? Scope.No("its matchConditions skip the reference pod: " + detail)
                 : Scope.Depends("its matchConditions (" + string.Join(", ", conditions.Select(c => c.Name)) + ") decide per request"));
@@ -193,9 +192,9 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             return PodJudgement.DoesNotRefuse("its matchConstraints do not cover pod creation");
         }
 
-        var validations = spec.Get("validations").Items().Select(v => new CelValidation(v.Get("expression").AsString() ?? "true", v.Get("message").AsString(), v.Get("messageExpression").AsString())).ToList();
-        var variables = spec.Get("variables").Items().Select(v => new CelVariable(v.Get("name").AsString() ?? string.Empty, v.Get("expression").AsString() ?? "null")).ToList();
-        var verdict = cel.Judge(new CelPolicy(CelDialect.KyvernoValidatingPolicy, validations, variables));
+        var validations = spec.Get("validations").Items().Select(v => new CelCheck(v.Get("expression").AsString() ?? "true", v.Get("message").AsString(), v.Get("messageExpression").AsString())).ToList();
+        var variables = spec.Get("variables").Items().Select(v => new CelNamed(v.Get("name").AsString() ?? string.Empty, v.Get("expression").AsString() ?? "null")).ToList();
+        var verdict = cel.Judge(new CelRequest(CelKind.KyvernoValidatingPolicy, validations, variables));
         return new PodJudgement(verdict.Outcome, verdict.JudgedBy, verdict.Detail);
     }
 
@@ -244,11 +243,11 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             (!selector.Exists() || LabelSelector.Matches(selector, ns.Labels) == true);
     }
 
-    /// <summary>Whether PolicyExceptions leave the rule applying (No when one exempts the reference pod).</summary>
-    private Scope Exceptions(PolicyObject policy, string ruleName, NamespaceInfo ns, bool podSecurityRule)
+    /// <summary>The PolicyExceptions naming a rule, compiled.</summary>
+    private List<(PolicyObject Exception, KyvernoMatcher Match, bool Conditional)> CompileExceptions(PolicyObject policy, string ruleName, bool podSecurityRule)
     {
         var policyName = policy.Kind == "Policy" ? policy.QualifiedName : policy.Name;
-        var scopes = new List<Scope>();
+        var result = new List<(PolicyObject, KyvernoMatcher, bool)>();
         foreach (var exception in exceptions)
         {
             var spec = exception.Spec;
@@ -266,23 +265,35 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
                 continue; // it exempts other Pod Security controls only
             }
 
-            var excepted = KyvernoMatch.Match(spec.Get("match"), ns);
+            result.Add((exception, KyvernoMatcher.Match(spec.Get("match")), spec.Get("conditions").Exists()));
+        }
+
+        return result;
+    }
+
+    /// <summary>Whether PolicyExceptions leave the rule applying (No when one exempts the reference pod).</summary>
+    private static Scope Exceptions(List<(PolicyObject Exception, KyvernoMatcher Match, bool Conditional)> compiled, NamespaceInfo ns)
+    {
+        var scope = Scope.Yes();
+        foreach (var (exception, match, conditional) in compiled)
+        {
+            var excepted = match.Evaluate(ns);
             if (excepted.State == Applies.No)
             {
                 continue;
             }
 
-            if (spec.Get("conditions").Exists())
+            if (conditional)
             {
                 excepted = excepted.And(Scope.Depends("its conditions decide per request"));
             }
 
-            scopes.Add(excepted.State == Applies.Yes
+            scope = scope.And(excepted.State == Applies.Yes
                 ? Scope.No($"PolicyException {exception.QualifiedName} exempts it here")
                 : Scope.Depends($"PolicyException {exception.QualifiedName} exempts some pods ({excepted.Why})"));
         }
 
-        return scopes.Aggregate(Scope.Yes(), (a, b) => a.And(b));
+        return scope;
     }
 
     private Scope VpolExceptions(PolicyObject policy, NamespaceInfo ns)
@@ -296,14 +307,14 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
                 continue;
             }
 
-            var conditions = exception.Spec.Get("matchConditions").Items().Select(c => new CelVariable(c.Get("name").AsString() ?? string.Empty, c.Get("expression").AsString() ?? "true")).ToList();
+            var conditions = exception.Spec.Get("matchConditions").Items().Select(c => new CelNamed(c.Get("name").AsString() ?? string.Empty, c.Get("expression").AsString() ?? "true")).ToList();
             if (conditions.Count == 0)
             {
                 scope = scope.And(Scope.No($"PolicyException {exception.QualifiedName} exempts every request"));
                 continue;
             }
 
-            var (match, _) = cel.MatchConditions(conditions, CelDialect.KyvernoValidatingPolicy, ns.Object);
+            var (match, _) = cel.MatchConditions(conditions, CelKind.KyvernoValidatingPolicy, ns.Object);
             scope = scope.And(match switch
             {
                 CelMatch.Matches => Scope.No($"PolicyException {exception.QualifiedName} exempts the reference pod here"),
@@ -351,7 +362,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         return result;
     }
 
-    private sealed record RuleEntry(PolicyObject Policy, JsonElement Rule, string RuleName, PodJudgement Judgement, Scope PodScope);
+    private sealed record RuleEntry(PolicyObject Policy, JsonElement Rule, string RuleName, PodJudgement Judgement, Scope PodScope, KyvernoMatcher Match, KyvernoMatcher Exclude, List<(PolicyObject Exception, KyvernoMatcher Match, bool Conditional)> Exceptions);
 
-    private sealed record VpolEntry(PolicyObject Policy, PodJudgement Judgement);
+    private sealed record VpolEntry(PolicyObject Policy, PodJudgement Judgement, CompiledMatchResources Match);
 }

@@ -7,78 +7,125 @@ namespace HostNetAudit.Engine.Policy.Kyverno;
 /// Kyverno's match/exclude for the reference pod's create in a namespace, as a tri-state: attributes of one
 /// resource filter AND together (lists OR inside); match.any ORs filters, match.all ANDs them; exclude.any
 /// excludes if any filter matches, exclude.all if all do. Pod names, labels, annotations and user info can only
-/// be known per pod, so they make the answer Depends.
+/// be known per pod, so they make the answer Depends. Compiled once per rule, evaluated per namespace.
 /// </summary>
-internal static class KyvernoMatch
+internal sealed class KyvernoMatcher
 {
-    /// <summary>Whether the rule's match applies (exclusions not counted).</summary>
-    public static Scope Match(JsonElement match, NamespaceInfo ns)
+    private readonly KyvernoFilter[] filters;
+    private readonly bool all;
+    private readonly bool exclude;
+    private readonly Scope? constant;
+
+    private KyvernoMatcher(KyvernoFilter[] filters, bool all, bool exclude, Scope? constant)
     {
-        if (!match.Exists())
-        {
-            return Scope.No("the rule has no match");
-        }
-
-        if (match.Get("any").ValueKind == JsonValueKind.Array)
-        {
-            return Or(match.Get("any").EnumerateArray().Select(f => Filter(f, ns, forExclude: false)), "none of match.any selects Pods here");
-        }
-
-        if (match.Get("all").ValueKind == JsonValueKind.Array)
-        {
-            return match.Get("all").EnumerateArray().Select(f => Filter(f, ns, forExclude: false)).Aggregate(Scope.Yes(), (a, b) => a.And(b));
-        }
-
-        return Filter(match, ns, forExclude: false);
+        this.filters = filters;
+        this.all = all;
+        this.exclude = exclude;
+        this.constant = constant;
     }
 
-    /// <summary>Whether the rule's exclude excludes the reference pod (Yes = excluded).</summary>
-    public static Scope Exclude(JsonElement exclude, NamespaceInfo ns)
+    /// <summary>A rule's (or PolicyException's) match: Yes when it selects the pod's create.</summary>
+    public static KyvernoMatcher Match(JsonElement match) => Compile(match, exclude: false);
+
+    /// <summary>A rule's exclude: Yes when it excludes the pod's create.</summary>
+    public static KyvernoMatcher Exclude(JsonElement exclude) => Compile(exclude, exclude: true);
+
+    public Scope Evaluate(NamespaceInfo ns)
     {
-        if (!exclude.Exists())
+        if (constant is { } fixedScope)
         {
-            return Scope.No("no exclude");
+            return fixedScope;
         }
 
-        if (exclude.Get("any").ValueKind == JsonValueKind.Array)
+        if (all)
         {
-            return Or(exclude.Get("any").EnumerateArray().Select(f => Filter(f, ns, forExclude: true)), "no exclusion applies");
+            var scope = Scope.Yes();
+            foreach (var filter in filters)
+            {
+                scope = scope.And(filter.Evaluate(ns));
+                if (scope.State == Applies.No)
+                {
+                    return scope;
+                }
+            }
+
+            return scope;
         }
 
-        if (exclude.Get("all").ValueKind == JsonValueKind.Array)
+        if (filters.Length == 1)
         {
-            return exclude.Get("all").EnumerateArray().Select(f => Filter(f, ns, forExclude: true)).Aggregate(Scope.Yes(), (a, b) => a.And(b));
+            return filters[0].Evaluate(ns);
         }
 
-        return Filter(exclude, ns, forExclude: true);
+        return Or(filters.Select(f => f.Evaluate(ns)), exclude ? "no exclusion applies" : "none of match.any selects Pods here");
     }
 
     public static Scope Or(IEnumerable<Scope> scopes, string whyNot)
     {
-        var list = scopes.ToList();
-        if (list.FirstOrDefault(s => s.State == Applies.Yes) is { State: Applies.Yes } yes)
+        Scope? unknown = null, depends = null;
+        var count = 0;
+        Scope last = default;
+        foreach (var s in scopes)
         {
-            return yes;
+            count++;
+            last = s;
+            switch (s.State)
+            {
+                case Applies.Yes:
+                    return s;
+                case Applies.Unknown:
+                    unknown ??= s;
+                    break;
+                case Applies.Depends:
+                    depends ??= s;
+                    break;
+            }
         }
 
-        if (list.FirstOrDefault(s => s.State == Applies.Unknown) is { State: Applies.Unknown } unknown)
-        {
-            return unknown;
-        }
-
-        if (list.FirstOrDefault(s => s.State == Applies.Depends) is { State: Applies.Depends } depends)
-        {
-            return depends;
-        }
-
-        return Scope.No(list.Count == 1 ? list[0].Why : whyNot);
+        return unknown ?? depends ?? Scope.No(count == 1 ? last.Why : whyNot);
     }
 
-    /// <summary>One ResourceFilter (resources + subjects/roles/clusterRoles), or a legacy match/exclude block.</summary>
-    public static Scope Filter(JsonElement filter, NamespaceInfo ns, bool forExclude)
+    private static KyvernoMatcher Compile(JsonElement block, bool exclude)
     {
+        if (!block.Exists())
+        {
+            return new KyvernoMatcher(Array.Empty<KyvernoFilter>(), false, exclude, Scope.No(exclude ? "no exclude" : "the rule has no match"));
+        }
+
+        if (block.Get("any").ValueKind == JsonValueKind.Array)
+        {
+            var any = block.Get("any").EnumerateArray().Select(f => KyvernoFilter.Compile(f, exclude)).ToArray();
+            return any.Length == 0
+                ? new KyvernoMatcher(any, false, exclude, Scope.No("an empty list selects nothing"))
+                : new KyvernoMatcher(any, false, exclude, null);
+        }
+
+        if (block.Get("all").ValueKind == JsonValueKind.Array)
+        {
+            return new KyvernoMatcher(block.Get("all").EnumerateArray().Select(f => KyvernoFilter.Compile(f, exclude)).ToArray(), true, exclude, null);
+        }
+
+        return new KyvernoMatcher(new[] { KyvernoFilter.Compile(block, exclude) }, false, exclude, null);
+    }
+}
+
+/// <summary>One ResourceFilter (resources + subjects/roles/clusterRoles), or a legacy match/exclude block, compiled.</summary>
+internal sealed class KyvernoFilter
+{
+    private Scope? constantNo;
+    private Scope podScope = Scope.Yes();
+    private string[] namespaces = Array.Empty<string>();
+    private string namespacesNo = string.Empty;
+    private CompiledSelector? namespaceSelector;
+
+    private KyvernoFilter()
+    {
+    }
+
+    public static KyvernoFilter Compile(JsonElement filter, bool forExclude)
+    {
+        var f = new KyvernoFilter();
         var resources = filter.Get("resources");
-        var scope = Scope.Yes();
         var empty = true;
         if (resources.Exists())
         {
@@ -88,16 +135,16 @@ internal static class KyvernoMatch
                 empty = false;
                 if (!operations.Items().Any(o => o.AsString() == "CREATE"))
                 {
-                    return Scope.No("its operations do not include CREATE");
+                    f.constantNo = Scope.No("its operations do not include CREATE");
                 }
             }
 
             if (resources.Get("kinds").Items().Any())
             {
                 empty = false;
-                if (!resources.Get("kinds").Items().Select(k => k.AsString() ?? string.Empty).Any(KindMatchesPod))
+                if (!resources.Get("kinds").Items().Select(k => k.AsString() ?? string.Empty).Any(KyvernoKinds.MatchesPod))
                 {
-                    return Scope.No("its kinds do not include Pod");
+                    f.constantNo ??= Scope.No("its kinds do not include Pod");
                 }
             }
 
@@ -112,26 +159,21 @@ internal static class KyvernoMatch
                 empty = false;
                 if (!names.Contains("*"))
                 {
-                    scope = scope.And(Scope.Depends($"pod names {string.Join(", ", names)}"));
+                    f.podScope = f.podScope.And(Scope.Depends($"pod names {string.Join(", ", names)}"));
                 }
             }
 
-            var namespaces = resources.Get("namespaces").Items().Select(n => n.AsString() ?? string.Empty).ToList();
-            if (namespaces.Count > 0)
+            f.namespaces = resources.Get("namespaces").Items().Select(n => n.AsString() ?? string.Empty).ToArray();
+            if (f.namespaces.Length > 0)
             {
                 empty = false;
-                if (!namespaces.Any(p => Wildcard.Match(p, ns.Name)))
-                {
-                    return Scope.No($"namespaces {string.Join(", ", namespaces)} do not include {ns.Name}");
-                }
-
-                scope = scope.And(Scope.Yes($"namespaces {string.Join(", ", namespaces)}"));
+                f.namespacesNo = $"its namespaces ({string.Join(", ", f.namespaces)}) do not include this namespace";
             }
 
             if (resources.Get("annotations").Properties().Any())
             {
                 empty = false;
-                scope = scope.And(Scope.Depends("pod annotations " + string.Join(", ", resources.Get("annotations").Properties().Select(p => p.Name + "=" + p.Value.AsString()))));
+                f.podScope = f.podScope.And(Scope.Depends("pod annotations " + string.Join(", ", resources.Get("annotations").Properties().Select(p => p.Name + "=" + p.Value.AsString()))));
             }
 
             var selector = resources.Get("selector");
@@ -140,37 +182,71 @@ internal static class KyvernoMatch
                 empty = false;
                 if (!LabelSelector.SelectsEverything(selector))
                 {
-                    scope = scope.And(Scope.Depends("pod label selector " + LabelSelector.Describe(selector)));
+                    f.podScope = f.podScope.And(Scope.Depends("pod label selector " + LabelSelector.Describe(selector)));
                 }
             }
 
-            var namespaceSelector = resources.Get("namespaceSelector");
-            if (namespaceSelector.Exists())
+            if (resources.Get("namespaceSelector").Exists())
             {
                 empty = false;
-                var matches = LabelSelector.Matches(namespaceSelector, ns.Labels);
-                if (matches is null)
-                {
-                    return Scope.Unknown("its namespaceSelector cannot be evaluated");
-                }
-
-                if (matches == false)
-                {
-                    return Scope.No($"its namespaceSelector ({LabelSelector.Describe(namespaceSelector)}) does not select {ns.Name}");
-                }
-
-                scope = scope.And(Scope.Yes($"namespaceSelector {LabelSelector.Describe(namespaceSelector)}"));
+                f.namespaceSelector = CompiledSelector.From(resources.Get("namespaceSelector"));
             }
         }
 
-        var users = UserInfo(filter, forExclude);
-        if (users is { } u)
+        if (UserInfo(filter, forExclude) is { } users)
         {
             empty = false;
-            scope = scope.And(u);
+            f.podScope = f.podScope.And(users);
         }
 
-        return empty ? (forExclude ? Scope.No("empty exclude") : Scope.No("an empty match selects nothing")) : scope;
+        if (empty)
+        {
+            f.constantNo ??= Scope.No(forExclude ? "empty exclude" : "an empty match selects nothing");
+        }
+
+        return f;
+    }
+
+    public Scope Evaluate(NamespaceInfo ns)
+    {
+        if (constantNo is { } no)
+        {
+            return no;
+        }
+
+        if (namespaces.Length > 0)
+        {
+            var any = false;
+            foreach (var pattern in namespaces)
+            {
+                if (Wildcard.Match(pattern, ns.Name))
+                {
+                    any = true;
+                    break;
+                }
+            }
+
+            if (!any)
+            {
+                return Scope.No(namespacesNo);
+            }
+        }
+
+        if (namespaceSelector is not null)
+        {
+            var matches = namespaceSelector.Matches(ns.Labels);
+            if (matches is null)
+            {
+                return Scope.Unknown("its namespaceSelector cannot be evaluated");
+            }
+
+            if (matches == false)
+            {
+                return Scope.No($"its namespaceSelector ({namespaceSelector.Description}) does not select this namespace");
+            }
+        }
+
+        return podScope;
     }
 
     /// <summary>subjects, roles, clusterRoles: the controllers' bindings are not known, so they make it Depends,
@@ -211,9 +287,12 @@ internal static class KyvernoMatch
             _ => false,
         };
     }
+}
 
-    /// <summary>Kyverno kind selectors: Kind, Version/Kind, Group/Version/Kind, Kind/subresource, wildcards.</summary>
-    public static bool KindMatchesPod(string selector)
+/// <summary>Kyverno kind selectors: Kind, Version/Kind, Group/Version/Kind, Kind/subresource, wildcards.</summary>
+internal static class KyvernoKinds
+{
+    public static bool MatchesPod(string selector)
     {
         var parts = selector.Split('/');
         string group = "*", version = "*", kind, subresource = string.Empty;

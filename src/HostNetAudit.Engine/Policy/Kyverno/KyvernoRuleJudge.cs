@@ -105,10 +105,10 @@ internal static class KyvernoRuleJudge
             : PodJudgement.DoesNotRefuse("its validate rule does not read hostNetwork, so it cannot tell the reference pod from its twin", JudgedBy.Text);
     }
 
-    public static CelPolicy Cel(JsonElement celRule) => new(
-        CelDialect.KyvernoRule,
-        celRule.Get("expressions").Items().Select(e => new CelValidation(e.Get("expression").AsString() ?? "true", e.Get("message").AsString(), e.Get("messageExpression").AsString())).ToList(),
-        celRule.Get("variables").Items().Select(v => new CelVariable(v.Get("name").AsString() ?? string.Empty, v.Get("expression").AsString() ?? "null")).ToList());
+    public static CelRequest Cel(JsonElement celRule) => new(
+        CelKind.KyvernoRule,
+        celRule.Get("expressions").Items().Select(e => new CelCheck(e.Get("expression").AsString() ?? "true", e.Get("message").AsString(), e.Get("messageExpression").AsString())).ToList(),
+        celRule.Get("variables").Items().Select(v => new CelNamed(v.Get("name").AsString() ?? string.Empty, v.Get("expression").AsString() ?? "null")).ToList());
 
     /// <summary>The podSecurity subrule: baseline and restricted include the Host Namespaces control unless it is excluded.</summary>
     private static PodJudgement PodSecurity(JsonElement podSecurity)

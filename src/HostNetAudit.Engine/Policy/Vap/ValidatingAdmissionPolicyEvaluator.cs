@@ -27,17 +27,21 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
                 continue;
             }
 
-            var verdict = cel.Judge(new CelPolicy(
-                CelDialect.ValidatingAdmissionPolicy,
-                spec.Get("validations").Items().Select(v => new CelValidation(v.Get("expression").AsString() ?? "true", v.Get("message").AsString(), v.Get("messageExpression").AsString())).ToList(),
-                spec.Get("variables").Items().Select(v => new CelVariable(v.Get("name").AsString() ?? string.Empty, v.Get("expression").AsString() ?? "null")).ToList()));
+            var verdict = cel.Judge(new CelRequest(
+                CelKind.ValidatingAdmissionPolicy,
+                spec.Get("validations").Items().Select(v => new CelCheck(v.Get("expression").AsString() ?? "true", v.Get("message").AsString(), v.Get("messageExpression").AsString())).ToList(),
+                spec.Get("variables").Items().Select(v => new CelNamed(v.Get("name").AsString() ?? string.Empty, v.Get("expression").AsString() ?? "null")).ToList()));
             log.Debug($"ValidatingAdmissionPolicy {policy.Name}: {verdict.Outcome} ({verdict.Detail}).");
             if (verdict.Outcome == PodOutcome.DoesNotRefuse)
             {
                 continue;
             }
 
-            entries.Add(new Entry(policy, new PodJudgement(verdict.Outcome, verdict.JudgedBy, verdict.Detail), bindings[policy.Name].ToList()));
+            entries.Add(new Entry(
+                policy,
+                new PodJudgement(verdict.Outcome, verdict.JudgedBy, verdict.Detail),
+                new CompiledMatchResources(spec.Get("matchConstraints"), "spec.matchConstraints"),
+                bindings[policy.Name].Select(b => (b, new CompiledMatchResources(b.Spec.Get("matchResources"), "the binding's matchResources", rulesOptional: true))).ToList()));
         }
     }
 
@@ -48,21 +52,21 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
         foreach (var entry in entries)
         {
             var spec = entry.Policy.Spec;
-            if (LabelSelector.Matches(spec.Get("matchConstraints", "namespaceSelector"), ns.Labels) == false)
+            if (!entry.Match.Targets(ns))
             {
                 continue; // the policy targets other namespaces
             }
 
-            var policyScope = MatchConstraints.Scope(spec.Get("matchConstraints"), ns, "spec.matchConstraints");
-            if (policyScope.State == Applies.No && !MatchConstraints.Excludes(spec.Get("matchConstraints")))
+            var policyScope = entry.Match.Scope(ns);
+            if (policyScope.State == Applies.No && !entry.Match.ExcludesPods)
             {
                 continue;
             }
 
-            var conditions = spec.Get("matchConditions").Items().Select(c => new CelVariable(c.Get("name").AsString() ?? string.Empty, c.Get("expression").AsString() ?? "true")).ToList();
+            var conditions = spec.Get("matchConditions").Items().Select(c => new CelNamed(c.Get("name").AsString() ?? string.Empty, c.Get("expression").AsString() ?? "true")).ToList();
             if (conditions.Count > 0)
             {
-                var (match, detail) = cel.MatchConditions(conditions, CelDialect.ValidatingAdmissionPolicy, ns.Object);
+                var (match, detail) = cel.MatchConditions(conditions, CelKind.ValidatingAdmissionPolicy, ns.Object);
                 policyScope = policyScope.And(match == CelMatch.DoesNotMatch
                     ? Scope.No("its matchConditions skip the reference pod: " + detail)
                     : Scope.Depends("its matchConditions (" + string.Join(", ", conditions.Select(c => c.Name)) + ") decide per request"));
@@ -83,15 +87,15 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
                 continue;
             }
 
-            foreach (var binding in entry.Bindings)
+            foreach (var (binding, bindingMatch) in entry.Bindings)
             {
                 var bspec = binding.Spec;
-                if (LabelSelector.Matches(bspec.Get("matchResources", "namespaceSelector"), ns.Labels) == false)
+                if (!bindingMatch.Targets(ns))
                 {
                     continue; // the binding targets other namespaces
                 }
 
-                var scope = policyScope.And(MatchConstraints.Scope(bspec.Get("matchResources"), ns, "the binding's matchResources", rulesOptional: true));
+                var scope = policyScope.And(bindingMatch.Scope(ns));
                 if (spec.Get("paramKind").Exists())
                 {
                     scope = scope.And(bspec.Get("paramRef").Exists()
@@ -135,5 +139,5 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
         return string.Join(", ", parts);
     }
 
-    private sealed record Entry(PolicyObject Policy, PodJudgement Judgement, List<PolicyObject> Bindings);
+    private sealed record Entry(PolicyObject Policy, PodJudgement Judgement, CompiledMatchResources Match, List<(PolicyObject Binding, CompiledMatchResources Match)> Bindings);
 }
