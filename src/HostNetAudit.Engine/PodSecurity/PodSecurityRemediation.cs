@@ -266,7 +266,7 @@ internal sealed class PodSecurityRemediation : IPodSecurityRemediation
         if (breaks.Length > 0 && !plan.Request.Force)
         {
             plan.Decision = PodSecurityDecision.Skip;
-            record.Reason = $"{RemediationRules.CountPhrase(breaks)} violate {handle.NewEnforce}; nothing changed (-Force applies anyway).";
+            record.Reason = $"{RemediationRules.CountPhrase(breaks)} {RemediationRules.Violate(breaks)} {handle.NewEnforce}; nothing changed (-Force applies anyway).";
             plan.Error = new HostNetAuditException(
                 "ExistingPodsViolatePodSecurity",
                 FailureCategory.InvalidOperation,
@@ -286,7 +286,7 @@ internal sealed class PodSecurityRemediation : IPodSecurityRemediation
             : $"WOULD BREAK {RemediationRules.CountPhrase(breaks)} (refused from now on): {RemediationRules.NameAll(breaks, withReasons: false)}.";
         plan.Description = $"{verb} pod-security labels of namespace '{ns}' (context '{Context}'): {changes}. {breakText}{keptText}";
         record.Reason = breaks.Length > 0
-            ? $"-Force: {RemediationRules.CountPhrase(breaks)} violate {handle.NewEnforce} and are refused when re-created.{keptText}"
+            ? $"-Force: {RemediationRules.CountPhrase(breaks)} {RemediationRules.Violate(breaks)} {handle.NewEnforce}; new pods like them are refused.{keptText}"
             : $"{changes}.{keptText}";
     }
 

@@ -91,6 +91,9 @@ internal static class RemediationRules
         return string.Join(" and ", parts);
     }
 
+    /// <summary>"violates" for one item, "violate" for several.</summary>
+    public static string Violate(IReadOnlyCollection<PodSecurityViolation> items) => items.Count == 1 ? "violates" : "violate";
+
     /// <summary>"Pod/a (host namespaces (hostNetwork=true)), CronJob/b (...)": every item, reasons without details.</summary>
     public static string NameAll(IEnumerable<PodSecurityViolation> items, bool withReasons) =>
         string.Join(", ", items.Select(i => withReasons ? $"{i} ({string.Join(", ", i.Reasons.Select(ReasonName))})" : i.ToString()));
