@@ -132,7 +132,7 @@ internal sealed class PodSecurityRemediation : IPodSecurityRemediation
 
         if (PodSpecInspector.IsSystemNamespace(ns) && !request.SystemNamespaceNamed)
         {
-            record.Reason = $"'{ns}' is a system namespace: name it literally with -Namespace to change it.";
+            record.Reason = "System namespace: name it literally with -Namespace to change it";
             plan.Decision = PodSecurityDecision.Skip;
             plan.Warning = $"Skipped namespace '{ns}' (context '{Context}'): it is a system namespace; name it literally with -Namespace to change it.";
             return plan;
@@ -180,15 +180,15 @@ internal sealed class PodSecurityRemediation : IPodSecurityRemediation
         {
             if (kept.Count > 0)
             {
-                record.Reason = $"Already stricter: {string.Join(", ", kept)}; -Force lowers it.";
+                record.Reason = $"Kept {string.Join(", ", kept)} (stricter); -Force lowers it";
                 plan.Decision = PodSecurityDecision.Skip;
                 plan.Warning = $"Namespace '{ns}' (context '{Context}') was not changed: {string.Join(", ", kept)} is stricter than asked; -Force lowers it.";
             }
             else
             {
                 record.Reason = request.Operation == PodSecurityOperation.Set
-                    ? $"The labels are already {PsaLabels.Summary(current)}."
-                    : $"The labels are already as before the change ({PsaLabels.Summary(current)}).";
+                    ? $"Already {PsaLabels.Summary(current)}"
+                    : $"Already as before the change ({PsaLabels.Summary(current)})";
                 plan.Decision = PodSecurityDecision.Unchanged;
             }
 
@@ -260,13 +260,15 @@ internal sealed class PodSecurityRemediation : IPodSecurityRemediation
         }
 
         var changes = RemediationRules.DescribeChanges(handle.CurrentPsa, handle.DesiredPsa);
+        var compact = RemediationRules.CompactChanges(handle.CurrentPsa, handle.DesiredPsa);
         var verb = plan.Request.Operation == PodSecurityOperation.Set ? "Set" : "Restore";
         var keptText = handle.Kept.Count > 0 ? $" Kept (stricter): {string.Join(", ", handle.Kept)}." : string.Empty;
+        var keptShort = handle.Kept.Count > 0 ? $"; kept {string.Join(", ", handle.Kept)} (stricter)" : string.Empty;
         var breaks = record.WouldBreak;
         if (breaks.Length > 0 && !plan.Request.Force)
         {
             plan.Decision = PodSecurityDecision.Skip;
-            record.Reason = $"{RemediationRules.CountPhrase(breaks)} {RemediationRules.Violate(breaks)} {handle.NewEnforce}; nothing changed (-Force applies anyway).";
+            record.Reason = $"{RemediationRules.CountPhrase(breaks)} {RemediationRules.Violate(breaks)} {handle.NewEnforce}; -Force applies anyway";
             plan.Error = new HostNetAuditException(
                 "ExistingPodsViolatePodSecurity",
                 FailureCategory.InvalidOperation,
@@ -286,8 +288,8 @@ internal sealed class PodSecurityRemediation : IPodSecurityRemediation
             : $"WOULD BREAK {RemediationRules.CountPhrase(breaks)} (refused from now on): {RemediationRules.NameAll(breaks, withReasons: false)}.";
         plan.Description = $"{verb} pod-security labels of namespace '{ns}' (context '{Context}'): {changes}. {breakText}{keptText}";
         record.Reason = breaks.Length > 0
-            ? $"-Force: {RemediationRules.CountPhrase(breaks)} {RemediationRules.Violate(breaks)} {handle.NewEnforce}; new pods like them are refused.{keptText}"
-            : $"{changes}.{keptText}";
+            ? $"{compact} with -Force: {RemediationRules.CountPhrase(breaks)} {RemediationRules.Violate(breaks)} it{keptShort}"
+            : compact + keptShort;
     }
 
     private async Task<PodSecurityOutcome> WriteAsync(PodSecurityPlan plan, CancellationToken cancellationToken)

@@ -72,6 +72,20 @@ internal static class RemediationRules
         return parts.Count == 0 ? "no change" : string.Join(", ", parts);
     }
 
+    /// <summary>Short, for the table: "enforce,warn,audit=baseline", "enforce-version=v1.31, -audit".</summary>
+    public static string CompactChanges(IReadOnlyDictionary<string, string> before, IReadOnlyDictionary<string, string> after)
+    {
+        var keys = before.Keys.Union(after.Keys).Distinct(StringComparer.Ordinal).OrderBy(Order).ThenBy(k => k, StringComparer.Ordinal).ToList();
+        var set = keys.Where(k => after.TryGetValue(k, out var now) && (!before.TryGetValue(k, out var old) || old != now))
+            .GroupBy(k => after[k], StringComparer.Ordinal)
+            .Select(g => string.Join(",", g.Select(Short)) + "=" + g.Key);
+        var removed = keys.Where(k => before.ContainsKey(k) && !after.ContainsKey(k)).Select(k => "-" + Short(k));
+        var parts = set.Concat(removed).ToList();
+        return parts.Count == 0 ? "no change" : string.Join(", ", parts);
+
+        static string Short(string key) => key.StartsWith(PsaLabels.Prefix, StringComparison.Ordinal) ? key[PsaLabels.Prefix.Length..] : key;
+    }
+
     /// <summary>"2 pods and 1 template".</summary>
     public static string CountPhrase(IReadOnlyCollection<PodSecurityViolation> items)
     {
