@@ -12,6 +12,8 @@
     FormatsToProcess       = @('HostNetAudit.format.ps1xml')
     CmdletsToExport        = @(
         'Get-HostNetworkPod'
+        'Set-NamespacePodSecurity'
+        'Restore-NamespacePodSecurity'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

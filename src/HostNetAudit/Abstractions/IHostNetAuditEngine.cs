@@ -35,6 +35,9 @@ public interface IClusterSession : IDisposable
 
     /// <summary>The server's version (GET /version), or null where it does not say.</summary>
     Task<string?> GetServerVersionAsync(CancellationToken cancellationToken);
+
+    /// <summary>Pod Security Admission remediation (Set-/Restore-NamespacePodSecurity) on this cluster.</summary>
+    IPodSecurityRemediation PodSecurity { get; }
 }
 
 /// <summary>Offline evidence read from files, evaluated by the same code as a live cluster.</summary>
