@@ -14,6 +14,7 @@
         'Get-HostNetworkPod'
         'Set-NamespacePodSecurity'
         'Restore-NamespacePodSecurity'
+        'Export-HostNetworkAuditReport'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

@@ -19,6 +19,9 @@ public interface IHostNetAuditEngine
 
     /// <summary>Reads offline evidence: files or folders of JSON (kubectl -o json, any *List) and multi-document YAML.</summary>
     IEvidenceSet ReadEvidence(IReadOnlyList<string> paths, IEngineLog log, CancellationToken cancellationToken);
+
+    /// <summary>Writes audit reports in a format to a stream (UTF-8).</summary>
+    void WriteReport(IReadOnlyList<AuditReport> reports, ReportFormat format, Stream output);
 }
 
 /// <summary>One cluster, reached through one context. Thread-safe.</summary>
