@@ -33,6 +33,8 @@ public sealed partial class SimCluster
     /// <summary>Pod create: PSA (enforce denies, warn warns), then what the scenario declares for other engines.</summary>
     private (int Code, string Reason, string Message)? PodAdmission(string ns, string name, JsonObject pod, RequestRecord record, List<string> warnings)
     {
+        // Defaulting precedes admission: PSA sees (and the server stores) the hostPorts it fills in.
+        DefaultHostNetworkPorts(pod["spec"] as JsonObject);
         if (PodSecurityEnabled && PodSecurityPod(ns, name, pod, record.User, enforce: true, warnings) is { } denial)
         {
             return (403, "Forbidden", denial);
@@ -85,8 +87,14 @@ public sealed partial class SimCluster
                 : null;
         }
 
-        if (PodSecurity.HasPodTemplate(definition.Kind) && PodSecurity.PodTemplate(obj) is { } template)
+        if (PodSecurity.HasPodTemplate(definition.Kind) && PodSecurity.PodTemplate(definition.Kind, obj) is { } template)
         {
+            if (MinorVersion < 28)
+            {
+                // Before 1.28 templates were defaulted like pods (DefaultHostNetworkHostPortsInPodTemplates).
+                DefaultHostNetworkPorts(template.Spec);
+            }
+
             PodSecurityEvaluate(ns, template.Metadata, template.Spec, record.User, enforce: false, null, warnings);
         }
 
@@ -193,6 +201,29 @@ public sealed partial class SimCluster
         if (update.ContainsKey("podSecurityAdmission"))
         {
             Options.PodSecurityAdmission = update["podSecurityAdmission"]?.GetValue<bool>();
+        }
+    }
+
+    /// <summary>
+    /// The apiserver's pod defaulting that PSA's hostPort check sees: with hostNetwork, a container port
+    /// without hostPort gets hostPort = containerPort (containers and init containers).
+    /// </summary>
+    private static void DefaultHostNetworkPorts(JsonObject? spec)
+    {
+        if (spec is null || !Json.True(spec["hostNetwork"]))
+        {
+            return;
+        }
+
+        foreach (var list in new[] { "containers", "initContainers" })
+        {
+            foreach (var port in (spec[list] as JsonArray ?? new JsonArray()).OfType<JsonObject>().SelectMany(c => (c["ports"] as JsonArray ?? new JsonArray()).OfType<JsonObject>()))
+            {
+                if ((Json.Long(port["hostPort"]) ?? 0) == 0 && Json.Long(port["containerPort"]) is { } containerPort)
+                {
+                    port["hostPort"] = containerPort;
+                }
+            }
         }
     }
 

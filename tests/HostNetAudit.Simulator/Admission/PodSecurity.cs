@@ -339,9 +339,9 @@ public static class PodSecurity
         kind is "Deployment" or "DaemonSet" or "StatefulSet" or "ReplicaSet" or "Job" or "CronJob" or "ReplicationController" or "PodTemplate";
 
     /// <summary>The pod template of a controller object (metadata and spec), or null when it has none.</summary>
-    public static (JsonObject? Metadata, JsonObject Spec)? PodTemplate(JsonObject obj)
+    public static (JsonObject? Metadata, JsonObject Spec)? PodTemplate(string kind, JsonObject obj)
     {
-        var template = Json.String(obj["kind"]) switch
+        var template = kind switch
         {
             "PodTemplate" => obj["template"],
             "CronJob" => Json.Path(obj, "spec", "jobTemplate", "spec", "template"),
