@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using HostNetAudit.Simulator.Admission;
 using HostNetAudit.Simulator.Api;
@@ -166,7 +167,7 @@ public sealed partial class SimCluster
             return null;
         }
 
-        var pods = Store.InNamespace(PodDefinition, name).Select(p => p.Node);
+        var pods = Store.InNamespace(PodDefinition, name).Select(p => JsonSerializer.Deserialize<JsonElement>(p.Bytes));
         var budget = PodSecurity.Budget(TimeSpan.FromMilliseconds(Math.Max(0, Options.ExistingPodCheckTimeoutMilliseconds)), QueryValue(record.Query, "timeout"));
         TimeSpan? cost = Options.ExistingPodCheckCostMilliseconds is { } ms ? TimeSpan.FromMilliseconds(ms) : null;
         var check = PodSecurity.EvaluatePodsInNamespace(PodSecurityEvaluator, name, policy.Enforce, pods, Options.PodSecurity, Options.ExistingPodCheckLimit, budget, cost);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using HostNetAudit.Simulator.Api;
 
@@ -149,7 +150,7 @@ public static class PodSecurity
         PodSecurityEvaluator evaluator,
         string ns,
         LevelVersion enforce,
-        IEnumerable<JsonObject> pods,
+        IEnumerable<JsonElement> pods,
         PodSecurityConfiguration configuration,
         int maxPods,
         TimeSpan budget,
@@ -173,7 +174,7 @@ public static class PodSecurity
             var result = evaluator.EvaluatePod(enforce, pod);
             if (!result.Allowed)
             {
-                var name = Json.String(Json.Path(pod, "metadata", "name")) ?? string.Empty;
+                var name = pod.Get("metadata").Get("name").Str() ?? string.Empty;
                 var reasons = result.ForbiddenReason;
                 if (!groups.TryGetValue(reasons, out var group))
                 {
@@ -402,26 +403,24 @@ public static class PodSecurity
         return false;
     }
 
-    private static List<JsonObject> Prioritize(IEnumerable<JsonObject> pods, PodSecurityConfiguration configuration)
+    private static List<JsonElement> Prioritize(IEnumerable<JsonElement> pods, PodSecurityConfiguration configuration)
     {
-        var prioritized = new List<JsonObject>();
-        var replicas = new List<JsonObject>();
+        var prioritized = new List<JsonElement>();
+        var replicas = new List<JsonElement>();
         var controllers = new HashSet<string>(StringComparer.Ordinal);
         foreach (var pod in pods)
         {
-            if (configuration.IsExemptRuntimeClass(Json.String(Json.Path(pod, "spec", "runtimeClassName"))))
+            if (configuration.IsExemptRuntimeClass(pod.Get("spec").Get("runtimeClassName").Str()))
             {
                 continue;
             }
 
-            var controller = (Json.Path(pod, "metadata", "ownerReferences") as JsonArray ?? new JsonArray())
-                .OfType<JsonObject>()
-                .FirstOrDefault(o => Json.True(o["controller"]));
-            if (controller is null)
+            var controller = pod.Get("metadata").Get("ownerReferences").Items().FirstOrDefault(o => o.Get("controller").True());
+            if (controller.ValueKind != JsonValueKind.Object)
             {
                 prioritized.Add(pod);
             }
-            else if (controllers.Add(Json.String(controller["uid"]) ?? string.Empty))
+            else if (controllers.Add(controller.Get("uid").Str() ?? string.Empty))
             {
                 prioritized.Add(pod);
             }

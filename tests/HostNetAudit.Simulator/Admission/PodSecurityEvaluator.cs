@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using System.Globalization;
 using System.Text.Json.Nodes;
 
@@ -21,6 +22,7 @@ public sealed class PodSecurityEvaluator
     private static readonly ConcurrentDictionary<int, PodSecurityEvaluator> Cache = new();
     private readonly List<Check> baseline;
     private readonly List<Check> restricted;
+    private readonly ConcurrentDictionary<(bool Restricted, int Minor), (string Id, CheckFunction Function)[]> plans = new();
 
     private PodSecurityEvaluator(int binaryMinor)
     {
@@ -47,8 +49,8 @@ public sealed class PodSecurityEvaluator
     /// <summary>The IDs of the checks that run for a level-version, in order.</summary>
     public IReadOnlyList<string> CheckIds(LevelVersion levelVersion) => Plan(levelVersion).Select(p => p.Id).ToList();
 
-    /// <summary>Evaluates a Pod (or an object with a pod template's metadata and spec) at a level-version.</summary>
-    public PodSecurityResult Evaluate(LevelVersion levelVersion, JsonObject? metadata, JsonObject? spec)
+    /// <summary>Evaluates a pod's (or a pod template's) metadata and spec, as JSON, at a level-version.</summary>
+    public PodSecurityResult Evaluate(LevelVersion levelVersion, JsonElement metadata, JsonElement spec)
     {
         if (levelVersion.Level == PodSecurity.LevelPrivileged)
         {
@@ -59,54 +61,66 @@ public sealed class PodSecurityEvaluator
         List<PodSecurityViolation>? violations = null;
         foreach (var (id, function) in Plan(levelVersion))
         {
-            var failure = function(pod);
-            if (failure is { } f)
+            if (function(pod) is { } failure)
             {
                 violations ??= new List<PodSecurityViolation>();
-                violations.Add(new PodSecurityViolation(id, f.Reason, f.Detail));
+                violations.Add(new PodSecurityViolation(id, failure.Reason, failure.Detail));
             }
         }
 
         return violations is null ? PodSecurityResult.AllowedResult : new PodSecurityResult(violations);
     }
 
+    /// <summary>Evaluates a pod's (or a pod template's) metadata and spec at a level-version.</summary>
+    public PodSecurityResult Evaluate(LevelVersion levelVersion, JsonObject? metadata, JsonObject? spec) =>
+        Evaluate(levelVersion, ToElement(metadata), ToElement(spec));
+
     /// <summary>Evaluates a whole Pod object.</summary>
     public PodSecurityResult EvaluatePod(LevelVersion levelVersion, JsonObject pod) =>
         Evaluate(levelVersion, pod["metadata"] as JsonObject, pod["spec"] as JsonObject);
 
-    private List<(string Id, CheckFunction Function)> Plan(LevelVersion levelVersion)
+    /// <summary>Evaluates a whole Pod object, parsed (the fast path for many stored pods).</summary>
+    public PodSecurityResult EvaluatePod(LevelVersion levelVersion, JsonElement pod) =>
+        Evaluate(levelVersion, pod.Get("metadata"), pod.Get("spec"));
+
+    private static JsonElement ToElement(JsonObject? node) => node is null ? default : JsonSerializer.SerializeToElement(node);
+
+    private (string Id, CheckFunction Function)[] Plan(LevelVersion levelVersion)
     {
-        var minor = EffectiveMinor(levelVersion.Version);
-        var plan = new List<(string, CheckFunction)>();
         if (levelVersion.Level == PodSecurity.LevelPrivileged)
         {
-            return plan;
+            return Array.Empty<(string, CheckFunction)>();
         }
 
-        var overridden = new HashSet<string>(StringComparer.Ordinal);
-        var restrictedPlan = new List<(string, CheckFunction)>();
-        if (levelVersion.Level != PodSecurity.LevelBaseline)
+        var key = (levelVersion.Level != PodSecurity.LevelBaseline, EffectiveMinor(levelVersion.Version));
+        return plans.GetOrAdd(key, k =>
         {
-            foreach (var check in restricted)
+            var plan = new List<(string, CheckFunction)>();
+            var overridden = new HashSet<string>(StringComparer.Ordinal);
+            var restrictedPlan = new List<(string, CheckFunction)>();
+            if (k.Restricted)
             {
-                if (check.At(minor) is { } revision)
+                foreach (var check in restricted)
                 {
-                    restrictedPlan.Add((check.Id, revision.Function));
-                    overridden.UnionWith(revision.Overrides);
+                    if (check.At(k.Minor) is { } revision)
+                    {
+                        restrictedPlan.Add((check.Id, revision.Function));
+                        overridden.UnionWith(revision.Overrides);
+                    }
                 }
             }
-        }
 
-        foreach (var check in baseline)
-        {
-            if (!overridden.Contains(check.Id) && check.At(minor) is { } revision)
+            foreach (var check in baseline)
             {
-                plan.Add((check.Id, revision.Function));
+                if (!overridden.Contains(check.Id) && check.At(k.Minor) is { } revision)
+                {
+                    plan.Add((check.Id, revision.Function));
+                }
             }
-        }
 
-        plan.AddRange(restrictedPlan);
-        return plan;
+            plan.AddRange(restrictedPlan);
+            return plan.ToArray();
+        });
     }
 }
 
@@ -129,40 +143,81 @@ internal sealed record Check(string Id, bool Restricted, IReadOnlyList<Revision>
 internal sealed class PodView
 {
     private static readonly string[] ContainerLists = { "initContainers", "containers", "ephemeralContainers" };
+    private List<JsonElement>? containers;
 
-    public PodView(JsonObject? metadata, JsonObject? spec)
+    public PodView(JsonElement metadata, JsonElement spec)
     {
-        Metadata = metadata ?? new JsonObject();
-        Spec = spec ?? new JsonObject();
+        Metadata = metadata;
+        Spec = spec;
     }
 
-    public JsonObject Metadata { get; }
+    public JsonElement Metadata { get; }
 
-    public JsonObject Spec { get; }
+    public JsonElement Spec { get; }
 
-    public JsonObject? SecurityContext => Spec["securityContext"] as JsonObject;
+    public JsonElement SecurityContext => Spec.Get("securityContext");
 
     /// <summary>Init containers, containers, then ephemeral containers.</summary>
-    public IEnumerable<JsonObject> Containers => ContainerLists.SelectMany(list => (Spec[list] as JsonArray ?? new JsonArray()).OfType<JsonObject>());
+    public List<JsonElement> Containers => containers ??= ContainerLists.SelectMany(list => Spec.Get(list).Items()).Where(c => c.ValueKind == JsonValueKind.Object).ToList();
 
-    public IEnumerable<JsonObject> Volumes => (Spec["volumes"] as JsonArray ?? new JsonArray()).OfType<JsonObject>();
+    public IEnumerable<JsonElement> Volumes => Spec.Get("volumes").Items().Where(v => v.ValueKind == JsonValueKind.Object);
 
-    public IEnumerable<KeyValuePair<string, string>> Annotations =>
-        (Metadata["annotations"] as JsonObject ?? new JsonObject()).Select(a => new KeyValuePair<string, string>(a.Key, Json.String(a.Value) ?? string.Empty));
+    public IEnumerable<KeyValuePair<string, string>> Annotations
+    {
+        get
+        {
+            var annotations = Metadata.Get("annotations");
+            return annotations.ValueKind == JsonValueKind.Object
+                ? annotations.EnumerateObject().Select(a => new KeyValuePair<string, string>(a.Name, a.Value.Str() ?? string.Empty))
+                : Enumerable.Empty<KeyValuePair<string, string>>();
+        }
+    }
 
-    public bool IsWindows => Json.String((Spec["os"] as JsonObject)?["name"]) == "windows";
+    public bool IsWindows => Spec.Get("os").Get("name").Str() == "windows";
 
     /// <summary>spec.hostUsers is set to false: the pod runs in a user namespace.</summary>
-    public bool InUserNamespace => Json.Bool(Spec["hostUsers"]) == false;
+    public bool InUserNamespace => Spec.Get("hostUsers").Bool() == false;
 
-    public string? Annotation(string key) => (Metadata["annotations"] as JsonObject)?[key] is { } value ? Json.String(value) ?? string.Empty : null;
+    public string? Annotation(string key) => Metadata.Get("annotations").Get(key) is { } value && value.IsSet() ? value.Str() ?? string.Empty : null;
 
-    public static string Name(JsonObject container) => Json.String(container["name"]) ?? string.Empty;
+    public static string Name(JsonElement container) => container.Get("name").Str() ?? string.Empty;
 
-    public static JsonObject? ContainerSecurityContext(JsonObject container) => container["securityContext"] as JsonObject;
+    public static JsonElement ContainerSecurityContext(JsonElement container) => container.Get("securityContext");
 }
 
-/// <summary>Typed reads of JSON values that never throw on an unexpected kind.</summary>
+/// <summary>Typed reads of parsed JSON that never throw on a missing member or an unexpected kind.</summary>
+internal static class JsonElementReading
+{
+    /// <summary>A member of an object; default (Undefined) when absent or when this is not an object.</summary>
+    public static JsonElement Get(this JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? value : default;
+
+    /// <summary>Present and not null: a Go pointer that is non-nil.</summary>
+    public static bool IsSet(this JsonElement element) => element.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null);
+
+    public static bool IsObject(this JsonElement element) => element.ValueKind == JsonValueKind.Object;
+
+    public static string? Str(this JsonElement element) => element.ValueKind == JsonValueKind.String ? element.GetString() : null;
+
+    public static bool? Bool(this JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        _ => null,
+    };
+
+    public static bool True(this JsonElement element) => element.ValueKind == JsonValueKind.True;
+
+    public static long? Long(this JsonElement element) =>
+        element.ValueKind != JsonValueKind.Number ? null : element.TryGetInt64(out var value) ? value : (long)element.GetDouble();
+
+    public static IEnumerable<JsonElement> Items(this JsonElement element) =>
+        element.ValueKind == JsonValueKind.Array ? element.EnumerateArray() : Enumerable.Empty<JsonElement>();
+
+    public static IEnumerable<string> Strings(this JsonElement element) => element.Items().Select(i => i.Str() ?? string.Empty);
+}
+
+/// <summary>Typed reads of JSON nodes that never throw on an unexpected kind.</summary>
 internal static class Json
 {
     public static string? String(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var s) ? s : null;
@@ -343,19 +398,19 @@ internal static class PodSecurityChecks
         static bool Allowed(string? type) => type is "RuntimeDefault" or "Localhost";
         var setters = new List<string>();
         var values = SortedSet();
-        if (pod.SecurityContext?["appArmorProfile"] is JsonObject podProfile && !Allowed(Json.String(podProfile["type"])))
+        if (pod.SecurityContext.Get("appArmorProfile") is { } podProfile && podProfile.IsObject() && !Allowed(podProfile.Get("type").Str()))
         {
             setters.Add("pod");
-            values.Add(Json.String(podProfile["type"]) ?? string.Empty);
+            values.Add(podProfile.Get("type").Str() ?? string.Empty);
         }
 
         var containers = new List<string>();
         foreach (var container in pod.Containers)
         {
-            if (PodView.ContainerSecurityContext(container)?["appArmorProfile"] is JsonObject profile && !Allowed(Json.String(profile["type"])))
+            if (PodView.ContainerSecurityContext(container).Get("appArmorProfile") is { } profile && profile.IsObject() && !Allowed(profile.Get("type").Str()))
             {
                 containers.Add(PodView.Name(container));
-                values.Add(Json.String(profile["type"]) ?? string.Empty);
+                values.Add(profile.Get("type").Str() ?? string.Empty);
             }
         }
 
@@ -385,10 +440,10 @@ internal static class PodSecurityChecks
         var capabilities = SortedSet();
         foreach (var container in pod.Containers)
         {
-            if (PodView.ContainerSecurityContext(container)?["capabilities"] is JsonObject caps)
+            if (PodView.ContainerSecurityContext(container).Get("capabilities") is { } caps && caps.IsObject())
             {
                 var valid = true;
-                foreach (var cap in Json.Strings(caps["add"]))
+                foreach (var cap in caps.Get("add").Strings())
                 {
                     if (!BaselineCapabilities.Contains(cap))
                     {
@@ -412,17 +467,17 @@ internal static class PodSecurityChecks
     private static Failure? HostNamespaces(PodView pod)
     {
         var shared = new List<string>();
-        if (Json.True(pod.Spec["hostNetwork"]))
+        if (pod.Spec.Get("hostNetwork").True())
         {
             shared.Add("hostNetwork=true");
         }
 
-        if (Json.True(pod.Spec["hostPID"]))
+        if (pod.Spec.Get("hostPID").True())
         {
             shared.Add("hostPID=true");
         }
 
-        if (Json.True(pod.Spec["hostIPC"]))
+        if (pod.Spec.Get("hostIPC").True())
         {
             shared.Add("hostIPC=true");
         }
@@ -432,7 +487,7 @@ internal static class PodSecurityChecks
 
     private static Failure? HostPathVolumes(PodView pod)
     {
-        var volumes = pod.Volumes.Where(v => v["hostPath"] is not null).Select(v => Json.String(v["name"]) ?? string.Empty).ToList();
+        var volumes = pod.Volumes.Where(v => v.Get("hostPath").IsSet()).Select(v => v.Get("name").Str() ?? string.Empty).ToList();
         return volumes.Count == 0 ? null : new Failure("hostPath volumes", Plural("volume", "volumes", volumes.Count) + " " + JoinQuote(volumes));
     }
 
@@ -443,9 +498,9 @@ internal static class PodSecurityChecks
         foreach (var container in pod.Containers)
         {
             var valid = true;
-            foreach (var port in (container["ports"] as JsonArray ?? new JsonArray()).OfType<JsonObject>())
+            foreach (var port in container.Get("ports").Items())
             {
-                var hostPort = Json.Long(port["hostPort"]) ?? 0;
+                var hostPort = port.Get("hostPort").Long() ?? 0;
                 if (hostPort != 0)
                 {
                     valid = false;
@@ -469,16 +524,16 @@ internal static class PodSecurityChecks
     {
         var containers = SortedSet();
         var hosts = SortedSet();
-        void Inspect(JsonObject container, JsonNode? handler)
+        void Inspect(JsonElement container, JsonElement handler)
         {
-            if (handler is not JsonObject h)
+            if (!handler.IsObject())
             {
                 return;
             }
 
             foreach (var kind in new[] { "httpGet", "tcpSocket" })
             {
-                var host = Json.String((h[kind] as JsonObject)?["host"]);
+                var host = handler.Get(kind).Get("host").Str();
                 if (!string.IsNullOrEmpty(host))
                 {
                     containers.Add(PodView.Name(container));
@@ -489,13 +544,13 @@ internal static class PodSecurityChecks
 
         foreach (var container in pod.Containers)
         {
-            Inspect(container, container["livenessProbe"]);
-            Inspect(container, container["readinessProbe"]);
-            Inspect(container, container["startupProbe"]);
-            if (container["lifecycle"] is JsonObject lifecycle)
+            Inspect(container, container.Get("livenessProbe"));
+            Inspect(container, container.Get("readinessProbe"));
+            Inspect(container, container.Get("startupProbe"));
+            if (container.Get("lifecycle") is { } lifecycle && lifecycle.IsObject())
             {
-                Inspect(container, lifecycle["postStart"]);
-                Inspect(container, lifecycle["preStop"]);
+                Inspect(container, lifecycle.Get("postStart"));
+                Inspect(container, lifecycle.Get("preStop"));
             }
         }
 
@@ -508,7 +563,7 @@ internal static class PodSecurityChecks
 
     private static Failure? Privileged(PodView pod)
     {
-        var containers = pod.Containers.Where(c => Json.True(PodView.ContainerSecurityContext(c)?["privileged"])).Select(PodView.Name).ToList();
+        var containers = pod.Containers.Where(c => PodView.ContainerSecurityContext(c).Get("privileged").True()).Select(PodView.Name).ToList();
         return containers.Count == 0 ? null : new Failure("privileged", Containers(containers) + " must not set securityContext.privileged=true");
     }
 
@@ -518,7 +573,7 @@ internal static class PodSecurityChecks
         var types = SortedSet();
         foreach (var container in pod.Containers)
         {
-            var procMount = Json.String(PodView.ContainerSecurityContext(container)?["procMount"]);
+            var procMount = PodView.ContainerSecurityContext(container).Get("procMount").Str();
             if (procMount is not null && procMount != "Default")
             {
                 containers.Add(PodView.Name(container));
@@ -538,23 +593,23 @@ internal static class PodSecurityChecks
         var badTypes = SortedSet();
         var setUser = false;
         var setRole = false;
-        bool Valid(JsonObject options)
+        bool Valid(JsonElement options)
         {
             var valid = true;
-            var type = Json.String(options["type"]) ?? string.Empty;
+            var type = options.Get("type").Str() ?? string.Empty;
             if (!allowedTypes.Contains(type, StringComparer.Ordinal))
             {
                 valid = false;
                 badTypes.Add(type);
             }
 
-            if (!string.IsNullOrEmpty(Json.String(options["user"])))
+            if (!string.IsNullOrEmpty(options.Get("user").Str()))
             {
                 valid = false;
                 setUser = true;
             }
 
-            if (!string.IsNullOrEmpty(Json.String(options["role"])))
+            if (!string.IsNullOrEmpty(options.Get("role").Str()))
             {
                 valid = false;
                 setRole = true;
@@ -563,12 +618,12 @@ internal static class PodSecurityChecks
             return valid;
         }
 
-        if (pod.SecurityContext?["seLinuxOptions"] is JsonObject podOptions && !Valid(podOptions))
+        if (pod.SecurityContext.Get("seLinuxOptions") is { } podOptions && podOptions.IsObject() && !Valid(podOptions))
         {
             setters.Add("pod");
         }
 
-        var containers = pod.Containers.Where(c => PodView.ContainerSecurityContext(c)?["seLinuxOptions"] is JsonObject options && !Valid(options)).Select(PodView.Name).ToList();
+        var containers = pod.Containers.Where(c => PodView.ContainerSecurityContext(c).Get("seLinuxOptions") is { } options && options.IsObject() && !Valid(options)).Select(PodView.Name).ToList();
         if (containers.Count > 0)
         {
             setters.Add(Containers(containers));
@@ -629,19 +684,19 @@ internal static class PodSecurityChecks
     {
         var setters = new List<string>();
         var values = SortedSet();
-        if (pod.SecurityContext?["seccompProfile"] is JsonObject podProfile && !ValidSeccompType(Json.String(podProfile["type"])))
+        if (pod.SecurityContext.Get("seccompProfile") is { } podProfile && podProfile.IsObject() && !ValidSeccompType(podProfile.Get("type").Str()))
         {
             setters.Add("pod");
-            values.Add(Json.String(podProfile["type"]) ?? string.Empty);
+            values.Add(podProfile.Get("type").Str() ?? string.Empty);
         }
 
         var containers = new List<string>();
         foreach (var container in pod.Containers)
         {
-            if (PodView.ContainerSecurityContext(container)?["seccompProfile"] is JsonObject profile && !ValidSeccompType(Json.String(profile["type"])))
+            if (PodView.ContainerSecurityContext(container).Get("seccompProfile") is { } profile && profile.IsObject() && !ValidSeccompType(profile.Get("type").Str()))
             {
                 containers.Add(PodView.Name(container));
-                values.Add(Json.String(profile["type"]) ?? string.Empty);
+                values.Add(profile.Get("type").Str() ?? string.Empty);
             }
         }
 
@@ -655,9 +710,9 @@ internal static class PodSecurityChecks
 
     private static CheckFunction Sysctls(string[] allowed) => pod =>
     {
-        var forbidden = (pod.SecurityContext?["sysctls"] as JsonArray ?? new JsonArray())
-            .OfType<JsonObject>()
-            .Select(s => Json.String(s["name"]) ?? string.Empty)
+        var forbidden = pod.SecurityContext.Get("sysctls").Items()
+            .Where(s => s.IsObject())
+            .Select(s => s.Get("name").Str() ?? string.Empty)
             .Where(name => !allowed.Contains(name, StringComparer.Ordinal))
             .ToList();
         return forbidden.Count == 0 ? null : new Failure("forbidden sysctls", string.Join(", ", forbidden));
@@ -665,7 +720,7 @@ internal static class PodSecurityChecks
 
     private static Failure? WindowsHostProcess(PodView pod)
     {
-        static bool HostProcess(JsonObject? securityContext) => Json.True((securityContext?["windowsOptions"] as JsonObject)?["hostProcess"]);
+        static bool HostProcess(JsonElement securityContext) => securityContext.Get("windowsOptions").Get("hostProcess").True();
         var containers = pod.Containers.Where(c => HostProcess(PodView.ContainerSecurityContext(c))).Select(PodView.Name).ToList();
         var setters = new List<string>();
         if (HostProcess(pod.SecurityContext))
@@ -685,7 +740,7 @@ internal static class PodSecurityChecks
 
     private static Failure? AllowPrivilegeEscalation(PodView pod)
     {
-        var containers = pod.Containers.Where(c => Json.Bool(PodView.ContainerSecurityContext(c)?["allowPrivilegeEscalation"]) != false).Select(PodView.Name).ToList();
+        var containers = pod.Containers.Where(c => PodView.ContainerSecurityContext(c).Get("allowPrivilegeEscalation").Bool() != false).Select(PodView.Name).ToList();
         return containers.Count == 0
             ? null
             : new Failure("allowPrivilegeEscalation != false", Containers(containers) + " must set securityContext.allowPrivilegeEscalation=false");
@@ -698,19 +753,19 @@ internal static class PodSecurityChecks
         var forbidden = SortedSet();
         foreach (var container in pod.Containers)
         {
-            if (PodView.ContainerSecurityContext(container)?["capabilities"] is not JsonObject caps)
+            if (PodView.ContainerSecurityContext(container).Get("capabilities") is not { ValueKind: JsonValueKind.Object } caps)
             {
                 missingDropAll.Add(PodView.Name(container));
                 continue;
             }
 
-            if (!Json.Strings(caps["drop"]).Contains("ALL", StringComparer.Ordinal))
+            if (!caps.Get("drop").Strings().Contains("ALL", StringComparer.Ordinal))
             {
                 missingDropAll.Add(PodView.Name(container));
             }
 
             var adds = false;
-            foreach (var cap in Json.Strings(caps["add"]).Where(c => c != "NET_BIND_SERVICE"))
+            foreach (var cap in caps.Get("add").Strings().Where(c => c != "NET_BIND_SERVICE"))
             {
                 adds = true;
                 forbidden.Add(cap);
@@ -742,15 +797,15 @@ internal static class PodSecurityChecks
         var types = SortedSet();
         foreach (var volume in pod.Volumes)
         {
-            if (volume["configMap"] is not null || volume["csi"] is not null || volume["downwardAPI"] is not null ||
-                volume["emptyDir"] is not null || volume["ephemeral"] is not null || (imageAllowed && volume["image"] is not null) ||
-                volume["persistentVolumeClaim"] is not null || volume["projected"] is not null || volume["secret"] is not null)
+            if (volume.Get("configMap").IsSet() || volume.Get("csi").IsSet() || volume.Get("downwardAPI").IsSet() ||
+                volume.Get("emptyDir").IsSet() || volume.Get("ephemeral").IsSet() || (imageAllowed && volume.Get("image").IsSet()) ||
+                volume.Get("persistentVolumeClaim").IsSet() || volume.Get("projected").IsSet() || volume.Get("secret").IsSet())
             {
                 continue;
             }
 
-            volumes.Add(Json.String(volume["name"]) ?? string.Empty);
-            types.Add(RestrictedVolumeSources.FirstOrDefault(s => volume[s.Field] is not null).Name ?? "unknown");
+            volumes.Add(volume.Get("name").Str() ?? string.Empty);
+            types.Add(RestrictedVolumeSources.FirstOrDefault(s => volume.Get(s.Field).IsSet()).Name ?? "unknown");
         }
 
         return volumes.Count == 0
@@ -765,7 +820,7 @@ internal static class PodSecurityChecks
     {
         var badSetters = new List<string>();
         var podRunAsNonRoot = false;
-        if (Json.Bool(pod.SecurityContext?["runAsNonRoot"]) is { } podValue)
+        if (pod.SecurityContext.Get("runAsNonRoot").Bool() is { } podValue)
         {
             if (!podValue)
             {
@@ -781,7 +836,7 @@ internal static class PodSecurityChecks
         var implicitlyBad = new List<string>();
         foreach (var container in pod.Containers)
         {
-            if (Json.Bool(PodView.ContainerSecurityContext(container)?["runAsNonRoot"]) is { } value)
+            if (PodView.ContainerSecurityContext(container).Get("runAsNonRoot").Bool() is { } value)
             {
                 if (!value)
                 {
@@ -812,12 +867,12 @@ internal static class PodSecurityChecks
     private static Failure? RunAsUser(PodView pod)
     {
         var setters = new List<string>();
-        if (Json.Long(pod.SecurityContext?["runAsUser"]) == 0)
+        if (pod.SecurityContext.Get("runAsUser").Long() == 0)
         {
             setters.Add("pod");
         }
 
-        var containers = pod.Containers.Where(c => Json.Long(PodView.ContainerSecurityContext(c)?["runAsUser"]) == 0).Select(PodView.Name).ToList();
+        var containers = pod.Containers.Where(c => PodView.ContainerSecurityContext(c).Get("runAsUser").Long() == 0).Select(PodView.Name).ToList();
         if (containers.Count > 0)
         {
             setters.Add(Containers(containers));
@@ -831,12 +886,12 @@ internal static class PodSecurityChecks
         var badSetters = new List<string>();
         var values = SortedSet();
         var podSet = false;
-        if (pod.SecurityContext?["seccompProfile"] is JsonObject podProfile)
+        if (pod.SecurityContext.Get("seccompProfile") is { ValueKind: JsonValueKind.Object } podProfile)
         {
-            if (!ValidSeccompType(Json.String(podProfile["type"])))
+            if (!ValidSeccompType(podProfile.Get("type").Str()))
             {
                 badSetters.Add("pod");
-                values.Add(Json.String(podProfile["type"]) ?? string.Empty);
+                values.Add(podProfile.Get("type").Str() ?? string.Empty);
             }
             else
             {
@@ -848,12 +903,12 @@ internal static class PodSecurityChecks
         var implicitlyBad = new List<string>();
         foreach (var container in pod.Containers)
         {
-            if (PodView.ContainerSecurityContext(container)?["seccompProfile"] is JsonObject profile)
+            if (PodView.ContainerSecurityContext(container).Get("seccompProfile") is { ValueKind: JsonValueKind.Object } profile)
             {
-                if (!ValidSeccompType(Json.String(profile["type"])))
+                if (!ValidSeccompType(profile.Get("type").Str()))
                 {
                     explicitlyBad.Add(PodView.Name(container));
-                    values.Add(Json.String(profile["type"]) ?? string.Empty);
+                    values.Add(profile.Get("type").Str() ?? string.Empty);
                 }
             }
             else if (!podSet)
