@@ -115,7 +115,8 @@ public sealed partial class SimCluster
         }
 
         var (policy, errors) = PodSecurityPolicyOf(ns);
-        if (errors.Count == 0 && (enforce ? policy.FullyPrivileged : policy.Warn.Level == PodSecurity.LevelPrivileged && policy.Audit.Level == PodSecurity.LevelPrivileged))
+        var warnAndAuditPrivileged = policy.Warn.Level == PodSecurity.LevelPrivileged && policy.Audit.Level == PodSecurity.LevelPrivileged;
+        if (errors.Count == 0 && (enforce ? policy.FullyPrivileged : warnAndAuditPrivileged))
         {
             return null;
         }
@@ -126,9 +127,11 @@ public sealed partial class SimCluster
         }
 
         var evaluator = PodSecurityEvaluator;
+        var parsedMetadata = metadata is null ? default : JsonSerializer.SerializeToElement(metadata);
+        var parsedSpec = JsonSerializer.SerializeToElement(spec);
         if (enforce)
         {
-            var result = evaluator.Evaluate(policy.Enforce, metadata, spec);
+            var result = evaluator.Evaluate(policy.Enforce, parsedMetadata, parsedSpec);
             if (!result.Allowed)
             {
                 // A request that will be refused gets no warn-mode warning.
@@ -136,7 +139,7 @@ public sealed partial class SimCluster
             }
         }
 
-        var warn = evaluator.Evaluate(policy.Warn, metadata, spec);
+        var warn = evaluator.Evaluate(policy.Warn, parsedMetadata, parsedSpec);
         if (!warn.Allowed)
         {
             warnings.Add(PodSecurity.WarningMessage(policy.Warn, warn));
