@@ -11,7 +11,7 @@ namespace HostNetAudit.Simulator.Admission;
 /// check has an ID, a level and versioned revisions; a restricted revision may override a baseline check;
 /// "latest" and any version newer than the newest revision the binary knows evaluate as that newest one.
 /// Checks run baseline first, then restricted, each group in check-ID order, which fixes the order of the
-/// reasons in messages. Things a binary patched in place (image volumes allowed by restricted from 1.33, the
+/// reasons in messages (the order of 1.25 and later; 1.23 and 1.24 listed some baseline reasons last). Things a binary patched in place (image volumes allowed by restricted from 1.33, the
 /// AppArmor fields checked from 1.30) follow the emulated binary, not the policy version.
 /// </summary>
 public sealed class PodSecurityEvaluator

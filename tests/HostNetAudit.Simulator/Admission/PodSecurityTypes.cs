@@ -38,7 +38,7 @@ public readonly partial record struct PodSecurityVersion(int Minor, bool IsLates
 
     public override string ToString() => IsLatest ? "latest" : "v1." + Minor.ToString(CultureInfo.InvariantCulture);
 
-    [GeneratedRegex("^v1\\.([0-9]|[1-9][0-9]*)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^v1\\.([0-9]|[1-9][0-9]*)\\z", RegexOptions.CultureInvariant)]
     private static partial Regex VersionPattern();
 }
 

@@ -385,7 +385,7 @@ public sealed class PodSecurityCheckTests
         Assert.Equal("v1.0", v0.ToString());
         Assert.True(PodSecurityVersion.TryParse("v1.31", out var v31));
         Assert.Equal(31, v31.Minor);
-        foreach (var bad in new[] { "v1.05", "1.31", "v2.0", "v1", "Latest", "v1.31.2", string.Empty, "v1.99999999999" })
+        foreach (var bad in new[] { "v1.05", "1.31", "v2.0", "v1", "Latest", "v1.31.2", string.Empty, "v1.99999999999", "v1.2\n" })
         {
             Assert.False(PodSecurityVersion.TryParse(bad, out _), bad);
         }
