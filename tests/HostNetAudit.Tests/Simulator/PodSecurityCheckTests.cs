@@ -4,6 +4,9 @@ using Xunit;
 
 namespace HostNetAudit.Tests.Simulator;
 
+// The module has a type of the same name; these tests are about the simulator's.
+using PodSecurityViolation = HostNetAudit.Simulator.Admission.PodSecurityViolation;
+
 /// <summary>
 /// The simulator's Pod Security Standards checks: every check's reason and detail as the apiserver words
 /// them (the expected strings are the apiserver's, from kubernetes/pod-security-admission's own check tests
