@@ -1,0 +1,428 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using HostNetAudit.Engine.Json;
+
+namespace HostNetAudit.Engine.Policy.Cel;
+
+/// <summary>
+/// Judges the CEL of an admission policy against the reference pod (hostNetwork: true) and its control twin
+/// (DESIGN.md "Semantics"): a policy <see cref="CelVerdict.Refuses"/> hostNetwork when it denies the reference
+/// pod and admits the twin. Validations deny when their expression is false; a request is denied when any
+/// validation denies it. Each expression is evaluated (after the rewrites of <see cref="CelRewriter"/>); where
+/// the evaluator cannot run it, its text is read (<see cref="CelTextReader"/>) and the judgement says
+/// <see cref="CelJudgedBy.Text"/>; what neither decides is <see cref="CelVerdict.Unknown"/> — never Refuses.
+/// </summary>
+/// <remarks>
+/// Engine sources read for the bindings: the apiserver's ValidatingAdmissionPolicy (object, oldObject, request,
+/// params, namespaceObject, lazily evaluated variables, matchConditions: all must be true for the policy to
+/// apply, a false one excludes the request whatever the others do), Kyverno (validate.cel and ValidatingPolicy
+/// evaluate through the same apiserver libraries) and Gatekeeper's K8sNativeValidation driver (variables
+/// anyObject and params bound before the template's own; params = the constraint). Evaluation is in memory
+/// and synchronous; the token is checked between expressions.
+/// </remarks>
+internal static class CelJudge
+{
+    /// <summary>Judges the policy's validations; never throws for anything in the policy.</summary>
+    public static CelJudgement JudgeValidations(CelPolicy policy, CelAdmissionInput input, CancellationToken cancellationToken = default) =>
+        JudgeValidations(policy, input, CelRuntime.Shared, cancellationToken);
+
+    internal static CelJudgement JudgeValidations(CelPolicy policy, CelAdmissionInput input, CelRuntime runtime, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(runtime);
+
+        var session = new JudgingSession(policy, input, runtime);
+        var reference = session.Context(input.ReferencePod);
+        var twin = session.Context(input.TwinPod);
+
+        // Match conditions: the policy applies only when every one is true.
+        var match = session.MatchConditions(reference, twin, cancellationToken);
+        if (match.ExcludedBy is { } excluded)
+        {
+            return session.Result(
+                CelVerdict.DoesNotRefuse,
+                excluded.ByText,
+                $"Match condition '{excluded.Name}' excludes the reference pod: the policy does not apply to it, so it does not refuse hostNetwork.",
+                excludedBy: excluded.Name);
+        }
+
+        if (match.Undecided is { } undecided)
+        {
+            return session.Result(
+                CelVerdict.Unknown,
+                byText: true,
+                $"Match condition '{undecided.Name}' could not be decided for the reference pod ({undecided.Problem}); whether the policy applies is unknown.");
+        }
+
+        if (policy.Validations.Count == 0)
+        {
+            return session.Result(CelVerdict.DoesNotRefuse, byText: false, "The policy has no validations: it denies nothing.");
+        }
+
+        var outcomes = new List<CelValidationOutcome>();
+        var referenceDecisions = new List<Decision>();
+        var twinDecisions = new List<Decision>();
+        for (var i = 0; i < policy.Validations.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var program = runtime.Prepare(policy.Validations[i].Expression);
+            var onReference = session.Decide(program, reference);
+            var onTwin = match.TwinExcluded ? new Decision(CelOutcome.Admit, false, null) : session.Decide(program, twin);
+            if (match.TwinUndecided is { } twinMatch && onTwin.Outcome == CelOutcome.Deny)
+            {
+                // Denied if the policy applies to the twin, admitted if not: unknown which.
+                onTwin = new Decision(CelOutcome.Unknown, true, $"match condition '{twinMatch.Name}' could not be decided for the twin ({twinMatch.Problem})");
+            }
+            referenceDecisions.Add(onReference);
+            twinDecisions.Add(onTwin);
+            outcomes.Add(new CelValidationOutcome(
+                i,
+                policy.Validations[i].Expression,
+                onReference.Outcome,
+                onTwin.Outcome,
+                onReference.ByText || onTwin.ByText ? CelJudgedBy.Text : CelJudgedBy.Evaluated,
+                onReference.Problem ?? onTwin.Problem));
+        }
+
+        return session.Combine(referenceDecisions, twinDecisions, outcomes, reference);
+    }
+
+    /// <summary>A decision on one pod: its outcome, whether it came from the text, and what went wrong.</summary>
+    internal readonly record struct Decision(CelOutcome Outcome, bool ByText, string? Problem);
+
+    private readonly record struct MatchDecision(string Name, bool ByText, string? Problem);
+
+    /// <summary>How the match conditions treat both pods.</summary>
+    private readonly record struct MatchResult(MatchDecision? ExcludedBy, MatchDecision? Undecided, bool TwinExcluded, MatchDecision? TwinUndecided);
+
+    /// <summary>What one pod is judged with: the evaluator's activation and the text reader.</summary>
+    private sealed class PodContext
+    {
+        public required CelActivation Activation { get; init; }
+
+        public required CelTextReader Reader { get; init; }
+    }
+
+    private sealed class JudgingSession
+    {
+        private readonly CelPolicy policy;
+        private readonly CelAdmissionInput input;
+        private readonly CelRuntime runtime;
+        private readonly Dictionary<string, CelExpressionProgram> variables;
+        private readonly Dictionary<string, CelNode?> variableSyntax;
+        private readonly HashSet<string> rewrites = new(StringComparer.Ordinal);
+        private readonly List<CelValidationOutcome> noOutcomes = new();
+
+        public JudgingSession(CelPolicy policy, CelAdmissionInput input, CelRuntime runtime)
+        {
+            this.policy = policy;
+            this.input = input;
+            this.runtime = runtime;
+
+            // A later declaration of the same name wins, as a map would; the apiserver rejects duplicates.
+            variables = new Dictionary<string, CelExpressionProgram>(StringComparer.Ordinal);
+            foreach (var variable in policy.Variables)
+            {
+                variables[variable.Name] = runtime.Prepare(variable.Expression);
+                rewrites.UnionWith(variables[variable.Name].Rewrites);
+            }
+
+            variableSyntax = variables.ToDictionary(v => v.Key, v => v.Value.Syntax, StringComparer.Ordinal);
+        }
+
+        public PodContext Context(JsonElement pod)
+        {
+            var podValue = CelValues.FromJson(pod);
+            var oldObject = CelValues.FromJson(input.OldObject);
+            var parameters = CelValues.FromJson(policy.Params);
+            var bindings = new Dictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["object"] = podValue,
+                ["oldObject"] = oldObject,
+                ["request"] = Request(pod),
+                ["params"] = parameters,
+                ["namespaceObject"] = CelValues.FromJson(input.NamespaceObject),
+            };
+
+            var preset = new Dictionary<string, object?>(StringComparer.Ordinal);
+            if (policy.Dialect == CelDialect.Gatekeeper)
+            {
+                // Gatekeeper: anyObject is oldObject on DELETE (when object is null), else object;
+                // params is the constraint's spec.parameters, or null.
+                preset["anyObject"] = string.Equals(input.Operation, "DELETE", StringComparison.Ordinal) && podValue is null ? oldObject : podValue;
+                preset["params"] = policy.Params is { } constraint && constraint.Get("spec", "parameters").ValueKind == JsonValueKind.Object
+                    ? CelValues.FromJson(constraint.Get("spec", "parameters"))
+                    : null;
+            }
+
+            return new PodContext
+            {
+                Activation = new CelActivation(runtime, bindings, variables, preset),
+                Reader = new CelTextReader(bindings, variableSyntax, preset),
+            };
+        }
+
+        private Dictionary<string, object?> Request(JsonElement pod)
+        {
+            var ns = pod.Get("metadata", "namespace").AsString()
+                ?? input.NamespaceObject?.Get("metadata", "name").AsString()
+                ?? string.Empty;
+            var kind = new Dictionary<string, object?> { ["group"] = string.Empty, ["version"] = "v1", ["kind"] = "Pod" };
+            var resource = new Dictionary<string, object?> { ["group"] = string.Empty, ["version"] = "v1", ["resource"] = "pods" };
+            return new Dictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["uid"] = "00000000-0000-0000-0000-000000000000",
+                ["kind"] = kind,
+                ["resource"] = resource,
+                ["requestKind"] = new Dictionary<string, object?>(kind),
+                ["requestResource"] = new Dictionary<string, object?>(resource),
+                ["name"] = pod.Get("metadata", "name").AsString() ?? string.Empty,
+                ["namespace"] = ns,
+                ["operation"] = input.Operation,
+                ["userInfo"] = new Dictionary<string, object?>(StringComparer.Ordinal)
+                {
+                    ["username"] = input.UserInfo.Username,
+                    ["uid"] = input.UserInfo.Uid,
+                    ["groups"] = input.UserInfo.Groups.Cast<object?>().ToArray(),
+                },
+                ["dryRun"] = false,
+                ["options"] = new Dictionary<string, object?> { ["apiVersion"] = "meta.k8s.io/v1", ["kind"] = OptionsKind(input.Operation) },
+            };
+        }
+
+        private static string OptionsKind(string operation) => operation switch
+        {
+            "UPDATE" => "UpdateOptions",
+            "DELETE" => "DeleteOptions",
+            _ => "CreateOptions",
+        };
+
+        /// <summary>
+        /// Evaluates the match conditions on both pods. A false condition excludes a pod whatever the others
+        /// give (the apiserver's rule); without a false one, an undecided condition leaves the match undecided.
+        /// </summary>
+        public MatchResult MatchConditions(PodContext reference, PodContext twin, CancellationToken cancellationToken)
+        {
+            MatchDecision? referenceUndecided = null;
+            MatchDecision? twinUndecided = null;
+            var twinExcluded = false;
+            foreach (var condition in policy.MatchConditions)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var program = runtime.Prepare(condition.Expression);
+
+                // "Deny" here is a false condition: the policy does not apply to the pod.
+                var onReference = Decide(program, reference);
+                if (onReference.Outcome == CelOutcome.Deny)
+                {
+                    return new MatchResult(new MatchDecision(condition.Name, onReference.ByText, null), null, false, null);
+                }
+
+                if (onReference.Outcome == CelOutcome.Unknown)
+                {
+                    referenceUndecided ??= new MatchDecision(condition.Name, true, onReference.Problem);
+                }
+
+                var onTwin = Decide(program, twin);
+                twinExcluded |= onTwin.Outcome == CelOutcome.Deny;
+                if (onTwin.Outcome == CelOutcome.Unknown)
+                {
+                    twinUndecided ??= new MatchDecision(condition.Name, true, onTwin.Problem);
+                }
+            }
+
+            return new MatchResult(null, referenceUndecided, twinExcluded, twinExcluded ? null : twinUndecided);
+        }
+
+        /// <summary>Evaluates one boolean expression on one pod, falling back to its text.</summary>
+        public Decision Decide(CelExpressionProgram program, PodContext context)
+        {
+            foreach (var rewrite in program.Rewrites)
+            {
+                rewrites.Add(rewrite);
+            }
+
+            var evaluation = runtime.Evaluate(program, context.Activation);
+            var text = program.Syntax is null ? CelTextValue.Unknown : context.Reader.Read(program.Syntax);
+
+            if (evaluation is { Succeeded: true, Value: bool value })
+            {
+                if (text.Known && text.Value is bool read && read != value)
+                {
+                    return new Decision(CelOutcome.Unknown, false, $"the evaluator says {Bool(value)} but the text reads {Bool(read)}");
+                }
+
+                return new Decision(value ? CelOutcome.Admit : CelOutcome.Deny, false, null);
+            }
+
+            var problem = evaluation.Succeeded
+                ? $"the expression gives {CelValues.Describe(evaluation.Value)}, not a bool"
+                : evaluation.Error;
+            if (text.Known && text.Value is bool fromText)
+            {
+                return new Decision(fromText ? CelOutcome.Admit : CelOutcome.Deny, true, problem);
+            }
+
+            return new Decision(CelOutcome.Unknown, true, problem);
+        }
+
+        private static string Bool(bool value) => value ? "true" : "false";
+
+        public CelJudgement Combine(List<Decision> onReference, List<Decision> onTwin, List<CelValidationOutcome> outcomes, PodContext reference)
+        {
+            var referenceDenied = onReference.FindIndex(d => d.Outcome == CelOutcome.Deny);
+            if (referenceDenied < 0)
+            {
+                var unknownOnReference = onReference.FindIndex(d => d.Outcome == CelOutcome.Unknown);
+                if (unknownOnReference >= 0)
+                {
+                    return Result(
+                        CelVerdict.Unknown,
+                        byText: true,
+                        $"Validation {Ordinal(unknownOnReference)} could not be decided for the reference pod: {onReference[unknownOnReference].Problem}; its text was not understood.",
+                        outcomes: outcomes,
+                        index: unknownOnReference);
+                }
+
+                return Result(
+                    CelVerdict.DoesNotRefuse,
+                    onReference.Any(d => d.ByText),
+                    onReference.Count == 1
+                        ? "The validation admits the reference pod (hostNetwork: true): the policy does not refuse hostNetwork."
+                        : $"All {onReference.Count} validations admit the reference pod (hostNetwork: true): the policy does not refuse hostNetwork.",
+                    outcomes: outcomes);
+            }
+
+            var twinDenied = onTwin.FindIndex(d => d.Outcome == CelOutcome.Deny);
+            if (twinDenied >= 0)
+            {
+                return Result(
+                    CelVerdict.DeniesBoth,
+                    onReference[referenceDenied].ByText || onTwin[twinDenied].ByText,
+                    $"Validation {Ordinal(twinDenied)} ({Short(policy.Validations[twinDenied].Expression)}) denies the twin (the same pod without hostNetwork) too: the denial is not about hostNetwork.",
+                    outcomes: outcomes,
+                    index: twinDenied);
+            }
+
+            var twinUnknown = onTwin.FindIndex(d => d.Outcome == CelOutcome.Unknown);
+            if (twinUnknown >= 0)
+            {
+                return Result(
+                    CelVerdict.Unknown,
+                    byText: true,
+                    $"Validation {Ordinal(referenceDenied)} denies the reference pod, but validation {Ordinal(twinUnknown)} could not be decided for the twin ({onTwin[twinUnknown].Problem}): whether the denial is about hostNetwork is unknown.",
+                    outcomes: outcomes,
+                    index: referenceDenied);
+            }
+
+            // Prefer a deciding validation that the evaluator ran over one read from text.
+            var deciding = onReference.FindIndex(d => d.Outcome == CelOutcome.Deny && !d.ByText);
+            if (deciding < 0)
+            {
+                deciding = referenceDenied;
+            }
+
+            var byText = onReference[deciding].ByText || onTwin.Any(d => d.ByText);
+            var detail = $"Validation {Ordinal(deciding)} ({Short(policy.Validations[deciding].Expression)}) denies the reference pod and admits its twin: the policy refuses hostNetwork.";
+            if (byText)
+            {
+                var problem = onReference[deciding].Problem ?? onTwin.Select(d => d.Problem).FirstOrDefault(p => p is not null);
+                detail += $" Read from the expression text, because the evaluator could not run it ({problem}).";
+            }
+
+            return Result(CelVerdict.Refuses, byText, detail, outcomes: outcomes, index: deciding, message: Message(deciding, reference));
+        }
+
+        /// <summary>The message the engine returns on denial: messageExpression, else message, else the apiserver's default.</summary>
+        private string Message(int index, PodContext reference)
+        {
+            var validation = policy.Validations[index];
+            if (!string.IsNullOrWhiteSpace(validation.MessageExpression))
+            {
+                var program = runtime.Prepare(validation.MessageExpression);
+                var evaluation = runtime.Evaluate(program, reference.Activation);
+                if (evaluation is { Succeeded: true, Value: string message } && !string.IsNullOrWhiteSpace(message))
+                {
+                    return message.Trim();
+                }
+
+                if (program.Syntax is not null && reference.Reader.Read(program.Syntax) is { Known: true, Value: string read } && !string.IsNullOrWhiteSpace(read))
+                {
+                    return read.Trim();
+                }
+            }
+
+            if (!string.IsNullOrWhiteSpace(validation.Message))
+            {
+                return Regex.Replace(validation.Message.Trim(), @"\s+", " ");
+            }
+
+            return "failed expression: " + validation.Expression.Trim();
+        }
+
+        public CelJudgement Result(
+            CelVerdict verdict,
+            bool byText,
+            string detail,
+            string? excludedBy = null,
+            List<CelValidationOutcome>? outcomes = null,
+            int? index = null,
+            string? message = null)
+        {
+            if (policy.FailurePolicy is { } failurePolicy && verdict == CelVerdict.Unknown)
+            {
+                detail += $" (failurePolicy {failurePolicy} decides what the engine does with an evaluation error.)";
+            }
+
+            return new CelJudgement
+            {
+                Verdict = verdict,
+                JudgedBy = byText ? CelJudgedBy.Text : CelJudgedBy.Evaluated,
+                Detail = policy.Name + ": " + detail,
+                ValidationIndex = index,
+                Expression = index is { } i ? policy.Validations[i].Expression : null,
+                Message = message,
+                ExcludedByMatchCondition = excludedBy,
+                HasMatchConditions = policy.MatchConditions.Count > 0,
+                DependsOnNamespace = Reads("namespaceObject"),
+                DependsOnParams = Reads("params"),
+                Rewrites = rewrites.OrderBy(r => r, StringComparer.Ordinal).ToList(),
+                Validations = outcomes ?? noOutcomes,
+            };
+        }
+
+        /// <summary>True when any expression of the policy reads the identifier (or cannot be parsed and mentions it).</summary>
+        private bool Reads(string identifier)
+        {
+            var texts = policy.Validations.Select(v => v.Expression)
+                .Concat(policy.Validations.Select(v => v.MessageExpression).OfType<string>())
+                .Concat(policy.Variables.Select(v => v.Expression))
+                .Concat(policy.MatchConditions.Select(m => m.Expression));
+            foreach (var text in texts)
+            {
+                var syntax = runtime.Prepare(text).Syntax;
+                var reads = syntax is null
+                    ? text.Contains(identifier, StringComparison.Ordinal)
+                    : CelTree.ReadsIdentifier(syntax, identifier)
+                        || (identifier == "params" && policy.Dialect == CelDialect.Gatekeeper && CelTree.ReferencedVariables(syntax).Contains("params", StringComparer.Ordinal));
+                if (reads)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static string Ordinal(int index) => (index + 1).ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>An expression shortened for a detail: whitespace collapsed, at most 100 characters, quoted.</summary>
+    internal static string Short(string expression)
+    {
+        var text = Regex.Replace(expression.Trim(), @"\s+", " ");
+        return "'" + (text.Length > 100 ? text[..97] + "..." : text) + "'";
+    }
+}
