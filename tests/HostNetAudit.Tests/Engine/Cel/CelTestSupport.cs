@@ -136,9 +136,9 @@ internal static class Corpus
     private static string? Locate()
     {
         var fromEnvironment = Environment.GetEnvironmentVariable("HOSTNETAUDIT_CORPUS");
-        if (!string.IsNullOrEmpty(fromEnvironment))
+        if (!string.IsNullOrEmpty(fromEnvironment) && System.IO.Directory.Exists(fromEnvironment))
         {
-            return System.IO.Directory.Exists(fromEnvironment) ? System.IO.Path.GetFullPath(fromEnvironment) : null;
+            return System.IO.Path.GetFullPath(fromEnvironment);
         }
 
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
