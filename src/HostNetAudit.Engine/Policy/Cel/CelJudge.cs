@@ -103,6 +103,9 @@ internal static class CelJudge
         public required CelActivation Activation { get; init; }
 
         public required CelTextReader Reader { get; init; }
+
+        /// <summary>Roots bound to null here (params, oldObject, ...; "variables.params" for Gatekeeper).</summary>
+        public required IReadOnlySet<string> NullRoots { get; init; }
     }
 
     private sealed class JudgingSession
@@ -157,10 +160,14 @@ internal static class CelJudge
                     : null;
             }
 
+            var nullRoots = bindings.Where(b => b.Value is null).Select(b => b.Key)
+                .Concat(preset.Where(p => p.Value is null).Select(p => "variables." + p.Key))
+                .ToHashSet(StringComparer.Ordinal);
             return new PodContext
             {
                 Activation = new CelActivation(runtime, bindings, variables, preset),
                 Reader = new CelTextReader(bindings, variableSyntax, preset),
+                NullRoots = nullRoots,
             };
         }
 
@@ -244,7 +251,12 @@ internal static class CelJudge
                 rewrites.Add(rewrite);
             }
 
-            var evaluation = runtime.Evaluate(program, context.Activation);
+            // The evaluator answers null when selecting a field of null, where CEL raises an error:
+            // such an expression is decided by its text only.
+            var nullRoot = program.Syntax is null ? null : SelectedNullRoot(program.Syntax, context.NullRoots, new HashSet<string>(StringComparer.Ordinal));
+            var evaluation = nullRoot is null
+                ? runtime.Evaluate(program, context.Activation)
+                : CelEvaluation.Failure($"it selects a field of {nullRoot}, which is null here");
             var text = program.Syntax is null ? CelTextValue.Unknown : context.Reader.Read(program.Syntax);
 
             if (evaluation is { Succeeded: true, Value: bool value })
@@ -269,6 +281,46 @@ internal static class CelJudge
         }
 
         private static string Bool(bool value) => value ? "true" : "false";
+
+        /// <summary>The null-bound root that the expression (or a variable it reads) selects a field of, or null.</summary>
+        private string? SelectedNullRoot(CelNode syntax, IReadOnlySet<string> nullRoots, HashSet<string> visited)
+        {
+            if (nullRoots.Count == 0)
+            {
+                return null;
+            }
+
+            foreach (var node in CelTree.Descendants(syntax))
+            {
+                var operand = node switch
+                {
+                    CelSelect s => s.Operand,
+                    CelIndex i => i.Operand,
+                    _ => null,
+                };
+                var root = operand switch
+                {
+                    CelIdent ident => ident.Name,
+                    CelSelect { Operand: CelIdent { Name: "variables" } } variable => "variables." + variable.Field,
+                    _ => null,
+                };
+                if (root is not null && nullRoots.Contains(root))
+                {
+                    return root;
+                }
+            }
+
+            foreach (var name in CelTree.ReferencedVariables(syntax))
+            {
+                if (visited.Add(name) && variables.TryGetValue(name, out var program) && program.Syntax is { } variableSyntax
+                    && SelectedNullRoot(variableSyntax, nullRoots, visited) is { } found)
+                {
+                    return found;
+                }
+            }
+
+            return null;
+        }
 
         public CelJudgement Combine(List<Decision> onReference, List<Decision> onTwin, List<CelValidationOutcome> outcomes, PodContext reference)
         {

@@ -144,6 +144,28 @@ public class CelJudgeTests
     }
 
     [Fact]
+    public void Selecting_a_field_of_absent_params_is_not_trusted_to_the_evaluator()
+    {
+        // CEL raises an error for params.data when params is null; the evaluator would answer null (and so
+        // "deny" the reference pod). Guarded forms are still read with certainty.
+        var unguarded = Judge(Policy("params.data.allowHostNetwork == 'true' || !object.spec.?hostNetwork.orValue(false)"));
+        var guarded = Judge(Policy("(params != null && params.data.allowHostNetwork == 'true') || !object.spec.?hostNetwork.orValue(false)"));
+
+        Assert.Equal(CelVerdict.Unknown, unguarded.Verdict);
+        Assert.Contains("params, which is null", unguarded.Detail, StringComparison.Ordinal);
+        Assert.Equal(CelVerdict.Refuses, guarded.Verdict);
+        Assert.Equal(CelJudgedBy.Text, guarded.JudgedBy);
+    }
+
+    [Fact]
+    public void Selecting_a_field_of_oldObject_on_create_is_not_trusted_to_the_evaluator()
+    {
+        var judgement = Judge(Policy("oldObject.spec.?hostNetwork.orValue(false) || !object.spec.?hostNetwork.orValue(false)"));
+
+        Assert.Equal(CelVerdict.Unknown, judgement.Verdict);
+    }
+
+    [Fact]
     public void A_match_condition_that_excludes_the_reference_pod_means_the_policy_does_not_refuse_it()
     {
         var policy = new CelPolicy
