@@ -19,8 +19,20 @@ namespace HostNetAudit.Engine.Policy.Cel;
 /// apply, a false one excludes the request whatever the others do), Kyverno (validate.cel and ValidatingPolicy
 /// evaluate through the same apiserver libraries) and Gatekeeper's K8sNativeValidation driver (variables
 /// anyObject and params bound before the template's own; params = the constraint). Evaluation is in memory
-/// and synchronous; the token is checked between expressions.
+/// and synchronous; the token is checked between expressions. Judgements are remembered per policy
+/// instance: judging the same <see cref="CelPolicy"/> object for pods that differ only in their namespace
+/// (when the policy does not read the namespace) costs one evaluation, not one per namespace.
 /// </remarks>
+/// <example>
+/// <code>
+/// var policy = CelPolicySources.FromValidatingAdmissionPolicy(vapJson);          // once per policy
+/// var judgement = CelJudge.JudgeValidations(policy, new CelAdmissionInput
+/// {
+///     ReferencePod = referencePod, TwinPod = twinPod, NamespaceObject = namespaceJson,
+/// }, cancellationToken);
+/// if (judgement.Verdict == CelVerdict.Refuses) { /* finding: judgement.JudgedBy, judgement.Detail */ }
+/// </code>
+/// </example>
 internal static class CelJudge
 {
     /// <summary>Judges the policy's validations; never throws for anything in the policy.</summary>
@@ -32,7 +44,22 @@ internal static class CelJudge
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(runtime);
+        cancellationToken.ThrowIfCancellationRequested();
 
+        var facts = CelPolicyFacts.For(policy, runtime);
+        var key = CelPolicyFacts.Fingerprint(input, facts.DependsOnNamespace);
+        if (facts.Judgements.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        var judgement = Judge(policy, input, runtime, cancellationToken);
+        facts.Remember(key, judgement);
+        return judgement;
+    }
+
+    private static CelJudgement Judge(CelPolicy policy, CelAdmissionInput input, CelRuntime runtime, CancellationToken cancellationToken)
+    {
         var session = new JudgingSession(policy, input, runtime);
         var reference = session.Context(input.ReferencePod);
         var twin = session.Context(input.TwinPod);
@@ -117,12 +144,18 @@ internal static class CelJudge
         private readonly Dictionary<string, CelNode?> variableSyntax;
         private readonly HashSet<string> rewrites = new(StringComparer.Ordinal);
         private readonly List<CelValidationOutcome> noOutcomes = new();
+        private readonly CelPolicyFacts facts;
+        private readonly object? oldObject;
+        private readonly object? namespaceObject;
 
         public JudgingSession(CelPolicy policy, CelAdmissionInput input, CelRuntime runtime)
         {
             this.policy = policy;
             this.input = input;
             this.runtime = runtime;
+            facts = CelPolicyFacts.For(policy, runtime);
+            oldObject = CelValues.FromJson(input.OldObject);
+            namespaceObject = CelValues.FromJson(input.NamespaceObject);
 
             // A later declaration of the same name wins, as a map would; the apiserver rejects duplicates.
             variables = new Dictionary<string, CelExpressionProgram>(StringComparer.Ordinal);
@@ -138,15 +171,13 @@ internal static class CelJudge
         public PodContext Context(JsonElement pod)
         {
             var podValue = CelValues.FromJson(pod);
-            var oldObject = CelValues.FromJson(input.OldObject);
-            var parameters = CelValues.FromJson(policy.Params);
             var bindings = new Dictionary<string, object?>(StringComparer.Ordinal)
             {
                 ["object"] = podValue,
                 ["oldObject"] = oldObject,
                 ["request"] = Request(pod),
-                ["params"] = parameters,
-                ["namespaceObject"] = CelValues.FromJson(input.NamespaceObject),
+                ["params"] = facts.Params,
+                ["namespaceObject"] = namespaceObject,
             };
 
             var preset = new Dictionary<string, object?>(StringComparer.Ordinal);
@@ -155,9 +186,7 @@ internal static class CelJudge
                 // Gatekeeper: anyObject is oldObject on DELETE (when object is null), else object;
                 // params is the constraint's spec.parameters, or null.
                 preset["anyObject"] = string.Equals(input.Operation, "DELETE", StringComparison.Ordinal) && podValue is null ? oldObject : podValue;
-                preset["params"] = policy.Params is { } constraint && constraint.Get("spec", "parameters").ValueKind == JsonValueKind.Object
-                    ? CelValues.FromJson(constraint.Get("spec", "parameters"))
-                    : null;
+                preset["params"] = facts.GatekeeperParameters;
             }
 
             var nullRoots = bindings.Where(b => b.Value is null).Select(b => b.Key)
@@ -438,34 +467,11 @@ internal static class CelJudge
                 Message = message,
                 ExcludedByMatchCondition = excludedBy,
                 HasMatchConditions = policy.MatchConditions.Count > 0,
-                DependsOnNamespace = Reads("namespaceObject"),
-                DependsOnParams = Reads("params"),
+                DependsOnNamespace = facts.DependsOnNamespace,
+                DependsOnParams = facts.DependsOnParams,
                 Rewrites = rewrites.OrderBy(r => r, StringComparer.Ordinal).ToList(),
                 Validations = outcomes ?? noOutcomes,
             };
-        }
-
-        /// <summary>True when any expression of the policy reads the identifier (or cannot be parsed and mentions it).</summary>
-        private bool Reads(string identifier)
-        {
-            var texts = policy.Validations.Select(v => v.Expression)
-                .Concat(policy.Validations.Select(v => v.MessageExpression).OfType<string>())
-                .Concat(policy.Variables.Select(v => v.Expression))
-                .Concat(policy.MatchConditions.Select(m => m.Expression));
-            foreach (var text in texts)
-            {
-                var syntax = runtime.Prepare(text).Syntax;
-                var reads = syntax is null
-                    ? text.Contains(identifier, StringComparison.Ordinal)
-                    : CelTree.ReadsIdentifier(syntax, identifier)
-                        || (identifier == "params" && policy.Dialect == CelDialect.Gatekeeper && CelTree.ReferencedVariables(syntax).Contains("params", StringComparer.Ordinal));
-                if (reads)
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
 
         private static string Ordinal(int index) => (index + 1).ToString(CultureInfo.InvariantCulture);

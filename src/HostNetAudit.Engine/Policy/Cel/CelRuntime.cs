@@ -21,6 +21,12 @@ internal sealed class CelExpressionProgram
 
     public CelProgramDelegate? Compiled { get; init; }
 
+    /// <summary>
+    /// A comprehension's iteration variable reuses a top-level name (object, params, ...): field paths must
+    /// then be selected by the evaluator itself, never resolved from the bindings (see <see cref="CelActivation"/>).
+    /// </summary>
+    public bool ShadowsBindings { get; init; }
+
     /// <summary>Why the evaluator cannot run this expression (rewrite or compile failure), or null.</summary>
     public string? CompileError { get; init; }
 }
@@ -98,7 +104,17 @@ internal sealed class CelRuntime
                 compiled = environment.Compile(evaluatorText);
             }
 
-            return new CelExpressionProgram { Text = text, Syntax = syntax, EvaluatorText = evaluatorText, Rewrites = rewrites, Compiled = compiled };
+            return new CelExpressionProgram
+            {
+                Text = text,
+                Syntax = syntax,
+                EvaluatorText = evaluatorText,
+                Rewrites = rewrites,
+                Compiled = compiled,
+                ShadowsBindings = CelTree.Descendants(syntax).OfType<CelCall>()
+                    .Where(CelTree.IsComprehension)
+                    .Any(c => CelActivation.IsRootName(((CelIdent)c.Args[0]).Name)),
+            };
         }
 #pragma warning disable CA1031 // The evaluator throws many exception types for unsupported syntax; each is a reason, not a crash.
         catch (Exception ex)
@@ -121,7 +137,16 @@ internal sealed class CelRuntime
             object? value;
             lock (gate)
             {
-                value = program.Compiled(activation);
+                var resolvePaths = activation.ResolvePaths;
+                activation.ResolvePaths = !program.ShadowsBindings;
+                try
+                {
+                    value = program.Compiled(activation);
+                }
+                finally
+                {
+                    activation.ResolvePaths = resolvePaths;
+                }
             }
 
             // The evaluator returns a marker instead of raising "no such key" at the top level.
@@ -169,7 +194,10 @@ internal sealed class CelVariableException : Exception
 /// The variables one evaluation sees: <c>object</c>, <c>oldObject</c>, <c>request</c>, <c>params</c>,
 /// <c>namespaceObject</c>, and <c>variables.&lt;name&gt;</c> evaluated lazily (once, on first read) as the
 /// apiserver does — an unused variable that would fail does not fail the validation. The evaluator asks for
-/// a selection's full text (<c>variables.podSpec</c>) before selecting, which is where the lazy lookup hooks in.
+/// a selection's full text (<c>variables.podSpec</c>, <c>object.spec.hostNetwork</c>) before selecting, which is
+/// where the lazy lookup hooks in; a present field path is answered from the maps directly (the value the
+/// evaluator's own selection reaches, without its slow search of protobuf enum descriptors on every
+/// selection); an absent one is left to the evaluator, which reports it as it does.
 /// </summary>
 internal sealed class CelActivation : IDictionary<string, object?>
 {
@@ -193,6 +221,13 @@ internal sealed class CelActivation : IDictionary<string, object?>
         this.presetVariables = presetVariables;
     }
 
+    /// <summary>Whether dotted field paths are answered from the bindings (off while an expression shadows them).</summary>
+    internal bool ResolvePaths { get; set; }
+
+    /// <summary>The top-level names the apiserver (and Gatekeeper, Kyverno) bind.</summary>
+    public static bool IsRootName(string name) =>
+        name is "object" or "oldObject" or "request" or "params" or "namespaceObject" or "variables" or "authorizer";
+
     public bool TryGetValue(string key, out object? value)
     {
         if (bindings.TryGetValue(key, out value))
@@ -201,12 +236,36 @@ internal sealed class CelActivation : IDictionary<string, object?>
         }
 
         value = null;
-        if (!key.StartsWith(VariablesPrefix, StringComparison.Ordinal))
+        var dot = key.IndexOf('.', StringComparison.Ordinal);
+        if (dot < 0 || !IsPlainPath(key))
         {
             return false;
         }
 
-        var name = key[VariablesPrefix.Length..];
+        var root = key[..dot];
+        var rest = key[(dot + 1)..];
+        if (string.Equals(root, "variables", StringComparison.Ordinal))
+        {
+            var nameEnd = rest.IndexOf('.', StringComparison.Ordinal);
+            var name = nameEnd < 0 ? rest : rest[..nameEnd];
+            if (nameEnd >= 0 && !ResolvePaths)
+            {
+                return false;
+            }
+
+            if (!TryGetVariable(name, out value))
+            {
+                return false;
+            }
+
+            return nameEnd < 0 || TryWalk(value, rest[(nameEnd + 1)..], out value);
+        }
+
+        return ResolvePaths && bindings.TryGetValue(root, out var start) && TryWalk(start, rest, out value);
+    }
+
+    private bool TryGetVariable(string name, out object? value)
+    {
         if (presetVariables.TryGetValue(name, out value))
         {
             return true;
@@ -224,6 +283,35 @@ internal sealed class CelActivation : IDictionary<string, object?>
         }
 
         value = result.Value;
+        return true;
+    }
+
+    // Only identifiers and dots: an index, call or parenthesis in the text is left to the evaluator.
+    private static bool IsPlainPath(string key)
+    {
+        foreach (var c in key)
+        {
+            if (!(c == '.' || c == '_' || char.IsAsciiLetterOrDigit(c)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool TryWalk(object? current, string path, out object? value)
+    {
+        foreach (var segment in path.Split('.'))
+        {
+            if (current is not Dictionary<string, object?> map || !map.TryGetValue(segment, out current))
+            {
+                value = null;
+                return false;
+            }
+        }
+
+        value = current;
         return true;
     }
 

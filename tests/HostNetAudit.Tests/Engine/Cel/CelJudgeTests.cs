@@ -498,7 +498,7 @@ public class CelJudgeTests
     [Fact]
     public void Judging_is_safe_from_several_threads()
     {
-        var policy = CelPolicySources.FromKyvernoValidatingPolicy(Yaml("""
+        var document = Yaml("""
             kind: ValidatingPolicy
             metadata: {name: p}
             spec:
@@ -507,11 +507,52 @@ public class CelJudgeTests
                   expression: object.spec.?hostNetwork.orValue(false)
               validations:
                 - expression: '!variables.hostNetwork'
-            """));
+            """);
 
-        var verdicts = Enumerable.Range(0, 64).AsParallel().Select(_ => Judge(policy).Verdict).ToList();
+        // A new policy object each time: every judgement really evaluates, concurrently.
+        var verdicts = Enumerable.Range(0, 64).AsParallel().Select(_ => Judge(CelPolicySources.FromKyvernoValidatingPolicy(document)).Verdict).ToList();
 
         Assert.All(verdicts, v => Assert.Equal(CelVerdict.Refuses, v));
+    }
+
+    [Fact]
+    public void A_policy_that_does_not_read_the_namespace_is_judged_once_for_every_namespace()
+    {
+        var policy = Policy(HostNetworkFalse);
+
+        var first = CelJudge.JudgeValidations(policy, new CelAdmissionInput { ReferencePod = ReferencePod("a"), TwinPod = TwinPod("a"), NamespaceObject = Namespace("a") });
+        var second = CelJudge.JudgeValidations(policy, new CelAdmissionInput { ReferencePod = ReferencePod("b"), TwinPod = TwinPod("b"), NamespaceObject = Namespace("b", ("x", "y")) });
+        var otherIdentity = CelJudge.JudgeValidations(policy, new CelAdmissionInput { ReferencePod = ReferencePod("b"), TwinPod = TwinPod("b"), UserInfo = CelUserInfo.DaemonSetController });
+
+        Assert.False(first.DependsOnNamespace);
+        Assert.Same(first, second);
+        Assert.NotSame(first, otherIdentity);
+    }
+
+    [Theory]
+    [InlineData("request.namespace != 'kube-system' && " + HostNetworkFalse)]
+    [InlineData("object.metadata.namespace.startsWith('team-') && " + HostNetworkFalse)]
+    [InlineData("object.metadata['namespace'] != 'x' && " + HostNetworkFalse)]
+    [InlineData("object.metadata != {'name': 'x'} && " + HostNetworkFalse)]
+    [InlineData("namespaceObject.metadata.name != 'x' && " + HostNetworkFalse)]
+    public void A_policy_that_may_read_the_namespace_is_judged_per_namespace(string expression)
+    {
+        var policy = Policy(expression);
+
+        var first = CelJudge.JudgeValidations(policy, new CelAdmissionInput { ReferencePod = ReferencePod("a"), TwinPod = TwinPod("a"), NamespaceObject = Namespace("a") });
+        var second = CelJudge.JudgeValidations(policy, new CelAdmissionInput { ReferencePod = ReferencePod("b"), TwinPod = TwinPod("b"), NamespaceObject = Namespace("b") });
+
+        Assert.True(first.DependsOnNamespace);
+        Assert.NotSame(first, second);
+    }
+
+    [Fact]
+    public void Excluding_a_namespace_by_name_gives_a_different_verdict_there()
+    {
+        var policy = Policy("request.namespace == 'ops' || " + HostNetworkFalse);
+
+        Assert.Equal(CelVerdict.Refuses, CelJudge.JudgeValidations(policy, new CelAdmissionInput { ReferencePod = ReferencePod("team-a"), TwinPod = TwinPod("team-a") }).Verdict);
+        Assert.Equal(CelVerdict.DoesNotRefuse, CelJudge.JudgeValidations(policy, new CelAdmissionInput { ReferencePod = ReferencePod("ops"), TwinPod = TwinPod("ops") }).Verdict);
     }
 
     [Fact]
