@@ -294,6 +294,22 @@ public class CelJudgeTests
     }
 
     [Fact]
+    public void When_the_evaluator_and_the_text_disagree_the_outcome_is_unknown()
+    {
+        // has() of a key whose value is null: true in CEL (the key is present), false in the evaluator.
+        var twin = JsonNode.Parse(TwinPod().GetRawText())!;
+        twin["spec"]!["hostNetwork"] = null;
+        var input = new CelAdmissionInput { ReferencePod = ReferencePod(), TwinPod = JsonSerializer.SerializeToElement(twin) };
+
+        var judgement = CelJudge.JudgeValidations(Policy("!has(object.spec.hostNetwork)"), input);
+
+        Assert.Equal(CelVerdict.Unknown, judgement.Verdict);
+        Assert.Equal(CelOutcome.Deny, judgement.Validations.Single().Reference);
+        Assert.Equal(CelOutcome.Unknown, judgement.Validations.Single().Twin);
+        Assert.Contains("the evaluator says true but the text reads false", judgement.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_non_boolean_result_is_not_an_admission()
     {
         var judgement = Judge(Policy("object.metadata.name"));
