@@ -75,14 +75,6 @@ internal static class CelJudge
                 excludedBy: excluded.Name);
         }
 
-        if (match.Undecided is { } undecided)
-        {
-            return session.Result(
-                CelVerdict.Unknown,
-                byText: true,
-                $"Match condition '{undecided.Name}' could not be decided for the reference pod ({undecided.Problem}); whether the policy applies is unknown.");
-        }
-
         if (policy.Validations.Count == 0)
         {
             return session.Result(CelVerdict.DoesNotRefuse, byText: false, "The policy has no validations: it denies nothing.");
@@ -102,6 +94,7 @@ internal static class CelJudge
                 // Denied if the policy applies to the twin, admitted if not: unknown which.
                 onTwin = new Decision(CelOutcome.Unknown, true, $"match condition '{twinMatch.Name}' could not be decided for the twin ({twinMatch.Problem})");
             }
+
             referenceDecisions.Add(onReference);
             twinDecisions.Add(onTwin);
             outcomes.Add(new CelValidationOutcome(
@@ -113,7 +106,20 @@ internal static class CelJudge
                 onReference.Problem ?? onTwin.Problem));
         }
 
-        return session.Combine(referenceDecisions, twinDecisions, outcomes, reference);
+        var judgement = session.Combine(referenceDecisions, twinDecisions, outcomes, reference);
+
+        // An undecided match condition matters only if the validations would deny the reference pod:
+        // admitted whether the policy applies or not is still admitted.
+        if (match.Undecided is { } undecided && judgement.Verdict is CelVerdict.Refuses or CelVerdict.DeniesBoth)
+        {
+            return session.Result(
+                CelVerdict.Unknown,
+                byText: true,
+                $"Match condition '{undecided.Name}' could not be decided for the reference pod ({undecided.Problem}): whether the policy applies, and so whether it refuses hostNetwork, is unknown.",
+                outcomes: outcomes);
+        }
+
+        return judgement;
     }
 
     /// <summary>A decision on one pod: its outcome, whether it came from the text, and what went wrong.</summary>

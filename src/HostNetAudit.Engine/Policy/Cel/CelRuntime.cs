@@ -96,6 +96,16 @@ internal sealed class CelRuntime
             return new CelExpressionProgram { Text = text, Syntax = syntax, Rewrites = rewrites, CompileError = "cannot rewrite for the evaluator: " + ex.Message };
         }
 
+        var iterationVariables = CelTree.Descendants(syntax).OfType<CelCall>()
+            .Where(CelTree.IsComprehension)
+            .Select(c => ((CelIdent)c.Args[0]).Name)
+            .ToList();
+        if (iterationVariables.Contains("variables", StringComparer.Ordinal))
+        {
+            // The evaluator would look "variables.x" up as the policy's variable, not the iteration variable's field.
+            return new CelExpressionProgram { Text = text, Syntax = syntax, Rewrites = rewrites, CompileError = "an iteration variable named 'variables' hides the policy's variables" };
+        }
+
         try
         {
             CelProgramDelegate compiled;
@@ -111,9 +121,7 @@ internal sealed class CelRuntime
                 EvaluatorText = evaluatorText,
                 Rewrites = rewrites,
                 Compiled = compiled,
-                ShadowsBindings = CelTree.Descendants(syntax).OfType<CelCall>()
-                    .Where(CelTree.IsComprehension)
-                    .Any(c => CelActivation.IsRootName(((CelIdent)c.Args[0]).Name)),
+                ShadowsBindings = iterationVariables.Any(CelActivation.IsRootName),
             };
         }
 #pragma warning disable CA1031 // The evaluator throws many exception types for unsupported syntax; each is a reason, not a crash.

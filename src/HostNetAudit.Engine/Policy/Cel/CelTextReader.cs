@@ -14,7 +14,7 @@ internal readonly record struct CelTextValue(bool Known, object? Value)
 
 /// <summary>
 /// Reads an expression's text — its syntax tree — where the evaluator cannot run it, and decides only what
-/// follows with certainty from a small set of constructs: literals, field selection and <c>has()</c>,
+/// follows with certainty from a small set of constructs: literals (lists and maps too), field selection and <c>has()</c>,
 /// optional selection with <c>orValue</c>/<c>hasValue</c>, <c>!</c>, <c>&amp;&amp;</c>, <c>||</c> (an unknown side is
 /// absorbed only by a known false/true, as CEL absorbs errors), <c>? :</c>, <c>==</c>/<c>!=</c> on scalars of one
 /// type, <c>in</c>, <c>size</c>, <c>+</c>, <c>startsWith</c>/<c>endsWith</c>/<c>contains</c>, and the macros
@@ -93,7 +93,7 @@ internal sealed class CelTextReader
         CelIndex index => Index(index, scope),
         CelCall call => Call(call, scope),
         CelList list => List(list, scope),
-        CelMap => CelTextValue.Unknown,
+        CelMap map => Map(map, scope),
         CelUnary unary => Unary(unary, scope),
         CelBinary binary => Binary(binary, scope),
         CelConditional conditional => Conditional(conditional, scope),
@@ -222,6 +222,22 @@ internal sealed class CelTextReader
         }
 
         return CelTextValue.Of(items);
+    }
+
+    private CelTextValue Map(CelMap map, Scope scope)
+    {
+        var result = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var entry in map.Entries)
+        {
+            var key = Eval(entry.Key, scope);
+            var value = Eval(entry.Value, scope);
+            if (key.Value is not string name || !key.Known || !value.Known || value.Value is OptionalValue || !result.TryAdd(name, value.Value))
+            {
+                return CelTextValue.Unknown;
+            }
+        }
+
+        return CelTextValue.Of(result);
     }
 
     private CelTextValue Call(CelCall call, Scope scope)

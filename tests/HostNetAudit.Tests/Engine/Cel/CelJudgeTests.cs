@@ -246,6 +246,20 @@ public class CelJudgeTests
     }
 
     [Fact]
+    public void An_undecided_match_condition_does_not_matter_when_the_reference_pod_is_admitted_anyway()
+    {
+        var policy = new CelPolicy
+        {
+            Dialect = CelDialect.ValidatingAdmissionPolicy,
+            Name = "ValidatingAdmissionPolicy/authz-hostpid",
+            MatchConditions = new[] { new CelNamedExpression("not-admins", "!authorizer.group('').resource('pods').check('create').allowed()") },
+            Validations = new[] { new CelValidation("!object.spec.?hostPID.orValue(false)") },
+        };
+
+        Assert.Equal(CelVerdict.DoesNotRefuse, Judge(policy).Verdict);
+    }
+
+    [Fact]
     public void An_expression_the_evaluator_cannot_run_is_read_from_its_text_and_says_so()
     {
         // A plain selection after an optional one has no rewrite; CEL absorbs the left side of "|| true".
@@ -307,6 +321,19 @@ public class CelJudgeTests
         Assert.Equal(CelOutcome.Deny, judgement.Validations.Single().Reference);
         Assert.Equal(CelOutcome.Unknown, judgement.Validations.Single().Twin);
         Assert.Contains("the evaluator says true but the text reads false", judgement.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_iteration_variable_that_reuses_a_top_level_name_is_scoped_correctly()
+    {
+        // "object" inside the macro is the list element, not the pod; "variables" likewise.
+        var judgement = Judge(Policy(
+            "[{'kind': 'Other'}].all(object, object.kind == 'Other') && " + HostNetworkFalse,
+            "[{'hostNetwork': true}].all(variables, variables.hostNetwork)"));
+
+        Assert.Equal(CelVerdict.Refuses, judgement.Verdict);
+        Assert.Equal(0, judgement.ValidationIndex);
+        Assert.Equal(CelJudgedBy.Text, judgement.JudgedBy);
     }
 
     [Fact]
