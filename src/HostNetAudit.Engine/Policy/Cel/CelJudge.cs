@@ -396,10 +396,13 @@ internal static class CelJudge
             var twinUnknown = onTwin.FindIndex(d => d.Outcome == CelOutcome.Unknown);
             if (twinUnknown >= 0)
             {
+                var which = twinUnknown == referenceDenied
+                    ? $"Validation {Ordinal(referenceDenied)} denies the reference pod but could not be decided for the twin"
+                    : $"Validation {Ordinal(referenceDenied)} denies the reference pod, but validation {Ordinal(twinUnknown)} could not be decided for the twin";
                 return Result(
                     CelVerdict.Unknown,
                     byText: true,
-                    $"Validation {Ordinal(referenceDenied)} denies the reference pod, but validation {Ordinal(twinUnknown)} could not be decided for the twin ({onTwin[twinUnknown].Problem}): whether the denial is about hostNetwork is unknown.",
+                    $"{which} ({onTwin[twinUnknown].Problem}): whether the denial is about hostNetwork is unknown.",
                     outcomes: outcomes,
                     index: referenceDenied);
             }

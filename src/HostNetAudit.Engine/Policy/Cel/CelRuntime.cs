@@ -179,7 +179,10 @@ internal sealed class CelRuntime
 
     private static string Describe(Exception ex)
     {
-        var message = ex.Message;
+        // The evaluator's words for CEL's "no such key".
+        var message = ex.GetType().Name == "CelNoSuchFieldException"
+            ? "no such key (a selected field is absent): " + ex.Message
+            : ex.Message;
         if (ex.InnerException is { } inner && !string.IsNullOrEmpty(inner.Message))
         {
             message += " (" + inner.Message + ")";

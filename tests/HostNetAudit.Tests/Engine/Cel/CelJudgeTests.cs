@@ -303,7 +303,7 @@ public class CelJudgeTests
         Assert.Equal(CelVerdict.Unknown, judgement.Verdict);
         Assert.Equal(CelOutcome.Deny, judgement.Validations.Single().Reference);
         Assert.Equal(CelOutcome.Unknown, judgement.Validations.Single().Twin);
-        Assert.Contains("could not be decided for the twin", judgement.Detail, StringComparison.Ordinal);
+        Assert.Contains("Validation 1 denies the reference pod but could not be decided for the twin (no such key", judgement.Detail, StringComparison.Ordinal);
         Assert.Contains("failurePolicy Fail", judgement.Detail, StringComparison.Ordinal);
     }
 
