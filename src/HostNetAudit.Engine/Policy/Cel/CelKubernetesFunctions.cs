@@ -15,7 +15,7 @@ internal static class CelKubernetesFunctions
     {
         var s = typeof(string);
         var i = typeof(long);
-        var list = typeof(object[]);
+        var list = typeof(System.Collections.IList);
 
         environment.RegisterFunction("replace", new[] { s, s, s }, a => Replace(Str(a, 0), Str(a, 1), Str(a, 2), -1));
         environment.RegisterFunction("replace", new[] { s, s, s, i }, a => Replace(Str(a, 0), Str(a, 1), Str(a, 2), Int(a, 3)));
@@ -24,8 +24,8 @@ internal static class CelKubernetesFunctions
         environment.RegisterFunction("trim", new[] { s }, a => Str(a, 0).Trim());
         environment.RegisterFunction("split", new[] { s, s }, a => Split(Str(a, 0), Str(a, 1), -1));
         environment.RegisterFunction("split", new[] { s, s, i }, a => Split(Str(a, 0), Str(a, 1), Int(a, 2)));
-        environment.RegisterFunction("join", new[] { list }, a => Join((object?[])a[0]!, string.Empty));
-        environment.RegisterFunction("join", new[] { list, s }, a => Join((object?[])a[0]!, Str(a, 1)));
+        environment.RegisterFunction("join", new[] { list }, a => Join((System.Collections.IList)a[0]!, string.Empty));
+        environment.RegisterFunction("join", new[] { list, s }, a => Join((System.Collections.IList)a[0]!, Str(a, 1)));
         environment.RegisterFunction("indexOf", new[] { s, s }, a => IndexOf(Str(a, 0), Str(a, 1), last: false));
         environment.RegisterFunction("lastIndexOf", new[] { s, s }, a => IndexOf(Str(a, 0), Str(a, 1), last: true));
         environment.RegisterFunction("substring", new[] { s, i }, a => Substring(Str(a, 0), Int(a, 1), null));
@@ -140,8 +140,8 @@ internal static class CelKubernetesFunctions
         return parts.Cast<object?>().ToArray();
     }
 
-    private static string Join(object?[] items, string separator) =>
-        string.Join(separator, items.Select((item, n) => item as string ?? throw new ArgumentException($"list element {n} is not a string")));
+    private static string Join(System.Collections.IList items, string separator) =>
+        string.Join(separator, items.Cast<object?>().Select((item, n) => item as string ?? throw new ArgumentException($"list element {n} is not a string")));
 
     private static long IndexOf(string value, string search, bool last)
     {

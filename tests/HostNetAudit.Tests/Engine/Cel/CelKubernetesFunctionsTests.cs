@@ -26,6 +26,7 @@ public class CelKubernetesFunctionsTests
     [InlineData("'a,b,c'.split(',').join('|')", "a|b|c")]
     [InlineData("'a,b,c'.split(',', 2).join('|')", "a|b,c")]
     [InlineData("['x', 'y'].join()", "xy")]
+    [InlineData("(['a'] + ['b']).join(',')", "a,b")]
     [InlineData("'héllo'.substring(1, 3)", "él")]
     [InlineData("'héllo'.substring(4)", "o")]
     [InlineData("'héllo'.charAt(1)", "é")]
