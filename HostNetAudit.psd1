@@ -13,6 +13,9 @@
     CmdletsToExport        = @(
         'Get-HostNetworkPod'
         'Test-NamespacePolicy'
+        'Set-NamespacePodSecurity'
+        'Restore-NamespacePodSecurity'
+        'Export-HostNetworkAuditReport'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

@@ -23,7 +23,10 @@ internal sealed partial class ClusterSession : IClusterSession
         this.log = log;
         lister = new PagedLister(api, log);
         owners = new OwnerResolver(OwnerResolver.Live(api, log));
+        PodSecurity = new PodSecurity.PodSecurityRemediation(api, lister, log, GetServerVersionAsync);
     }
+
+    public IPodSecurityRemediation PodSecurity { get; }
 
     public KubeApiClient Api { get; }
 

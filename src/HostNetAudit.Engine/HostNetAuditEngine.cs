@@ -21,4 +21,7 @@ public sealed class HostNetAuditEngine : IHostNetAuditEngine
 
     public IEvidenceSet ReadEvidence(IReadOnlyList<string> paths, IEngineLog log, CancellationToken cancellationToken) =>
         EvidenceReader.Read(paths, log, cancellationToken);
+
+    public void WriteReport(IReadOnlyList<AuditReport> reports, ReportFormat format, Stream output) =>
+        Reports.ReportWriter.Write(reports, format, output);
 }

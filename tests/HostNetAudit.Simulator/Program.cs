@@ -1,12 +1,18 @@
 using System.Globalization;
 using System.Text.Json;
 using HostNetAudit.Simulator;
+using HostNetAudit.Simulator.Admission;
 using HostNetAudit.Simulator.Scenarios;
 
 // The simulated Kubernetes API server as a program, for Pester, the demo and the benchmarks:
 //   HostNetAudit.Simulator --scenario demo [--kubeconfig path] [--ready-file path] [--context-name n]
 //                          [--token t] [--pre-1.28] [--server-version v1.27.3] [--exit-on-stdin-eof]
 //                          [--pods N --namespaces N --hostnet-percent P] [--seed N]
+//                          [--psa-config admission.json] [--psa-default-enforce L] [--psa-default-enforce-version V]
+//                          [--psa-default-audit L] [--psa-default-audit-version V] [--psa-default-warn L]
+//                          [--psa-default-warn-version V] [--psa-exempt-namespaces a,b] [--psa-exempt-usernames u]
+//                          [--psa-exempt-runtime-classes r] [--psa-admission on|off] [--psa-existing-pod-limit N]
+//                          [--psa-existing-pod-timeout-ms N]
 // It listens on 127.0.0.1 (HTTPS and HTTP, ephemeral ports), prints its URLs, and stops on SIGTERM/Ctrl+C.
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i < args.Length; i++)
@@ -23,7 +29,7 @@ for (var i = 0; i < args.Length; i++)
 
 if (options.ContainsKey("help"))
 {
-    Console.WriteLine("HostNetAudit.Simulator --scenario <" + string.Join("|", ScenarioCatalog.Names) + "> [--kubeconfig path] [--ready-file path] [--context-name name] [--token token] [--pre-1.28] [--server-version v1.x.y] [--exit-on-stdin-eof] [--pods N] [--namespaces N] [--hostnet-percent P]");
+    Console.WriteLine("HostNetAudit.Simulator --scenario <" + string.Join("|", ScenarioCatalog.Names) + "> [--kubeconfig path] [--ready-file path] [--context-name name] [--token token] [--pre-1.28] [--server-version v1.x.y] [--exit-on-stdin-eof] [--pods N] [--namespaces N] [--hostnet-percent P] [--psa-config file.json] [--psa-default-(enforce|audit|warn)[-version] value] [--psa-exempt-(namespaces|usernames|runtime-classes) a,b] [--psa-admission on|off] [--psa-existing-pod-limit N] [--psa-existing-pod-timeout-ms N]");
     return 0;
 }
 
@@ -52,6 +58,16 @@ if (options.TryGetValue("token", out var token))
 if (options.TryGetValue("page-scan-limit", out var scan) && int.TryParse(scan, NumberStyles.Integer, CultureInfo.InvariantCulture, out var scanLimit))
 {
     simulatorOptions.PageScanLimit = scanLimit;
+}
+
+try
+{
+    PodSecurityCommandLine.Apply(options, simulatorOptions);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
 }
 
 var cluster = new SimCluster(scenario, simulatorOptions);

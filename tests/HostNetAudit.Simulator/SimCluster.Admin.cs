@@ -151,6 +151,8 @@ public sealed partial class SimCluster
             Options.ExistingPodCheckLimit = limit.GetValue<int>();
         }
 
+        UpdatePodSecurityOptions(update);
+
         return Options;
     }
 }

@@ -72,13 +72,12 @@ public sealed partial class SimCluster
             }
 
             var warnings = new List<string>();
-            if (definition.Kind == "Namespace")
+            var refusal = PodSecurityAdmission(record, definition, route.Namespace, current.Node, patched, warnings);
+            if (refusal is not null)
             {
-                var denial = PodSecurityNamespaceAdmission(current.Node, patched, warnings);
-                if (denial is not null)
-                {
-                    return SimResponse.Json(422, denial);
-                }
+                var refused = SimResponse.Json(refusal["code"]!.GetValue<int>(), refusal);
+                refused.Warnings.AddRange(WarningRecorder.Record(warnings));
+                return refused;
             }
 
             JsonObject result;
@@ -93,7 +92,7 @@ public sealed partial class SimCluster
             }
 
             var response = SimResponse.Json(200, result);
-            response.Warnings.AddRange(warnings);
+            response.Warnings.AddRange(WarningRecorder.Record(warnings));
             return response;
         }
     }
@@ -142,13 +141,19 @@ public sealed partial class SimCluster
         var warnings = new List<string>();
         if (definition.Kind == "Pod" && ns is not null)
         {
-            var denial = PodAdmission(ns, name, obj, record.DryRun, warnings);
+            var denial = PodAdmission(ns, name, obj, record, warnings);
             if (denial is not null)
             {
                 var refused = SimResponse.Json(denial.Value.Code, Status.Failure(denial.Value.Code, denial.Value.Reason, denial.Value.Message, Status.Details(name, string.Empty, "pods")));
-                refused.Warnings.AddRange(warnings);
+                refused.Warnings.AddRange(WarningRecorder.Record(warnings));
                 return refused;
             }
+        }
+        else if (PodSecurityAdmission(record, definition, ns, null, obj, warnings) is { } refusal)
+        {
+            var refused = SimResponse.Json(refusal["code"]!.GetValue<int>(), refusal);
+            refused.Warnings.AddRange(WarningRecorder.Record(warnings));
+            return refused;
         }
 
         lock (writeGate)
@@ -173,84 +178,9 @@ public sealed partial class SimCluster
             }
 
             var response = SimResponse.Json(201, result);
-            response.Warnings.AddRange(warnings);
+            response.Warnings.AddRange(WarningRecorder.Record(warnings));
             return response;
         }
-    }
-
-    /// <summary>PSA (enforce/warn from the namespace's labels), then what the scenario declares for other engines.</summary>
-    private (int Code, string Reason, string Message)? PodAdmission(string ns, string name, JsonObject pod, bool dryRun, List<string> warnings)
-    {
-        var nsObject = Store.Get(Store.Definitions.First(d => d.Kind == "Namespace" && d.Group.Length == 0), null, ns)!.Node;
-        var labels = LabelSelector.LabelsOf(nsObject);
-        var spec = pod["spec"] as JsonObject ?? new JsonObject();
-        var warn = PodSecurity.Effective(labels, "warn");
-        var warnFailures = PodSecurity.Check(spec, warn.Level);
-        if (warnFailures.Count > 0)
-        {
-            warnings.Add($"would violate PodSecurity \"{warn.Level}:{warn.Version}\": " + string.Join(", ", warnFailures.Select(f => $"{f.Reason} ({f.Detail})")));
-        }
-
-        var enforce = PodSecurity.Effective(labels, "enforce");
-        var failures = PodSecurity.Check(spec, enforce.Level);
-        if (failures.Count > 0)
-        {
-            return (403, "Forbidden", PodSecurity.Forbidden(name, enforce.Level, enforce.Version, failures));
-        }
-
-        foreach (var declaration in Admission)
-        {
-            var decision = declaration.Decide(ns, pod, dryRun);
-            if (decision is not null)
-            {
-                return decision;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>PSA on namespace updates: invalid PSA labels are refused; a new enforce level warns about existing pods.</summary>
-    private JsonObject? PodSecurityNamespaceAdmission(JsonObject before, JsonObject after, List<string> warnings)
-    {
-        var name = after["metadata"]?["name"]?.GetValue<string>() ?? string.Empty;
-        var oldLabels = LabelSelector.LabelsOf(before);
-        var newLabels = LabelSelector.LabelsOf(after);
-        foreach (var (key, value) in newLabels.Where(l => l.Key.StartsWith(PodSecurity.Prefix, StringComparison.Ordinal)))
-        {
-            oldLabels.TryGetValue(key, out var previous);
-            if (previous == value)
-            {
-                continue;
-            }
-
-            var suffix = key[PodSecurity.Prefix.Length..];
-            var isVersion = suffix.EndsWith("-version", StringComparison.Ordinal);
-            var valid = isVersion ? value == "latest" || Regex.IsMatch(value, "^v1\\.(0|[1-9][0-9]*)$") : PodSecurity.Levels.Contains(value);
-            if (!valid)
-            {
-                var expected = isVersion ? "must be \"latest\" or of the form \"v1.x\"" : "must be one of privileged, baseline, restricted";
-                return Status.Invalid("Namespace", name, $"metadata.labels[{key}]: Invalid value: \"{value}\": {expected}");
-            }
-        }
-
-        var oldEnforce = PodSecurity.Effective(oldLabels, "enforce");
-        var newEnforce = PodSecurity.Effective(newLabels, "enforce");
-        if (newEnforce == oldEnforce || newEnforce.Level == "privileged")
-        {
-            return null;
-        }
-
-        var pods = Store.InNamespace(Store.Definitions.First(d => d.Kind == "Pod" && d.Group.Length == 0), name).ToList();
-        var checkedPods = pods.Take(Options.ExistingPodCheckLimit)
-            .Select(p => (p.Name, p.Node["spec"] as JsonObject ?? new JsonObject()));
-        warnings.AddRange(PodSecurity.ExistingPodWarnings(name, newEnforce.Level, newEnforce.Version, checkedPods));
-        if (pods.Count > Options.ExistingPodCheckLimit)
-        {
-            warnings.Add($"new PodSecurity enforce level only checked against the first {Options.ExistingPodCheckLimit} of {pods.Count} existing pods");
-        }
-
-        return null;
     }
 
     private static JsonObject? ValidateLabels(ResourceDefinition definition, string name, JsonObject metadata)

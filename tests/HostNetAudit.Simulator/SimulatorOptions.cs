@@ -1,3 +1,5 @@
+using HostNetAudit.Simulator.Admission;
+
 namespace HostNetAudit.Simulator;
 
 /// <summary>How the simulated apiserver behaves.</summary>
@@ -20,6 +22,24 @@ public sealed class SimulatorOptions
 
     /// <summary>PSA checks at most this many existing pods on an enforce-label change (the apiserver's 3,000).</summary>
     public int ExistingPodCheckLimit { get; set; } = 3000;
+
+    /// <summary>
+    /// PSA's cluster defaults and exemptions, as an AdmissionConfiguration's PodSecurityConfiguration sets them
+    /// (built-in: privileged:latest everywhere, nothing exempt). Set from --psa-* arguments or POST /_sim/options.
+    /// </summary>
+    public PodSecurityConfiguration PodSecurity { get; set; } = new();
+
+    /// <summary>Emulate the PodSecurity admission plugin: null follows the server version (on from v1.23, as in Kubernetes).</summary>
+    public bool? PodSecurityAdmission { get; set; }
+
+    /// <summary>PSA's time budget for checking existing pods on an enforce-label change (the apiserver's 1 s).</summary>
+    public int ExistingPodCheckTimeoutMilliseconds { get; set; } = 1000;
+
+    /// <summary>
+    /// Simulated time each existing pod's evaluation takes, making the budget deterministic (null: real time).
+    /// With 0 the budget never runs out; with the timeout at 0 only the first pod is checked.
+    /// </summary>
+    public double? ExistingPodCheckCostMilliseconds { get; set; }
 
     /// <summary>Largest list page the server accepts.</summary>
     public int MaxLimit { get; set; } = 10000;

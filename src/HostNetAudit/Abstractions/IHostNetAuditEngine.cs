@@ -19,6 +19,9 @@ public interface IHostNetAuditEngine
 
     /// <summary>Reads offline evidence: files or folders of JSON (kubectl -o json, any *List) and multi-document YAML.</summary>
     IEvidenceSet ReadEvidence(IReadOnlyList<string> paths, IEngineLog log, CancellationToken cancellationToken);
+
+    /// <summary>Writes audit reports in a format to a stream (UTF-8).</summary>
+    void WriteReport(IReadOnlyList<AuditReport> reports, ReportFormat format, Stream output);
 }
 
 /// <summary>One cluster, reached through one context. Thread-safe.</summary>
@@ -39,6 +42,9 @@ public interface IClusterSession : IDisposable
     /// <summary>Per namespace: does an enforcing admission mechanism refuse hostNetwork pods (Test-NamespacePolicy).
     /// One list per resource kind, never a request per namespace (except the probe's dry-run creates).</summary>
     Task<IReadOnlyList<NamespacePolicyResult>> TestNamespacePoliciesAsync(NamespacePolicyQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Pod Security Admission remediation (Set-/Restore-NamespacePodSecurity) on this cluster.</summary>
+    IPodSecurityRemediation PodSecurity { get; }
 }
 
 /// <summary>Offline evidence read from files, evaluated by the same code as a live cluster.</summary>

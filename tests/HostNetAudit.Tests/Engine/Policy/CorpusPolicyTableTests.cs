@@ -3,9 +3,9 @@ using System.Text.Json.Nodes;
 using HostNetAudit.Engine.Offline;
 using HostNetAudit.Engine.Policy.Psa;
 using Xunit;
-using static HostNetAudit.Tests.Engine.Policy.PolicyHarness;
+using static HostNetAudit.Tests.Engine.Policies.PolicyHarness;
 
-namespace HostNetAudit.Tests.Engine.Policy;
+namespace HostNetAudit.Tests.Engine.Policies;
 
 /// <summary>
 /// The expected verdicts on the corpus (issue 4), one test per row: the real published policies, read in place,

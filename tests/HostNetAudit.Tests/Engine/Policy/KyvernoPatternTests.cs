@@ -3,7 +3,7 @@ using HostNetAudit.Engine.Policy;
 using HostNetAudit.Engine.Policy.Kyverno;
 using Xunit;
 
-namespace HostNetAudit.Tests.Engine.Policy;
+namespace HostNetAudit.Tests.Engine.Policies;
 
 /// <summary>Kyverno's validate.pattern semantics, on the reference pod and its twin and on small documents.</summary>
 public sealed class KyvernoPatternTests

@@ -3,9 +3,9 @@ using HostNetAudit.Engine.Policy;
 using HostNetAudit.Engine.Policy.Kyverno;
 using HostNetAudit.Engine.Policy.Psa;
 using Xunit;
-using static HostNetAudit.Tests.Engine.Policy.PolicyHarness;
+using static HostNetAudit.Tests.Engine.Policies.PolicyHarness;
 
-namespace HostNetAudit.Tests.Engine.Policy;
+namespace HostNetAudit.Tests.Engine.Policies;
 
 /// <summary>The evaluators' semantics, each on a small hand-written cluster (offline code path).</summary>
 public sealed class PolicyEngineTests

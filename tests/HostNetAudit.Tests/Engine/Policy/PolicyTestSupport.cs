@@ -7,7 +7,7 @@ using HostNetAudit.Engine.Policy.Psa;
 using HostNetAudit.Tests.Support;
 using Xunit;
 
-namespace HostNetAudit.Tests.Engine.Policy;
+namespace HostNetAudit.Tests.Engine.Policies;
 
 /// <summary>The corpus of real published manifests, read in place (HOSTNETAUDIT_CORPUS, else ../shared/corpus from the repository root).</summary>
 internal static class Corpus

@@ -1,0 +1,495 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using HostNetAudit.Engine.Json;
+
+namespace HostNetAudit.Engine.Policy.Cel;
+
+/// <summary>
+/// Judges the CEL of an admission policy against the reference pod (hostNetwork: true) and its control twin
+/// (DESIGN.md "Semantics"): a policy <see cref="CelVerdict.Refuses"/> hostNetwork when it denies the reference
+/// pod and admits the twin. Validations deny when their expression is false; a request is denied when any
+/// validation denies it. Each expression is evaluated (after the rewrites of <see cref="CelRewriter"/>); where
+/// the evaluator cannot run it, its text is read (<see cref="CelTextReader"/>) and the judgement says
+/// <see cref="CelJudgedBy.Text"/>; what neither decides is <see cref="CelVerdict.Unknown"/> — never Refuses.
+/// </summary>
+/// <remarks>
+/// Engine sources read for the bindings: the apiserver's ValidatingAdmissionPolicy (object, oldObject, request,
+/// params, namespaceObject, lazily evaluated variables, matchConditions: all must be true for the policy to
+/// apply, a false one excludes the request whatever the others do), Kyverno (validate.cel and ValidatingPolicy
+/// evaluate through the same apiserver libraries) and Gatekeeper's K8sNativeValidation driver (variables
+/// anyObject and params bound before the template's own; params = the constraint). Evaluation is in memory
+/// and synchronous; the token is checked between expressions. Judgements are remembered per policy
+/// instance: judging the same <see cref="CelPolicy"/> object for pods that differ only in their namespace
+/// (when the policy does not read the namespace) costs one evaluation, not one per namespace.
+/// </remarks>
+/// <example>
+/// <code>
+/// var policy = CelPolicySources.FromValidatingAdmissionPolicy(vapJson);          // once per policy
+/// var judgement = CelJudge.JudgeValidations(policy, new CelAdmissionInput
+/// {
+///     ReferencePod = referencePod, TwinPod = twinPod, NamespaceObject = namespaceJson,
+/// }, cancellationToken);
+/// if (judgement.Verdict == CelVerdict.Refuses) { /* finding: judgement.JudgedBy, judgement.Detail */ }
+/// </code>
+/// </example>
+internal static class CelJudge
+{
+    /// <summary>Judges the policy's validations; never throws for anything in the policy.</summary>
+    public static CelJudgement JudgeValidations(CelPolicy policy, CelAdmissionInput input, CancellationToken cancellationToken = default) =>
+        JudgeValidations(policy, input, CelRuntime.Shared, cancellationToken);
+
+    internal static CelJudgement JudgeValidations(CelPolicy policy, CelAdmissionInput input, CelRuntime runtime, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(runtime);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var facts = CelPolicyFacts.For(policy, runtime);
+        var key = CelPolicyFacts.Fingerprint(input, facts.DependsOnNamespace);
+        if (facts.Judgements.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        var judgement = Judge(policy, input, runtime, cancellationToken);
+        facts.Remember(key, judgement);
+        return judgement;
+    }
+
+    private static CelJudgement Judge(CelPolicy policy, CelAdmissionInput input, CelRuntime runtime, CancellationToken cancellationToken)
+    {
+        var session = new JudgingSession(policy, input, runtime);
+        var reference = session.Context(input.ReferencePod);
+        var twin = session.Context(input.TwinPod);
+
+        // Match conditions: the policy applies only when every one is true.
+        var match = session.MatchConditions(reference, twin, cancellationToken);
+        if (match.ExcludedBy is { } excluded)
+        {
+            return session.Result(
+                CelVerdict.DoesNotRefuse,
+                excluded.ByText,
+                $"Match condition '{excluded.Name}' excludes the reference pod: the policy does not apply to it, so it does not refuse hostNetwork.",
+                excludedBy: excluded.Name);
+        }
+
+        if (policy.Validations.Count == 0)
+        {
+            return session.Result(CelVerdict.DoesNotRefuse, byText: false, "The policy has no validations: it denies nothing.");
+        }
+
+        var outcomes = new List<CelValidationOutcome>();
+        var referenceDecisions = new List<Decision>();
+        var twinDecisions = new List<Decision>();
+        for (var i = 0; i < policy.Validations.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var program = runtime.Prepare(policy.Validations[i].Expression);
+            var onReference = session.Decide(program, reference);
+            var onTwin = match.TwinExcluded ? new Decision(CelOutcome.Admit, false, null) : session.Decide(program, twin);
+            if (match.TwinUndecided is { } twinMatch && onTwin.Outcome == CelOutcome.Deny)
+            {
+                // Denied if the policy applies to the twin, admitted if not: unknown which.
+                onTwin = new Decision(CelOutcome.Unknown, true, $"match condition '{twinMatch.Name}' could not be decided for the twin ({twinMatch.Problem})");
+            }
+
+            referenceDecisions.Add(onReference);
+            twinDecisions.Add(onTwin);
+            outcomes.Add(new CelValidationOutcome(
+                i,
+                policy.Validations[i].Expression,
+                onReference.Outcome,
+                onTwin.Outcome,
+                onReference.ByText || onTwin.ByText ? CelJudgedBy.Text : CelJudgedBy.Evaluated,
+                onReference.Problem ?? onTwin.Problem));
+        }
+
+        var judgement = session.Combine(referenceDecisions, twinDecisions, outcomes, reference);
+
+        // An undecided match condition matters only if the validations would deny the reference pod:
+        // admitted whether the policy applies or not is still admitted.
+        if (match.Undecided is { } undecided && judgement.Verdict is CelVerdict.Refuses or CelVerdict.DeniesBoth)
+        {
+            return session.Result(
+                CelVerdict.Unknown,
+                byText: true,
+                $"Match condition '{undecided.Name}' could not be decided for the reference pod ({undecided.Problem}): whether the policy applies, and so whether it refuses hostNetwork, is unknown.",
+                outcomes: outcomes);
+        }
+
+        return judgement;
+    }
+
+    /// <summary>A decision on one pod: its outcome, whether it came from the text, and what went wrong.</summary>
+    internal readonly record struct Decision(CelOutcome Outcome, bool ByText, string? Problem);
+
+    private readonly record struct MatchDecision(string Name, bool ByText, string? Problem);
+
+    /// <summary>How the match conditions treat both pods.</summary>
+    private readonly record struct MatchResult(MatchDecision? ExcludedBy, MatchDecision? Undecided, bool TwinExcluded, MatchDecision? TwinUndecided);
+
+    /// <summary>What one pod is judged with: the evaluator's activation and the text reader.</summary>
+    private sealed class PodContext
+    {
+        public required CelActivation Activation { get; init; }
+
+        public required CelTextReader Reader { get; init; }
+
+        /// <summary>Roots bound to null here (params, oldObject, ...; "variables.params" for Gatekeeper).</summary>
+        public required IReadOnlySet<string> NullRoots { get; init; }
+    }
+
+    private sealed class JudgingSession
+    {
+        private readonly CelPolicy policy;
+        private readonly CelAdmissionInput input;
+        private readonly CelRuntime runtime;
+        private readonly Dictionary<string, CelExpressionProgram> variables;
+        private readonly Dictionary<string, CelNode?> variableSyntax;
+        private readonly HashSet<string> rewrites = new(StringComparer.Ordinal);
+        private readonly List<CelValidationOutcome> noOutcomes = new();
+        private readonly CelPolicyFacts facts;
+        private readonly object? oldObject;
+        private readonly object? namespaceObject;
+
+        public JudgingSession(CelPolicy policy, CelAdmissionInput input, CelRuntime runtime)
+        {
+            this.policy = policy;
+            this.input = input;
+            this.runtime = runtime;
+            facts = CelPolicyFacts.For(policy, runtime);
+            oldObject = CelValues.FromJson(input.OldObject);
+            namespaceObject = CelValues.FromJson(input.NamespaceObject);
+
+            // A later declaration of the same name wins, as a map would; the apiserver rejects duplicates.
+            variables = new Dictionary<string, CelExpressionProgram>(StringComparer.Ordinal);
+            foreach (var variable in policy.Variables)
+            {
+                variables[variable.Name] = runtime.Prepare(variable.Expression);
+                rewrites.UnionWith(variables[variable.Name].Rewrites);
+            }
+
+            variableSyntax = variables.ToDictionary(v => v.Key, v => v.Value.Syntax, StringComparer.Ordinal);
+        }
+
+        public PodContext Context(JsonElement pod)
+        {
+            var podValue = CelValues.FromJson(pod);
+            var bindings = new Dictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["object"] = podValue,
+                ["oldObject"] = oldObject,
+                ["request"] = Request(pod),
+                ["params"] = facts.Params,
+                ["namespaceObject"] = namespaceObject,
+            };
+
+            var preset = new Dictionary<string, object?>(StringComparer.Ordinal);
+            if (policy.Dialect == CelDialect.Gatekeeper)
+            {
+                // Gatekeeper: anyObject is oldObject on DELETE (when object is null), else object;
+                // params is the constraint's spec.parameters, or null.
+                preset["anyObject"] = string.Equals(input.Operation, "DELETE", StringComparison.Ordinal) && podValue is null ? oldObject : podValue;
+                preset["params"] = facts.GatekeeperParameters;
+            }
+
+            var nullRoots = bindings.Where(b => b.Value is null).Select(b => b.Key)
+                .Concat(preset.Where(p => p.Value is null).Select(p => "variables." + p.Key))
+                .ToHashSet(StringComparer.Ordinal);
+            return new PodContext
+            {
+                Activation = new CelActivation(runtime, bindings, variables, preset),
+                Reader = new CelTextReader(bindings, variableSyntax, preset),
+                NullRoots = nullRoots,
+            };
+        }
+
+        private Dictionary<string, object?> Request(JsonElement pod)
+        {
+            var ns = pod.Get("metadata", "namespace").AsString()
+                ?? input.NamespaceObject?.Get("metadata", "name").AsString()
+                ?? string.Empty;
+            var kind = new Dictionary<string, object?> { ["group"] = string.Empty, ["version"] = "v1", ["kind"] = "Pod" };
+            var resource = new Dictionary<string, object?> { ["group"] = string.Empty, ["version"] = "v1", ["resource"] = "pods" };
+            return new Dictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["uid"] = "00000000-0000-0000-0000-000000000000",
+                ["kind"] = kind,
+                ["resource"] = resource,
+                ["requestKind"] = new Dictionary<string, object?>(kind),
+                ["requestResource"] = new Dictionary<string, object?>(resource),
+                ["name"] = pod.Get("metadata", "name").AsString() ?? string.Empty,
+                ["namespace"] = ns,
+                ["operation"] = input.Operation,
+                ["userInfo"] = new Dictionary<string, object?>(StringComparer.Ordinal)
+                {
+                    ["username"] = input.UserInfo.Username,
+                    ["uid"] = input.UserInfo.Uid,
+                    ["groups"] = input.UserInfo.Groups.Cast<object?>().ToArray(),
+                },
+                ["dryRun"] = false,
+                ["options"] = new Dictionary<string, object?> { ["apiVersion"] = "meta.k8s.io/v1", ["kind"] = OptionsKind(input.Operation) },
+            };
+        }
+
+        private static string OptionsKind(string operation) => operation switch
+        {
+            "UPDATE" => "UpdateOptions",
+            "DELETE" => "DeleteOptions",
+            _ => "CreateOptions",
+        };
+
+        /// <summary>
+        /// Evaluates the match conditions on both pods. A false condition excludes a pod whatever the others
+        /// give (the apiserver's rule); without a false one, an undecided condition leaves the match undecided.
+        /// </summary>
+        public MatchResult MatchConditions(PodContext reference, PodContext twin, CancellationToken cancellationToken)
+        {
+            MatchDecision? referenceUndecided = null;
+            MatchDecision? twinUndecided = null;
+            var twinExcluded = false;
+            foreach (var condition in policy.MatchConditions)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var program = runtime.Prepare(condition.Expression);
+
+                // "Deny" here is a false condition: the policy does not apply to the pod.
+                var onReference = Decide(program, reference);
+                if (onReference.Outcome == CelOutcome.Deny)
+                {
+                    return new MatchResult(new MatchDecision(condition.Name, onReference.ByText, null), null, false, null);
+                }
+
+                if (onReference.Outcome == CelOutcome.Unknown)
+                {
+                    referenceUndecided ??= new MatchDecision(condition.Name, true, onReference.Problem);
+                }
+
+                var onTwin = Decide(program, twin);
+                twinExcluded |= onTwin.Outcome == CelOutcome.Deny;
+                if (onTwin.Outcome == CelOutcome.Unknown)
+                {
+                    twinUndecided ??= new MatchDecision(condition.Name, true, onTwin.Problem);
+                }
+            }
+
+            return new MatchResult(null, referenceUndecided, twinExcluded, twinExcluded ? null : twinUndecided);
+        }
+
+        /// <summary>Evaluates one boolean expression on one pod, falling back to its text.</summary>
+        public Decision Decide(CelExpressionProgram program, PodContext context)
+        {
+            foreach (var rewrite in program.Rewrites)
+            {
+                rewrites.Add(rewrite);
+            }
+
+            // The evaluator answers null when selecting a field of null, where CEL raises an error:
+            // such an expression is decided by its text only.
+            var nullRoot = program.Syntax is null ? null : SelectedNullRoot(program.Syntax, context.NullRoots, new HashSet<string>(StringComparer.Ordinal));
+            var evaluation = nullRoot is null
+                ? runtime.Evaluate(program, context.Activation)
+                : CelEvaluation.Failure($"it selects a field of {nullRoot}, which is null here");
+            var text = program.Syntax is null ? CelTextValue.Unknown : context.Reader.Read(program.Syntax);
+
+            if (evaluation is { Succeeded: true, Value: bool value })
+            {
+                if (text.Known && text.Value is bool read && read != value)
+                {
+                    return new Decision(CelOutcome.Unknown, false, $"the evaluator says {Bool(value)} but the text reads {Bool(read)}");
+                }
+
+                return new Decision(value ? CelOutcome.Admit : CelOutcome.Deny, false, null);
+            }
+
+            var problem = evaluation.Succeeded
+                ? $"the expression gives {CelValues.Describe(evaluation.Value)}, not a bool"
+                : evaluation.Error;
+            if (text.Known && text.Value is bool fromText)
+            {
+                return new Decision(fromText ? CelOutcome.Admit : CelOutcome.Deny, true, problem);
+            }
+
+            return new Decision(CelOutcome.Unknown, true, problem);
+        }
+
+        private static string Bool(bool value) => value ? "true" : "false";
+
+        /// <summary>The null-bound root that the expression (or a variable it reads) selects a field of, or null.</summary>
+        private string? SelectedNullRoot(CelNode syntax, IReadOnlySet<string> nullRoots, HashSet<string> visited)
+        {
+            if (nullRoots.Count == 0)
+            {
+                return null;
+            }
+
+            foreach (var node in CelTree.Descendants(syntax))
+            {
+                var operand = node switch
+                {
+                    CelSelect s => s.Operand,
+                    CelIndex i => i.Operand,
+                    _ => null,
+                };
+                var root = operand switch
+                {
+                    CelIdent ident => ident.Name,
+                    CelSelect { Operand: CelIdent { Name: "variables" } } variable => "variables." + variable.Field,
+                    _ => null,
+                };
+                if (root is not null && nullRoots.Contains(root))
+                {
+                    return root;
+                }
+            }
+
+            foreach (var name in CelTree.ReferencedVariables(syntax))
+            {
+                if (visited.Add(name) && variables.TryGetValue(name, out var program) && program.Syntax is { } variableSyntax
+                    && SelectedNullRoot(variableSyntax, nullRoots, visited) is { } found)
+                {
+                    return found;
+                }
+            }
+
+            return null;
+        }
+
+        public CelJudgement Combine(List<Decision> onReference, List<Decision> onTwin, List<CelValidationOutcome> outcomes, PodContext reference)
+        {
+            var referenceDenied = onReference.FindIndex(d => d.Outcome == CelOutcome.Deny);
+            if (referenceDenied < 0)
+            {
+                var unknownOnReference = onReference.FindIndex(d => d.Outcome == CelOutcome.Unknown);
+                if (unknownOnReference >= 0)
+                {
+                    return Result(
+                        CelVerdict.Unknown,
+                        byText: true,
+                        $"Validation {Ordinal(unknownOnReference)} could not be decided for the reference pod: {onReference[unknownOnReference].Problem}; its text was not understood.",
+                        outcomes: outcomes,
+                        index: unknownOnReference);
+                }
+
+                return Result(
+                    CelVerdict.DoesNotRefuse,
+                    onReference.Any(d => d.ByText),
+                    onReference.Count == 1
+                        ? "The validation admits the reference pod (hostNetwork: true): the policy does not refuse hostNetwork."
+                        : $"All {onReference.Count} validations admit the reference pod (hostNetwork: true): the policy does not refuse hostNetwork.",
+                    outcomes: outcomes);
+            }
+
+            var twinDenied = onTwin.FindIndex(d => d.Outcome == CelOutcome.Deny);
+            if (twinDenied >= 0)
+            {
+                return Result(
+                    CelVerdict.DeniesBoth,
+                    onReference[referenceDenied].ByText || onTwin[twinDenied].ByText,
+                    $"Validation {Ordinal(twinDenied)} ({Short(policy.Validations[twinDenied].Expression)}) denies the twin (the same pod without hostNetwork) too: the denial is not about hostNetwork.",
+                    outcomes: outcomes,
+                    index: twinDenied);
+            }
+
+            var twinUnknown = onTwin.FindIndex(d => d.Outcome == CelOutcome.Unknown);
+            if (twinUnknown >= 0)
+            {
+                var which = twinUnknown == referenceDenied
+                    ? $"Validation {Ordinal(referenceDenied)} denies the reference pod but could not be decided for the twin"
+                    : $"Validation {Ordinal(referenceDenied)} denies the reference pod, but validation {Ordinal(twinUnknown)} could not be decided for the twin";
+                return Result(
+                    CelVerdict.Unknown,
+                    byText: true,
+                    $"{which} ({onTwin[twinUnknown].Problem}): whether the denial is about hostNetwork is unknown.",
+                    outcomes: outcomes,
+                    index: referenceDenied);
+            }
+
+            // Prefer a deciding validation that the evaluator ran over one read from text.
+            var deciding = onReference.FindIndex(d => d.Outcome == CelOutcome.Deny && !d.ByText);
+            if (deciding < 0)
+            {
+                deciding = referenceDenied;
+            }
+
+            var byText = onReference[deciding].ByText || onTwin.Any(d => d.ByText);
+            var detail = $"Validation {Ordinal(deciding)} ({Short(policy.Validations[deciding].Expression)}) denies the reference pod and admits its twin: the policy refuses hostNetwork.";
+            if (byText)
+            {
+                var problem = onReference[deciding].Problem ?? onTwin.Select(d => d.Problem).FirstOrDefault(p => p is not null);
+                detail += $" Read from the expression text, because the evaluator could not run it ({problem}).";
+            }
+
+            return Result(CelVerdict.Refuses, byText, detail, outcomes: outcomes, index: deciding, message: Message(deciding, reference));
+        }
+
+        /// <summary>The message the engine returns on denial: messageExpression, else message, else the apiserver's default.</summary>
+        private string Message(int index, PodContext reference)
+        {
+            var validation = policy.Validations[index];
+            if (!string.IsNullOrWhiteSpace(validation.MessageExpression))
+            {
+                var program = runtime.Prepare(validation.MessageExpression);
+                var evaluation = runtime.Evaluate(program, reference.Activation);
+                if (evaluation is { Succeeded: true, Value: string message } && !string.IsNullOrWhiteSpace(message))
+                {
+                    return message.Trim();
+                }
+
+                if (program.Syntax is not null && reference.Reader.Read(program.Syntax) is { Known: true, Value: string read } && !string.IsNullOrWhiteSpace(read))
+                {
+                    return read.Trim();
+                }
+            }
+
+            if (!string.IsNullOrWhiteSpace(validation.Message))
+            {
+                return Regex.Replace(validation.Message.Trim(), @"\s+", " ");
+            }
+
+            return "failed expression: " + validation.Expression.Trim();
+        }
+
+        public CelJudgement Result(
+            CelVerdict verdict,
+            bool byText,
+            string detail,
+            string? excludedBy = null,
+            List<CelValidationOutcome>? outcomes = null,
+            int? index = null,
+            string? message = null)
+        {
+            if (policy.FailurePolicy is { } failurePolicy && verdict == CelVerdict.Unknown)
+            {
+                detail += $" (failurePolicy {failurePolicy} decides what the engine does with an evaluation error.)";
+            }
+
+            return new CelJudgement
+            {
+                Verdict = verdict,
+                JudgedBy = byText ? CelJudgedBy.Text : CelJudgedBy.Evaluated,
+                Detail = policy.Name + ": " + detail,
+                ValidationIndex = index,
+                Expression = index is { } i ? policy.Validations[i].Expression : null,
+                Message = message,
+                ExcludedByMatchCondition = excludedBy,
+                HasMatchConditions = policy.MatchConditions.Count > 0,
+                DependsOnNamespace = facts.DependsOnNamespace,
+                DependsOnParams = facts.DependsOnParams,
+                Rewrites = rewrites.OrderBy(r => r, StringComparer.Ordinal).ToList(),
+                Validations = outcomes ?? noOutcomes,
+            };
+        }
+
+        private static string Ordinal(int index) => (index + 1).ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>An expression shortened for a detail: whitespace collapsed, at most 100 characters, quoted.</summary>
+    internal static string Short(string expression)
+    {
+        var text = Regex.Replace(expression.Trim(), @"\s+", " ");
+        return "'" + (text.Length > 100 ? text[..97] + "..." : text) + "'";
+    }
+}

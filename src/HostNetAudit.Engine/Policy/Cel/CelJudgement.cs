@@ -1,0 +1,84 @@
+namespace HostNetAudit.Engine.Policy.Cel;
+
+/// <summary>What a policy's CEL does to the reference pod and its twin.</summary>
+internal enum CelVerdict
+{
+    /// <summary>Denies the reference pod and admits the twin: the denial is about hostNetwork.</summary>
+    Refuses,
+
+    /// <summary>Admits the reference pod (or does not apply to it: see <see cref="CelJudgement.ExcludedByMatchCondition"/>).</summary>
+    DoesNotRefuse,
+
+    /// <summary>Denies the twin too: the denial is not about hostNetwork.</summary>
+    DeniesBoth,
+
+    /// <summary>Could not be decided with certainty (evaluation failed and the text was not understood).</summary>
+    Unknown,
+}
+
+/// <summary>What one expression did to one pod.</summary>
+internal enum CelOutcome
+{
+    Admit,
+    Deny,
+    Unknown,
+}
+
+/// <summary>How a judgement was reached.</summary>
+internal static class CelJudgedBy
+{
+    /// <summary>Every decisive expression was evaluated by the CEL evaluator.</summary>
+    public const string Evaluated = "Evaluated";
+
+    /// <summary>At least one decisive expression was read from its text (the evaluator could not run it).</summary>
+    public const string Text = "Text";
+}
+
+/// <summary>One validation's effect on the reference pod and on the twin.</summary>
+internal sealed record CelValidationOutcome(
+    int Index,
+    string Expression,
+    CelOutcome Reference,
+    CelOutcome Twin,
+    string JudgedBy,
+    string? Problem);
+
+/// <summary>The judgement of one policy's CEL against the reference pod and its twin.</summary>
+internal sealed class CelJudgement
+{
+    public required CelVerdict Verdict { get; init; }
+
+    /// <summary><see cref="CelJudgedBy.Evaluated"/> or <see cref="CelJudgedBy.Text"/>.</summary>
+    public required string JudgedBy { get; init; }
+
+    /// <summary>One or two sentences an admin can read: which validation decided, and why.</summary>
+    public required string Detail { get; init; }
+
+    /// <summary>The validation that decided (0-based), for Refuses and DeniesBoth; else null.</summary>
+    public int? ValidationIndex { get; init; }
+
+    /// <summary>The deciding validation's expression as written in the policy.</summary>
+    public string? Expression { get; init; }
+
+    /// <summary>The message the engine would return when denying the reference pod (messageExpression, else message).</summary>
+    public string? Message { get; init; }
+
+    /// <summary>The match condition that excludes the reference pod (the policy does not apply to it), if any.</summary>
+    public string? ExcludedByMatchCondition { get; init; }
+
+    /// <summary>The policy has match conditions (DESIGN.md: a policy that applies only to some pods is Conditional).</summary>
+    public bool HasMatchConditions { get; init; }
+
+    /// <summary>Some expression reads <c>namespaceObject</c>: the judgement may differ between namespaces.</summary>
+    public bool DependsOnNamespace { get; init; }
+
+    /// <summary>Some expression reads <c>params</c> (or Gatekeeper's <c>variables.params</c>): the judgement depends on them.</summary>
+    public bool DependsOnParams { get; init; }
+
+    /// <summary>Rewrites applied so the evaluator could run (see <see cref="CelRewriter"/>).</summary>
+    public IReadOnlyList<string> Rewrites { get; init; } = Array.Empty<string>();
+
+    public IReadOnlyList<CelValidationOutcome> Validations { get; init; } = Array.Empty<CelValidationOutcome>();
+
+    public override string ToString() => $"{Verdict} ({JudgedBy}): {Detail}";
+}

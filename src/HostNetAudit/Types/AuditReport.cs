@@ -1,0 +1,137 @@
+namespace HostNetAudit;
+
+/// <summary>
+/// The control's verdict for one cluster (or one set of offline evidence), with its evidence.
+/// Output of Invoke-HostNetworkAudit; input of Export-HostNetworkAuditReport.
+/// Serialize with <c>ConvertTo-Json -Depth 6</c>.
+/// </summary>
+public sealed class AuditReport
+{
+    public const string ControlTitle = "Minimize the admission of containers configured to share the host network namespace";
+
+    /// <summary>The kubeconfig context (or "offline").</summary>
+    public string Context { get; set; } = string.Empty;
+
+    /// <summary>The API server (live) or the evidence paths (offline).</summary>
+    public string? Source { get; set; }
+
+    /// <summary>The benchmark items this report evidences.</summary>
+    public string[] Controls { get; set; } = { "CIS Kubernetes 5.2.5", "CIS Amazon EKS 4.2.4", "CIS Azure AKS 4.2.4", "NSA hardening 4.1.4 (Trend Vision One)" };
+
+    public string Title { get; set; } = ControlTitle;
+
+    /// <summary>Pass when every namespace is Compliant or Exempt, else Fail.</summary>
+    public string Result { get; set; } = "Fail";
+
+    public bool Passed => string.Equals(Result, "Pass", StringComparison.Ordinal);
+
+    /// <summary>No AdmissionConfiguration was given, so namespaces without PSA labels were judged with the
+    /// built-in default (privileged), which the API cannot show.</summary>
+    public bool PodSecurityDefaultAssumed { get; set; }
+
+    /// <summary>The assumed default decided the result: some namespace fails only because of it.</summary>
+    public bool AssumedDefaultDecidedResult { get; set; }
+
+    public AuditSummary Summary { get; set; } = new();
+
+    /// <summary>Every namespace evaluated, as flat records (one CSV row each).</summary>
+    public AuditNamespace[] Namespaces { get; set; } = Array.Empty<AuditNamespace>();
+
+    /// <summary>The namespaces that keep the control from passing (NonCompliant, Conditional, Unknown).</summary>
+    public AuditNamespace[] Findings => Namespaces.Where(n => n.Status is not ("Compliant" or "Exempt")).ToArray();
+
+    public HostNetworkPod[] HostNetworkPods { get; set; } = Array.Empty<HostNetworkPod>();
+
+    /// <summary>Exemptions declared in the exemptions file that matched something, with their justification.</summary>
+    public AuditExemption[] Exemptions { get; set; } = Array.Empty<AuditExemption>();
+
+    public string? KubernetesVersion { get; set; }
+
+    public string ModuleVersion { get; set; } = string.Empty;
+
+    public DateTimeOffset GeneratedAt { get; set; } = DateTimeOffset.UtcNow;
+
+    public override string ToString() => $"{Context}: {Result} ({Summary.Compliant + Summary.Exempt}/{Summary.Namespaces} namespaces compliant or exempt)";
+}
+
+/// <summary>Counts of an AuditReport.</summary>
+public sealed class AuditSummary
+{
+    public int Namespaces { get; set; }
+
+    public int Compliant { get; set; }
+
+    public int NonCompliant { get; set; }
+
+    public int Conditional { get; set; }
+
+    public int Unknown { get; set; }
+
+    public int Exempt { get; set; }
+
+    public int HostNetworkPods { get; set; }
+
+    /// <summary>hostNetwork pods covered by a declared exemption.</summary>
+    public int ExemptHostNetworkPods { get; set; }
+
+    public int HostNetworkWorkloads { get; set; }
+}
+
+/// <summary>One namespace's verdict in a report, flat (CSV, JUnit, SARIF).</summary>
+public sealed class AuditNamespace
+{
+    public string Context { get; set; } = string.Empty;
+
+    public string Namespace { get; set; } = string.Empty;
+
+    /// <summary>Compliant, NonCompliant, Conditional, Exempt or Unknown.</summary>
+    public string Status { get; set; } = "Unknown";
+
+    public bool Compliant { get; set; }
+
+    /// <summary>The enforcing mechanisms that refuse hostNetwork here, "Engine: policy" joined with "; ".</summary>
+    public string? EnforcedBy { get; set; }
+
+    /// <summary>Warn/audit-only mechanisms (reported, never counted).</summary>
+    public string? AuditOnly { get; set; }
+
+    /// <summary>The effective PSA enforce level:version.</summary>
+    public string? PodSecurity { get; set; }
+
+    /// <summary>Label, ConfigurationDefault, AssumedBuiltInDefault or ConfigurationExemption.</summary>
+    public string? PodSecuritySource { get; set; }
+
+    public int HostNetworkPodCount { get; set; }
+
+    /// <summary>The declared justification when Exempt.</summary>
+    public string? Justification { get; set; }
+
+    /// <summary>One sentence an admin can act on.</summary>
+    public string? Reason { get; set; }
+
+    /// <summary>The command that fixes it (for NonCompliant namespaces).</summary>
+    public string? Remediation { get; set; }
+
+    public override string ToString() => Namespace + ": " + Status;
+}
+
+/// <summary>A declared exemption and what it covered.</summary>
+public sealed class AuditExemption
+{
+    /// <summary>Namespace or Workload.</summary>
+    public string Scope { get; set; } = "Workload";
+
+    public string? Namespace { get; set; }
+
+    /// <summary>Workload kind (DaemonSet, Deployment, ...), for workload exemptions.</summary>
+    public string? Kind { get; set; }
+
+    public string? Name { get; set; }
+
+    public string Justification { get; set; } = string.Empty;
+
+    /// <summary>"Kind/namespace/name" of the workloads and pods it matched.</summary>
+    public string[] Matched { get; set; } = Array.Empty<string>();
+
+    public override string ToString() => (Scope == "Namespace" ? "namespace " + Namespace : $"{Kind}/{Namespace}/{Name}") + ": " + Justification;
+}
