@@ -1,64 +1,102 @@
 using System.Text.Json;
+using HostNetAudit.Engine.Json;
+using HostNetAudit.Engine.Policy.Cel;
 
 namespace HostNetAudit.Engine.Policy;
-
-/// <summary>Which engine's CEL environment an expression runs in (they bind variables differently).</summary>
-internal enum CelKind
-{
-    /// <summary>admissionregistration.k8s.io ValidatingAdmissionPolicy: object, oldObject, request, params, namespaceObject, variables.</summary>
-    ValidatingAdmissionPolicy,
-
-    /// <summary>Kyverno ClusterPolicy/Policy validate.cel: the same bindings as VAP.</summary>
-    KyvernoRule,
-
-    /// <summary>Kyverno policies.kyverno.io ValidatingPolicy.</summary>
-    KyvernoValidatingPolicy,
-
-    /// <summary>Gatekeeper K8sNativeValidation: variables.anyObject, variables.params (the constraint's parameters).</summary>
-    Gatekeeper,
-}
-
-/// <summary>One validation: it denies when its expression evaluates to false.</summary>
-internal sealed record CelCheck(string Expression, string? Message = null, string? MessageExpression = null);
-
-/// <summary>A named variable (evaluated lazily as variables.name).</summary>
-internal sealed record CelNamed(string Name, string Expression);
-
-/// <summary>A set of validations to judge against the reference pod and its twin. Params is the param object
-/// (for Gatekeeper: the constraint, whose spec.parameters Gatekeeper binds as variables.params).</summary>
-internal sealed record CelRequest(
-    CelKind Dialect,
-    IReadOnlyList<CelCheck> Validations,
-    IReadOnlyList<CelNamed> Variables,
-    JsonElement? Params = null,
-    JsonElement? NamespaceObject = null);
 
 /// <summary>What matchConditions do with the reference pod.</summary>
 internal enum CelMatch
 {
-    /// <summary>Every condition is true for the reference pod: the policy applies to it.</summary>
+    /// <summary>Every condition is true for the reference pod: the object applies to it.</summary>
     Matches,
 
-    /// <summary>A condition is false: the policy skips the reference pod.</summary>
+    /// <summary>A condition is false: the object skips the reference pod.</summary>
     DoesNotMatch,
 
     Unknown,
 }
 
-/// <summary>A judgement of CEL validations: the outcome, how it was reached, and what decided.</summary>
-internal sealed record CelAnswer(PodOutcome Outcome, string JudgedBy, string Detail);
-
 /// <summary>
-/// Where CEL verdicts plug in. The real judge (Policy/Cel, evaluating with the Cel package, text-reading what it
-/// cannot evaluate) is adapted to this interface; until it is available, <see cref="TextOnlyCelJudge"/> answers
-/// Unknown except for the few shapes it recognises with certainty. Never "refuses" without evaluation or
-/// certain text.
+/// Where the evaluators get CEL verdicts: the CEL judge (Policy/Cel) run against the reference pod and its twin,
+/// created by a controller identity in a namespace. An interface so tests can substitute it.
 /// </summary>
 internal interface ICelJudge
 {
-    /// <summary>Judges validations against the reference pod (must be denied) and its twin (must be admitted).</summary>
-    CelAnswer Judge(CelRequest policy);
+    /// <summary>Judges a policy's CEL; <paramref name="namespaceObject"/> is bound as namespaceObject when given.</summary>
+    CelJudgement Judge(CelPolicy policy, JsonElement? namespaceObject = null);
+}
 
-    /// <summary>Evaluates matchConditions (name, expression) for the reference pod.</summary>
-    (CelMatch Match, string Detail) MatchConditions(IReadOnlyList<CelNamed> conditions, CelKind dialect, JsonElement? namespaceObject);
+/// <summary>The CEL judge with the module's reference pod and twin.</summary>
+internal sealed class CelJudgeAdapter : ICelJudge
+{
+    public static readonly CelJudgeAdapter Instance = new();
+
+    private static readonly JsonElement Reference = ReferencePod.Reference();
+    private static readonly JsonElement Twin = ReferencePod.Twin();
+
+    public CelJudgement Judge(CelPolicy policy, JsonElement? namespaceObject = null)
+    {
+        var ns = namespaceObject?.Get("metadata", "name").AsString();
+        var input = new CelAdmissionInput
+        {
+            ReferencePod = ns is null or "default" ? Reference : ReferencePod.Reference(ns),
+            TwinPod = ns is null or "default" ? Twin : ReferencePod.Twin(ns),
+            NamespaceObject = namespaceObject,
+        };
+        return CelJudge.JudgeValidations(policy, input);
+    }
+}
+
+/// <summary>Helpers between CEL judgements and the evaluators' judgements.</summary>
+internal static class CelVerdicts
+{
+    /// <summary>The judgement as a PodJudgement (match conditions left to the caller's scope).</summary>
+    public static PodJudgement ToPod(CelJudgement judgement, string prefix = "") => new(
+        judgement.Verdict switch
+        {
+            CelVerdict.Refuses => PodOutcome.Refuses,
+            CelVerdict.DeniesBoth => PodOutcome.DeniesBoth,
+            CelVerdict.DoesNotRefuse => PodOutcome.DoesNotRefuse,
+            _ => PodOutcome.Unknown,
+        },
+        judgement.JudgedBy,
+        prefix + judgement.Detail);
+
+    /// <summary>The scope match conditions give (DESIGN.md: an object with match conditions applies to some pods only).</summary>
+    public static Scope MatchScope(CelJudgement judgement, string where) =>
+        judgement.HasMatchConditions && judgement.ExcludedByMatchCondition is null
+            ? Scope.Depends($"{where} has matchConditions that decide per request")
+            : Scope.Yes();
+
+    /// <summary>A policy that denies everything it applies to, so judging it says whether match conditions select the reference pod.</summary>
+    public static CelPolicy? MatchPolicy(CelDialect dialect, string name, IReadOnlyList<CelNamedExpression> conditions) =>
+        conditions.Count == 0 ? null : new CelPolicy
+        {
+            Dialect = dialect,
+            Name = name,
+            Validations = new[] { new CelValidation("false") },
+            MatchConditions = conditions,
+        };
+
+    /// <summary>Whether the match conditions of a <see cref="MatchPolicy"/> select the reference pod.</summary>
+    public static (CelMatch Match, string Detail) Match(ICelJudge cel, CelPolicy? matchPolicy, JsonElement? namespaceObject)
+    {
+        if (matchPolicy is null)
+        {
+            return (CelMatch.Matches, "no matchConditions");
+        }
+
+        var judgement = cel.Judge(matchPolicy, namespaceObject);
+        if (judgement.ExcludedByMatchCondition is { } excluded)
+        {
+            return (CelMatch.DoesNotMatch, $"match condition '{excluded}' is false for the reference pod");
+        }
+
+        return judgement.Verdict is CelVerdict.DeniesBoth or CelVerdict.Refuses
+            ? (CelMatch.Matches, "every match condition holds for the reference pod")
+            : (CelMatch.Unknown, judgement.Detail);
+    }
+
+    public static IReadOnlyList<CelNamedExpression> Named(JsonElement list) =>
+        list.Items().Select(c => new CelNamedExpression(c.Get("name").AsString() ?? string.Empty, c.Get("expression").AsString() ?? "true")).ToList();
 }

@@ -8,7 +8,7 @@ namespace HostNetAudit.Engine.Policy;
 internal static class NamespacePolicyService
 {
     /// <summary>The CEL judge the evaluators use.</summary>
-    public static ICelJudge CelJudge { get; } = TextOnlyCelJudge.Instance;
+    public static ICelJudge CelJudge { get; } = CelJudgeAdapter.Instance;
 
     /// <summary>Reads -AdmissionConfiguration and -ExemptionPath (errors are terminating: the user's intent cannot be honoured).</summary>
     public static (PodSecurityConfiguration? Psa, ExemptionSet Exemptions) LoadConfiguration(NamespacePolicyQuery query, IEngineLog log)

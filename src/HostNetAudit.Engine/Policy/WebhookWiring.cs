@@ -1,5 +1,6 @@
 using System.Text.Json;
 using HostNetAudit.Engine.Json;
+using HostNetAudit.Engine.Policy.Cel;
 
 namespace HostNetAudit.Engine.Policy;
 
@@ -11,7 +12,8 @@ internal sealed class WebhookWiring
 {
     private readonly CompiledSelector namespaceSelector;
     private readonly Scope constantScope;
-    private readonly List<CelNamed> conditions;
+    private readonly IReadOnlyList<CelNamedExpression> conditions;
+    private readonly CelPolicy? matchPolicy;
     private readonly bool intercepts;
 
     private WebhookWiring(JsonElement webhook, string configuration, bool assumed, string? assumedWhy)
@@ -25,7 +27,8 @@ internal sealed class WebhookWiring
         constantScope = LabelSelector.SelectsEverything(webhook.Get("objectSelector"))
             ? Policy.Scope.Yes()
             : Policy.Scope.Depends($"webhook {Name} has an objectSelector ({LabelSelector.Describe(webhook.Get("objectSelector"))})");
-        conditions = webhook.Get("matchConditions").Items().Select(c => new CelNamed(c.Get("name").AsString() ?? string.Empty, c.Get("expression").AsString() ?? "true")).ToList();
+        conditions = CelVerdicts.Named(webhook.Get("matchConditions"));
+        matchPolicy = CelVerdicts.MatchPolicy(CelDialect.ValidatingAdmissionPolicy, "webhook " + Name, conditions);
     }
 
     public JsonElement Webhook { get; }
@@ -91,7 +94,7 @@ internal sealed class WebhookWiring
         var scope = constantScope;
         if (conditions.Count > 0)
         {
-            var (match, detail) = cel.MatchConditions(conditions, CelKind.ValidatingAdmissionPolicy, ns.Object);
+            var (match, detail) = CelVerdicts.Match(cel, matchPolicy, ns.Object);
             scope = scope.And(match == CelMatch.DoesNotMatch
                 ? Policy.Scope.No($"the matchConditions of webhook {Name} skip the reference pod ({detail})")
                 : Policy.Scope.Depends($"webhook {Name} has matchConditions ({string.Join(", ", conditions.Select(c => c.Name))})"));

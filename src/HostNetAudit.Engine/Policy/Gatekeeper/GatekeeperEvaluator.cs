@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Json;
+using HostNetAudit.Engine.Policy.Cel;
 
 namespace HostNetAudit.Engine.Policy.Gatekeeper;
 
@@ -33,22 +34,25 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
         var templates = inputs.Of("templates.gatekeeper.sh", "ConstraintTemplate")
             .GroupBy(t => t.Spec.Get("crd", "spec", "names", "kind").AsString() ?? string.Empty, StringComparer.OrdinalIgnoreCase)
             .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
-        var cache = new Dictionary<string, PodJudgement>(StringComparer.Ordinal);
+        var cache = new Dictionary<string, (PodJudgement Judgement, Scope MatchScope)>(StringComparer.Ordinal);
         foreach (var constraint in inputs.OfGroup(PolicyKinds.ConstraintsGroup))
         {
             templates.TryGetValue(constraint.Kind, out var template);
             var key = constraint.Kind + "\0" + constraint.Spec.Get("parameters").GetRawTextOrEmpty();
-            if (!cache.TryGetValue(key, out var judgement))
+            if (!cache.TryGetValue(key, out var cached))
             {
-                judgement = Judge(constraint, template);
-                cache[key] = judgement;
+                var judged = Judge(constraint, template, out var matchScope);
+                cached = (judged, matchScope);
+                cache[key] = cached;
             }
+
+            var judgement = cached.Judgement;
 
             log.Debug($"Gatekeeper {constraint.Kind} {constraint.Name}: {judgement.Outcome} ({judgement.Detail}).");
             if (judgement.Outcome != PodOutcome.DoesNotRefuse)
             {
                 var (action, enforcing) = Action(constraint.Spec);
-                constraints.Add((constraint, judgement, new GatekeeperMatch(constraint.Spec.Get("match")), action, enforcing));
+                constraints.Add((constraint, judgement, new GatekeeperMatch(constraint.Spec.Get("match"), cached.MatchScope), action, enforcing));
             }
         }
 
@@ -161,14 +165,20 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
         return (action, false);
     }
 
-    private PodJudgement Judge(PolicyObject constraint, PolicyObject? template)
+    private PodJudgement Judge(PolicyObject constraint, PolicyObject? template, out Scope matchScope)
     {
+        matchScope = Scope.Yes();
         var parameters = constraint.Spec.Get("parameters");
-        var cel = CelCode(template);
-        var evaluated = cel is null ? null : this.cel.Judge(cel with { Params = constraint.Object });
-        if (evaluated is { JudgedBy: JudgedBy.Evaluated })
+        var celPolicy = template is null ? null : CelPolicySources.FromGatekeeperTemplate(template.Object, constraint.Object);
+        var evaluated = celPolicy is null ? null : cel.Judge(celPolicy);
+        if (evaluated is not null)
         {
-            return new PodJudgement(evaluated.Outcome, evaluated.JudgedBy, "its template's K8sNativeValidation CEL, evaluated with the constraint's parameters: " + evaluated.Detail);
+            matchScope = CelVerdicts.MatchScope(evaluated, "its template's CEL matchCondition");
+        }
+
+        if (evaluated is { JudgedBy: CelJudgedBy.Evaluated, Verdict: not CelVerdict.Unknown })
+        {
+            return CelVerdicts.ToPod(evaluated, "its template's K8sNativeValidation CEL, evaluated with the constraint's parameters: ");
         }
 
         if (constraint.Kind == "K8sPSPHostNetworkingPorts")
@@ -190,9 +200,9 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
             return PodJudgement.DoesNotRefuse("K8sPSPHostNamespace covers hostPID and hostIPC only", JudgedBy.Text);
         }
 
-        if (evaluated is not null && evaluated.Outcome != PodOutcome.Unknown)
+        if (evaluated is not null && evaluated.Verdict != CelVerdict.Unknown)
         {
-            return new PodJudgement(evaluated.Outcome, evaluated.JudgedBy, "its template's K8sNativeValidation CEL: " + evaluated.Detail);
+            return CelVerdicts.ToPod(evaluated, "its template's K8sNativeValidation CEL: ");
         }
 
         if (template is null)
@@ -206,43 +216,20 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
         if (rego.Rego is null)
         {
             return evaluated is not null
-                ? new PodJudgement(evaluated.Outcome, evaluated.JudgedBy, evaluated.Detail)
+                ? CelVerdicts.ToPod(evaluated)
                 : PodJudgement.Unknown("its template has neither CEL nor Rego that HostNetAudit can read");
         }
 
         var libs = rego.Target.Get("libs").Items().Select(l => l.AsString() ?? string.Empty)
             .Concat(rego.Target.Get("code").Items().SelectMany(c => c.Get("source", "libs").Items().Select(l => l.AsString() ?? string.Empty)));
         var judged = RegoRecognizer.Judge(rego.Rego, libs);
-        if (judged.Outcome == PodOutcome.DoesNotRefuse && evaluated is { Outcome: PodOutcome.Unknown } && CelMentionsHostNetwork(template))
+        if (judged.Outcome == PodOutcome.DoesNotRefuse && evaluated is { Verdict: CelVerdict.Unknown } && CelMentionsHostNetwork(template))
         {
             // The Rego does not read hostNetwork but the CEL code does: the engine may run either; stay unknown.
-            return new PodJudgement(PodOutcome.Unknown, evaluated.JudgedBy, evaluated.Detail);
+            return CelVerdicts.ToPod(evaluated);
         }
 
         return judged;
-    }
-
-    private static CelRequest? CelCode(PolicyObject? template)
-    {
-        if (template is null)
-        {
-            return null;
-        }
-
-        var source = template.Spec.Get("targets").Items()
-            .SelectMany(t => t.Get("code").Items())
-            .Where(c => c.Get("engine").AsString() == "K8sNativeValidation")
-            .Select(c => c.Get("source"))
-            .FirstOrDefault();
-        if (source.ValueKind == JsonValueKind.Undefined)
-        {
-            return null;
-        }
-
-        return new CelRequest(
-            CelKind.Gatekeeper,
-            source.Get("validations").Items().Select(v => new CelCheck(v.Get("expression").AsString() ?? "true", v.Get("message").AsString(), v.Get("messageExpression").AsString())).ToList(),
-            source.Get("variables").Items().Select(v => new CelNamed(v.Get("name").AsString() ?? string.Empty, v.Get("expression").AsString() ?? "null")).ToList());
     }
 
     private static bool CelMentionsHostNetwork(PolicyObject template) =>

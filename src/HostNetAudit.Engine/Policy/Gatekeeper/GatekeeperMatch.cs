@@ -11,10 +11,11 @@ internal sealed class GatekeeperMatch
     private readonly string[] namespaces;
     private readonly string[] excluded;
     private readonly CompiledSelector? namespaceSelector;
-    private readonly Scope podScope = Scope.Yes();
+    private readonly Scope podScope;
 
-    public GatekeeperMatch(JsonElement match)
+    public GatekeeperMatch(JsonElement match, Scope templateScope)
     {
+        podScope = templateScope;
         var kinds = match.Get("kinds").Items().ToList();
         if (kinds.Count > 0 && !kinds.Any(k =>
                 k.Get("apiGroups").Items().Select(g => g.AsString()).Any(g => g is "" or "*") &&

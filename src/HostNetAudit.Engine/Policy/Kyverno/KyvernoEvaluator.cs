@@ -1,6 +1,7 @@
 using System.Text.Json;
 using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Json;
+using HostNetAudit.Engine.Policy.Cel;
 
 namespace HostNetAudit.Engine.Policy.Kyverno;
 
@@ -41,23 +42,29 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
                     continue;
                 }
 
-                var (judgement, podScope) = KyvernoRuleJudge.Judge(rule, cel);
                 var name = rule.Get("name").AsString() ?? "(unnamed)";
+                var (judgement, podScope, perNamespace) = KyvernoRuleJudge.Judge(rule, $"{policy.Kind}/{policy.QualifiedName}", cel);
                 log.Debug($"Kyverno {policy.Kind} {policy.QualifiedName} rule {name}: {judgement.Outcome} ({judgement.Detail}).");
-                if (judgement.Outcome != PodOutcome.DoesNotRefuse)
+                if (judgement.Outcome != PodOutcome.DoesNotRefuse || perNamespace is not null)
                 {
-                    rules.Add(new RuleEntry(policy, rule, name, judgement, podScope, KyvernoMatcher.Match(rule.Get("match")), KyvernoMatcher.Exclude(rule.Get("exclude")), CompileExceptions(policy, name, rule.Get("validate").Get("podSecurity").Exists())));
+                    rules.Add(new RuleEntry(policy, rule, name, judgement, podScope, perNamespace, KyvernoMatcher.Match(rule.Get("match")), KyvernoMatcher.Exclude(rule.Get("exclude")), CompileExceptions(policy, name, rule.Get("validate").Get("podSecurity").Exists())));
                 }
             }
         }
 
         foreach (var policy in inputs.Of("policies.kyverno.io", "ValidatingPolicy"))
         {
-            var judgement = JudgeValidatingPolicy(policy);
-            log.Debug($"Kyverno ValidatingPolicy {policy.Name}: {judgement.Outcome} ({judgement.Detail}).");
-            if (judgement.Outcome != PodOutcome.DoesNotRefuse)
+            if (!MatchConstraints.CoversPodCreate(policy.Spec.Get("matchConstraints")))
             {
-                validatingPolicies.Add(new VpolEntry(policy, judgement, new CompiledMatchResources(policy.Spec.Get("matchConstraints"), "spec.matchConstraints")));
+                continue;
+            }
+
+            var celPolicy = CelPolicySources.FromKyvernoValidatingPolicy(policy.Object);
+            var judgement = cel.Judge(celPolicy);
+            log.Debug($"Kyverno ValidatingPolicy {policy.Name}: {judgement}.");
+            if (judgement.Verdict != CelVerdict.DoesNotRefuse || judgement.DependsOnNamespace)
+            {
+                validatingPolicies.Add(new VpolEntry(policy, judgement, judgement.DependsOnNamespace ? celPolicy : null, new CompiledMatchResources(policy.Spec.Get("matchConstraints"), "spec.matchConstraints"), CompileVpolExceptions(policy)));
             }
         }
 
@@ -99,7 +106,18 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             return;
         }
 
+        var judgement = entry.Judgement;
         var scope = match;
+        if (entry.PerNamespace is not null)
+        {
+            var verdict = cel.Judge(entry.PerNamespace, ns.Object);
+            judgement = CelVerdicts.ToPod(verdict, "validate.cel: ");
+            if (judgement.Outcome == PodOutcome.DoesNotRefuse)
+            {
+                return;
+            }
+        }
+
         var excluded = entry.Exclude.Evaluate(ns);
         scope = scope.And(excluded.State switch
         {
@@ -131,7 +149,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             FailOpen = failurePolicyIgnore || webhook.FailOpen,
             Source = policy.Source,
         };
-        findings.Classify(entry.Judgement, scope, string.Equals(action, "Enforce", StringComparison.OrdinalIgnoreCase), finding, reportNotApplied: true);
+        findings.Classify(judgement, scope, string.Equals(action, "Enforce", StringComparison.OrdinalIgnoreCase), finding, reportNotApplied: true);
     }
 
     private void EvaluateValidatingPolicy(VpolEntry entry, NamespaceInfo ns, Scope processes, NamespaceFindings findings)
@@ -148,14 +166,13 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             return;
         }
 
-        var conditions = spec.Get("matchConditions").Items().Select(c => new CelNamed(c.Get("name").AsString() ?? string.Empty, c.Get("expression").AsString() ?? "true")).ToList();
-        if (conditions.Count > 0)
+        var verdict = entry.PerNamespace is null ? entry.Cel : cel.Judge(entry.PerNamespace, ns.Object);
+        if (verdict.Verdict == CelVerdict.DoesNotRefuse)
         {
-            var (match, detail) = cel.MatchConditions(conditions, CelKind.KyvernoValidatingPolicy, ns.Object);
-            scope = scope.And(match == CelMatch.DoesNotMatch
-                ? Scope.No("its matchConditions skip the reference pod: " + detail)
-                : Scope.Depends("its matchConditions (" + string.Join(", ", conditions.Select(c => c.Name)) + ") decide per request"));
+            return;
         }
+
+        scope = scope.And(CelVerdicts.MatchScope(verdict, "the policy"));
 
         if (spec.Get("evaluation", "admission", "enabled").IsFalse() || spec.Get("admission").IsFalse())
         {
@@ -164,7 +181,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
 
         var failurePolicyIgnore = string.Equals(spec.Get("failurePolicy").AsString(), "Ignore", StringComparison.OrdinalIgnoreCase);
         var webhook = Webhook("vpol.validate.kyverno.svc", failurePolicyIgnore, entry.Policy.Name);
-        scope = scope.And(processes).And(webhook.ScopeFor(ns)).And(VpolExceptions(entry.Policy, ns));
+        scope = scope.And(processes).And(webhook.ScopeFor(ns)).And(VpolExceptions(entry.Exceptions, ns));
 
         var actions = spec.Get("validationActions").Items().Select(a => a.AsString() ?? string.Empty).ToList();
         if (actions.Count == 0)
@@ -181,21 +198,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             FailOpen = failurePolicyIgnore || webhook.FailOpen,
             Source = entry.Policy.Source,
         };
-        findings.Classify(entry.Judgement, scope, actions.Contains("Deny", StringComparer.Ordinal), finding, reportNotApplied: true);
-    }
-
-    private PodJudgement JudgeValidatingPolicy(PolicyObject policy)
-    {
-        var spec = policy.Spec;
-        if (!MatchConstraints.CoversPodCreate(spec.Get("matchConstraints")))
-        {
-            return PodJudgement.DoesNotRefuse("its matchConstraints do not cover pod creation");
-        }
-
-        var validations = spec.Get("validations").Items().Select(v => new CelCheck(v.Get("expression").AsString() ?? "true", v.Get("message").AsString(), v.Get("messageExpression").AsString())).ToList();
-        var variables = spec.Get("variables").Items().Select(v => new CelNamed(v.Get("name").AsString() ?? string.Empty, v.Get("expression").AsString() ?? "null")).ToList();
-        var verdict = cel.Judge(new CelRequest(CelKind.KyvernoValidatingPolicy, validations, variables));
-        return new PodJudgement(verdict.Outcome, verdict.JudgedBy, verdict.Detail);
+        findings.Classify(CelVerdicts.ToPod(verdict), scope, actions.Contains("Deny", StringComparer.Ordinal), finding, reportNotApplied: true);
     }
 
     /// <summary>The effective validation failure action in a namespace, as Kyverno resolves it.</summary>
@@ -296,25 +299,25 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         return scope;
     }
 
-    private Scope VpolExceptions(PolicyObject policy, NamespaceInfo ns)
+    /// <summary>policies.kyverno.io PolicyExceptions that reference the ValidatingPolicy, with their match conditions.</summary>
+    private List<(PolicyObject Exception, CelPolicy? Match)> CompileVpolExceptions(PolicyObject policy) =>
+        vpolExceptions
+            .Where(e => e.Spec.Get("policyRefs").Items().Any(r => r.Get("name").AsString() == policy.Name && (r.Get("kind").AsString() ?? "ValidatingPolicy") == "ValidatingPolicy"))
+            .Select(e => (e, CelVerdicts.MatchPolicy(CelDialect.KyvernoValidatingPolicy, "PolicyException/" + e.QualifiedName, CelVerdicts.Named(e.Spec.Get("matchConditions")))))
+            .ToList();
+
+    private Scope VpolExceptions(List<(PolicyObject Exception, CelPolicy? Match)> compiled, NamespaceInfo ns)
     {
         var scope = Scope.Yes();
-        foreach (var exception in vpolExceptions)
+        foreach (var (exception, matchPolicy) in compiled)
         {
-            var refs = exception.Spec.Get("policyRefs").Items().Any(r => r.Get("name").AsString() == policy.Name && (r.Get("kind").AsString() ?? "ValidatingPolicy") == "ValidatingPolicy");
-            if (!refs)
-            {
-                continue;
-            }
-
-            var conditions = exception.Spec.Get("matchConditions").Items().Select(c => new CelNamed(c.Get("name").AsString() ?? string.Empty, c.Get("expression").AsString() ?? "true")).ToList();
-            if (conditions.Count == 0)
+            if (matchPolicy is null)
             {
                 scope = scope.And(Scope.No($"PolicyException {exception.QualifiedName} exempts every request"));
                 continue;
             }
 
-            var (match, _) = cel.MatchConditions(conditions, CelKind.KyvernoValidatingPolicy, ns.Object);
+            var (match, _) = CelVerdicts.Match(cel, matchPolicy, ns.Object);
             scope = scope.And(match switch
             {
                 CelMatch.Matches => Scope.No($"PolicyException {exception.QualifiedName} exempts the reference pod here"),
@@ -362,7 +365,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         return result;
     }
 
-    private sealed record RuleEntry(PolicyObject Policy, JsonElement Rule, string RuleName, PodJudgement Judgement, Scope PodScope, KyvernoMatcher Match, KyvernoMatcher Exclude, List<(PolicyObject Exception, KyvernoMatcher Match, bool Conditional)> Exceptions);
+    private sealed record RuleEntry(PolicyObject Policy, JsonElement Rule, string RuleName, PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace, KyvernoMatcher Match, KyvernoMatcher Exclude, List<(PolicyObject Exception, KyvernoMatcher Match, bool Conditional)> Exceptions);
 
-    private sealed record VpolEntry(PolicyObject Policy, PodJudgement Judgement, CompiledMatchResources Match);
+    private sealed record VpolEntry(PolicyObject Policy, CelJudgement Cel, CelPolicy? PerNamespace, CompiledMatchResources Match, List<(PolicyObject Exception, CelPolicy? Match)> Exceptions);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using HostNetAudit.Engine.Json;
+using HostNetAudit.Engine.Policy.Cel;
 
 namespace HostNetAudit.Engine.Policy.Kyverno;
 
@@ -14,8 +15,11 @@ internal static class KyvernoRuleJudge
     private static readonly JsonElement Reference = ReferencePod.Reference();
     private static readonly JsonElement Twin = ReferencePod.Twin();
 
-    /// <summary>The judgement, and the pod-level scope (Depends when preconditions cannot be evaluated).</summary>
-    public static (PodJudgement Judgement, Scope PodScope) Judge(JsonElement rule, ICelJudge cel)
+    /// <summary>
+    /// The judgement, the pod-level scope (Depends when preconditions cannot be evaluated or CEL preconditions
+    /// decide per request), and the CEL policy to judge again per namespace when its CEL reads namespaceObject.
+    /// </summary>
+    public static (PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace) Judge(JsonElement rule, string policyName, ICelJudge cel)
     {
         var podScope = Scope.Yes();
         var preconditions = rule.Get("preconditions");
@@ -24,7 +28,7 @@ internal static class KyvernoRuleJudge
             var holds = KyvernoConditions.Evaluate(preconditions, Reference, "default");
             if (holds == false)
             {
-                return (PodJudgement.DoesNotRefuse("its preconditions do not hold for a pod create"), podScope);
+                return (PodJudgement.DoesNotRefuse("its preconditions do not hold for a pod create"), podScope, null);
             }
 
             if (holds is null)
@@ -34,10 +38,31 @@ internal static class KyvernoRuleJudge
         }
 
         var validate = rule.Get("validate");
-        return (JudgeValidate(validate, rule, cel), podScope);
+        if (validate.Get("cel").Exists())
+        {
+            var (judgement, scope, perNamespace) = JudgeCel(rule, policyName, cel);
+            return (judgement, podScope.And(scope), perNamespace);
+        }
+
+        return (JudgeValidate(validate, rule), podScope, null);
     }
 
-    private static PodJudgement JudgeValidate(JsonElement validate, JsonElement rule, ICelJudge cel)
+    /// <summary>A validate.cel rule, judged by the CEL judge (celPreconditions act as match conditions).</summary>
+    public static (PodJudgement Judgement, Scope Scope, CelPolicy? PerNamespace) JudgeCel(JsonElement rule, string policyName, ICelJudge cel, JsonElement? namespaceObject = null)
+    {
+        var celRule = rule.Get("validate", "cel");
+        var policy = CelPolicySources.FromKyvernoRule(rule, policyName);
+        var verdict = cel.Judge(policy, namespaceObject);
+        var judgement = CelVerdicts.ToPod(verdict, "validate.cel: ");
+        if ((celRule.Get("paramKind").Exists() || celRule.Get("paramRef").Exists()) && judgement.Outcome == PodOutcome.Refuses)
+        {
+            judgement = new PodJudgement(PodOutcome.Unknown, verdict.JudgedBy, "validate.cel reads params (paramKind/paramRef), whose values decide: " + verdict.Detail);
+        }
+
+        return (judgement, CelVerdicts.MatchScope(verdict, "the rule's celPreconditions"), verdict.DependsOnNamespace ? policy : null);
+    }
+
+    private static PodJudgement JudgeValidate(JsonElement validate, JsonElement rule)
     {
         if (validate.Get("podSecurity").Exists())
         {
@@ -84,31 +109,10 @@ internal static class KyvernoRuleJudge
             };
         }
 
-        if (validate.Get("cel").Exists())
-        {
-            var celRule = validate.Get("cel");
-            if (celRule.Get("paramKind").Exists() || celRule.Get("paramRef").Exists())
-            {
-                // Params come from other objects: judged like a ValidatingAdmissionPolicy with a paramRef.
-                var verdict = cel.Judge(Cel(celRule));
-                return verdict.Outcome == PodOutcome.Refuses
-                    ? new PodJudgement(PodOutcome.Unknown, verdict.JudgedBy, "its CEL rule reads params (paramKind/paramRef), whose values decide")
-                    : new PodJudgement(verdict.Outcome, verdict.JudgedBy, verdict.Detail);
-            }
-
-            var v = cel.Judge(Cel(celRule));
-            return new PodJudgement(v.Outcome, v.JudgedBy, "validate.cel: " + v.Detail);
-        }
-
         return Mentions(rule)
             ? PodJudgement.Unknown("its validate rule (foreach, manifests or assert) reads hostNetwork but is not evaluated here")
             : PodJudgement.DoesNotRefuse("its validate rule does not read hostNetwork, so it cannot tell the reference pod from its twin", JudgedBy.Text);
     }
-
-    public static CelRequest Cel(JsonElement celRule) => new(
-        CelKind.KyvernoRule,
-        celRule.Get("expressions").Items().Select(e => new CelCheck(e.Get("expression").AsString() ?? "true", e.Get("message").AsString(), e.Get("messageExpression").AsString())).ToList(),
-        celRule.Get("variables").Items().Select(v => new CelNamed(v.Get("name").AsString() ?? string.Empty, v.Get("expression").AsString() ?? "null")).ToList());
 
     /// <summary>The podSecurity subrule: baseline and restricted include the Host Namespaces control unless it is excluded.</summary>
     private static PodJudgement PodSecurity(JsonElement podSecurity)

@@ -1,5 +1,6 @@
 using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Json;
+using HostNetAudit.Engine.Policy.Cel;
 
 namespace HostNetAudit.Engine.Policy.Vap;
 
@@ -27,19 +28,18 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
                 continue;
             }
 
-            var verdict = cel.Judge(new CelRequest(
-                CelKind.ValidatingAdmissionPolicy,
-                spec.Get("validations").Items().Select(v => new CelCheck(v.Get("expression").AsString() ?? "true", v.Get("message").AsString(), v.Get("messageExpression").AsString())).ToList(),
-                spec.Get("variables").Items().Select(v => new CelNamed(v.Get("name").AsString() ?? string.Empty, v.Get("expression").AsString() ?? "null")).ToList()));
-            log.Debug($"ValidatingAdmissionPolicy {policy.Name}: {verdict.Outcome} ({verdict.Detail}).");
-            if (verdict.Outcome == PodOutcome.DoesNotRefuse)
+            var celPolicy = CelPolicySources.FromValidatingAdmissionPolicy(policy.Object);
+            var verdict = cel.Judge(celPolicy);
+            log.Debug($"ValidatingAdmissionPolicy {policy.Name}: {verdict}.");
+            if (verdict.Verdict == CelVerdict.DoesNotRefuse && !verdict.DependsOnNamespace)
             {
                 continue;
             }
 
             entries.Add(new Entry(
                 policy,
-                new PodJudgement(verdict.Outcome, verdict.JudgedBy, verdict.Detail),
+                verdict,
+                verdict.DependsOnNamespace ? celPolicy : null,
                 new CompiledMatchResources(spec.Get("matchConstraints"), "spec.matchConstraints"),
                 bindings[policy.Name].Select(b => (b, new CompiledMatchResources(b.Spec.Get("matchResources"), "the binding's matchResources", rulesOptional: true))).ToList()));
         }
@@ -63,19 +63,19 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
                 continue;
             }
 
-            var conditions = spec.Get("matchConditions").Items().Select(c => new CelNamed(c.Get("name").AsString() ?? string.Empty, c.Get("expression").AsString() ?? "true")).ToList();
-            if (conditions.Count > 0)
+            var celJudgement = entry.PerNamespace is null ? entry.Cel : cel.Judge(entry.PerNamespace, ns.Object);
+            if (celJudgement.Verdict == CelVerdict.DoesNotRefuse)
             {
-                var (match, detail) = cel.MatchConditions(conditions, CelKind.ValidatingAdmissionPolicy, ns.Object);
-                policyScope = policyScope.And(match == CelMatch.DoesNotMatch
-                    ? Scope.No("its matchConditions skip the reference pod: " + detail)
-                    : Scope.Depends("its matchConditions (" + string.Join(", ", conditions.Select(c => c.Name)) + ") decide per request"));
+                continue;
             }
+
+            var judgement = CelVerdicts.ToPod(celJudgement);
+            policyScope = policyScope.And(CelVerdicts.MatchScope(celJudgement, "the policy"));
 
             var failOpen = string.Equals(spec.Get("failurePolicy").AsString(), "Ignore", StringComparison.OrdinalIgnoreCase);
             if (entry.Bindings.Count == 0)
             {
-                findings.Classify(entry.Judgement, policyScope.And(Scope.No("no ValidatingAdmissionPolicyBinding binds it, so it enforces nothing")), true, new PolicyFinding
+                findings.Classify(judgement, policyScope.And(Scope.No("no ValidatingAdmissionPolicyBinding binds it, so it enforces nothing")), true, new PolicyFinding
                 {
                     Engine = Engine,
                     Kind = "ValidatingAdmissionPolicy",
@@ -104,7 +104,7 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
                 }
 
                 var actions = bspec.Get("validationActions").Items().Select(a => a.AsString() ?? string.Empty).ToList();
-                findings.Classify(entry.Judgement, scope, actions.Contains("Deny", StringComparer.Ordinal), new PolicyFinding
+                findings.Classify(judgement, scope, actions.Contains("Deny", StringComparer.Ordinal), new PolicyFinding
                 {
                     Engine = Engine,
                     Kind = "ValidatingAdmissionPolicyBinding",
@@ -139,5 +139,5 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
         return string.Join(", ", parts);
     }
 
-    private sealed record Entry(PolicyObject Policy, PodJudgement Judgement, CompiledMatchResources Match, List<(PolicyObject Binding, CompiledMatchResources Match)> Bindings);
+    private sealed record Entry(PolicyObject Policy, CelJudgement Cel, CelPolicy? PerNamespace, CompiledMatchResources Match, List<(PolicyObject Binding, CompiledMatchResources Match)> Bindings);
 }
