@@ -8,14 +8,16 @@ BeforeAll {
 
     # Compares results with the scenario's declared truth; returns the differences as text.
     function Compare-WithTruth([object[]] $Results, [hashtable] $Truth) {
-        $diff = @()
+        $byName = @{}
+        foreach ($r in $Results) { $byName[$r.Namespace] = $r }
+        $diff = [System.Collections.Generic.List[string]]::new()
         foreach ($name in $Truth.Keys) {
-            $r = $Results | Where-Object Namespace -EQ $name
-            if (-not $r) { $diff += "$name missing"; continue }
-            if ($r.Status -ne $Truth[$name]) { $diff += "$name is $($r.Status), declared $($Truth[$name]): $($r.Reason)" }
+            $r = $byName[$name]
+            if (-not $r) { $diff.Add("$name missing"); continue }
+            if ($r.Status -ne $Truth[$name]) { $diff.Add("$name is $($r.Status), declared $($Truth[$name]): $($r.Reason)") }
         }
-        foreach ($r in $Results) { if (-not $Truth.ContainsKey($r.Namespace)) { $diff += "$($r.Namespace) not declared" } }
-        $diff
+        foreach ($r in $Results) { if (-not $Truth.ContainsKey($r.Namespace)) { $diff.Add("$($r.Namespace) not declared") } }
+        $diff.ToArray()
     }
 
     # Writes every object the simulated cluster holds to one kubectl-style List file, as an auditor would export it.
