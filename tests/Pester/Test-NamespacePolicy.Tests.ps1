@@ -1,3 +1,8 @@
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'SimCluster.psm1') -Force
+    $HasCorpus = [bool](Get-CorpusPath)
+}
+
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'SimCluster.psm1') -Force
     Import-Module (Get-TestModulePath) -Force
@@ -349,5 +354,73 @@ Describe 'Test-NamespacePolicy at scale' {
         @($BigRequests | Where-Object { $_.namespace -and $_.namespace -ne 'kyverno' }) | Should -BeNullOrEmpty
         $BigRequests.Count | Should -BeLessThan 60
         @($BigRequests | Where-Object { $_.path -eq '/api/v1/namespaces' }).Count | Should -Be ([math]::Ceiling($BigResults.Count / 500))
+    }
+}
+
+Describe 'Test-NamespacePolicy on other clusters' {
+    Context 'a cluster without policy engines (demo)' {
+        BeforeAll {
+            $script:Demo = Start-SimCluster -Scenario demo
+            $script:DemoTruth = @{}
+            foreach ($p in (Get-SimTruth $Demo).namespaces.PSObject.Properties) { $DemoTruth[$p.Name] = $p.Value }
+            $script:DemoResults = @(Test-NamespacePolicy -KubeConfig $Demo.KubeConfig)
+            $script:DemoRequests = @(Get-SimRequest $Demo)
+        }
+
+        AfterAll { $Demo | Stop-SimCluster }
+
+        It 'judges by Pod Security Admission alone, as the scenario declares' {
+            Compare-WithTruth $DemoResults $DemoTruth | Should -BeNullOrEmpty
+        }
+
+        It 'does not ask for APIs the server does not serve' {
+            $DemoRequests.path | Should -Not -Contain '/apis/kyverno.io/v1/clusterpolicies'
+            @($DemoRequests | Where-Object { $_.path -like '/apis/*gatekeeper*' }) | Should -BeNullOrEmpty
+            @($DemoRequests | Where-Object { $_.status -ge 400 }) | Should -BeNullOrEmpty
+        }
+    }
+
+    Context 'a 1.27 server (no SelfSubjectReview)' {
+        It 'says the probing identity comes from the kubeconfig' {
+            $old = Start-SimCluster -Scenario policy -ArgumentList @('--server-version', 'v1.27.3')
+            try {
+                $r = Test-NamespacePolicy -KubeConfig $old.KubeConfig -Namespace 'psa-baseline' -Probe
+                $r.Probe.Outcome | Should -Be 'Verified'
+                $r.Probe.IdentitySource | Should -Be 'KubeConfig'
+                $r.Probe.Identity | Should -Be "kubeconfig user '$($old.Context)-user'"
+            }
+            finally { $old | Stop-SimCluster }
+        }
+    }
+
+    Context 'the corpus of published manifests, read in place' {
+        It 'judges the corpus namespaces as the issue expects' -Skip:(-not $HasCorpus) {
+            $corpus = Get-CorpusPath
+            $files = @(
+                'kubernetes_pod-security-admission__webhook__manifests__10-namespace.yaml', 'tektoncd_pipeline__config__100-namespace__100-namespace.yaml',
+                'open-policy-agent_gatekeeper__deploy__gatekeeper.yaml', 'kubernetes_website__content__en__examples__security__podsecurity-baseline.yaml',
+                'kubernetes_website__content__en__examples__security__podsecurity-restricted.yaml', 'kubernetes_website__content__en__examples__security__podsecurity-privileged.yaml',
+                'projectcalico_calico__manifests__ocp__00-namespace-calico-system.yaml', 'NVIDIA_k8s-device-plugin__deployments__static__nvidia-device-plugin-privileged-with-service-account.yml',
+                'projectcalico_calico__manifests__ocp__00-namespace-tigera-operator.yaml') | ForEach-Object { Join-Path $corpus $_ }
+            $r = @(Test-NamespacePolicy -Path $files)
+            $byName = @{}; foreach ($x in $r) { $byName[$x.Namespace] = $x }
+            foreach ($ns in 'pod-security-webhook', 'tekton-pipelines', 'gatekeeper-system', 'my-baseline-namespace', 'my-restricted-namespace') {
+                $byName[$ns].Status | Should -Be 'Compliant' -Because "$ns is labelled enforce baseline/restricted"
+            }
+            foreach ($ns in 'my-privileged-namespace', 'calico-system', 'nvidia-device-plugin', 'tigera-operator') {
+                $byName[$ns].Status | Should -Be 'NonCompliant' -Because "$ns is privileged or unlabelled"
+            }
+            $byName['tigera-operator'].PodSecuritySource | Should -Be 'AssumedBuiltInDefault'
+        }
+
+        It 'reads the whole corpus as one evidence set, reporting unparsable documents and going on' -Skip:(-not $HasCorpus) {
+            $r = @(Test-NamespacePolicy -Path (Get-CorpusPath) -ErrorAction SilentlyContinue -ErrorVariable errs)
+            $r.Count | Should -BeGreaterThan 10
+            @($errs | Where-Object { $_.FullyQualifiedErrorId -like 'InvalidEvidenceDocument*' }).Count | Should -BeGreaterThan 0
+            # The library's block_host_network constraint (no enforcementAction = deny, no namespaces) covers
+            # every namespace that Gatekeeper's webhook sees: the combined evidence is judged as one cluster.
+            ($r | Where-Object Namespace -EQ 'tigera-operator').EnforcedBy.Engine | Should -Contain 'Gatekeeper'
+            ($r | Where-Object Namespace -EQ 'gatekeeper-system').EnforcedBy.Engine | Should -Not -Contain 'Gatekeeper'
+        }
     }
 }
