@@ -92,7 +92,7 @@ Describe 'Test-NamespacePolicy' {
             $plain = $Results | Where-Object Namespace -EQ 'plain'
             $plain.PodSecuritySource | Should -Be 'AssumedBuiltInDefault'
             $plain.PodSecurityText | Should -Be 'privileged (assumed)'
-            $plain.Reason | Should -Match 'built-in default privileged is assumed'
+            $plain.Reason | Should -Match 'built-in default privileged assumed'
         }
 
         It 'counts the hostNetwork pods per namespace' {

@@ -161,7 +161,7 @@ internal sealed class NamespacePolicyEvaluator
                 return $"Could not tell whether {Describe(u)} refuses hostNetwork pods here ({Trim(u.Detail)}); check it, or run with -Probe.";
             case PolicyStatus.Conditional:
                 var c = r.Conditional[0];
-                return $"{Describe(c)} refuses hostNetwork pods only conditionally ({Trim(c.Detail)}); make it cover every pod, or label the namespace pod-security.kubernetes.io/enforce=baseline.";
+                return $"{Describe(c)} refuses hostNetwork pods only for some ({ConditionalWhy(c.Detail)}); make it cover every pod, or Set-NamespacePodSecurity -Level Baseline.";
             default:
                 return NonCompliantReason(r);
         }
@@ -169,7 +169,7 @@ internal sealed class NamespacePolicyEvaluator
 
     private static string NonCompliantReason(NamespacePolicyResult r)
     {
-        var fix = "label the namespace pod-security.kubernetes.io/enforce=baseline (Set-NamespacePodSecurity -Level Baseline) or enforce a policy that refuses hostNetwork";
+        const string fix = "fix: Set-NamespacePodSecurity -Level Baseline, or enforce a policy that refuses hostNetwork";
         if (r.Probe is { Outcome: "Admitted" })
         {
             return $"The dry-run probe's hostNetwork pod was admitted (as {r.Probe.Identity}); {fix}.";
@@ -178,7 +178,8 @@ internal sealed class NamespacePolicyEvaluator
         var audit = r.AuditOnly.FirstOrDefault();
         if (audit is not null)
         {
-            return $"{Describe(audit)} only {(audit.Action is "Warn" or "warn" ? "warns about" : "audits")} hostNetwork pods ({audit.Action}); set it to enforce, or {fix}.";
+            var verb = audit.Action is "Warn" or "warn" or "Warn,Audit" ? "warns about" : "audits";
+            return $"{Describe(audit)} only {verb} hostNetwork pods ({audit.Action}): set it to enforce; or {fix}.";
         }
 
         var skipped = r.Informational.FirstOrDefault(f => f.Verdict == Verdicts.NotApplied);
@@ -186,13 +187,13 @@ internal sealed class NamespacePolicyEvaluator
         {
             var at = skipped.Detail.IndexOf(NamespaceFindings.NotAppliedMarker, StringComparison.Ordinal);
             var why = at < 0 ? skipped.Detail : skipped.Detail[(at + NamespaceFindings.NotAppliedMarker.Length)..];
-            return $"{Describe(skipped)} would refuse hostNetwork pods but does not apply here ({Trim(why)}); {fix}.";
+            return $"{Describe(skipped)} would refuse hostNetwork pods but does not apply here: {Trim(why)}; {fix}.";
         }
 
         return r.PodSecuritySource switch
         {
-            PodSecuritySources.Label => $"Pod Security enforce is {r.PodSecurity} and no policy refuses hostNetwork pods; {fix}.",
-            PodSecuritySources.AssumedBuiltInDefault => $"No admission policy refuses hostNetwork pods and no Pod Security enforce label is set (the built-in default privileged is assumed; pass -AdmissionConfiguration if the cluster has another); {fix}.",
+            PodSecuritySources.Label => $"Pod Security enforce is {r.PodSecurity} (label) and no policy refuses hostNetwork pods; {fix}.",
+            PodSecuritySources.AssumedBuiltInDefault => $"No policy refuses hostNetwork pods and no Pod Security enforce label is set (built-in default privileged assumed; see -AdmissionConfiguration); {fix}.",
             PodSecuritySources.ConfigurationExemption => $"The PodSecurity configuration exempts this namespace and no other policy refuses hostNetwork pods; {fix}.",
             _ => $"The configured Pod Security default is {r.PodSecurity} and no policy refuses hostNetwork pods; {fix}.",
         };
@@ -218,6 +219,14 @@ internal sealed class NamespacePolicyEvaluator
 
                 return $"{f.Engine} {f.Kind} {f.Policy}" + (f.Rule is null ? string.Empty : $" (rule {f.Rule})");
         }
+    }
+
+    /// <summary>The "applies only to some pods" part of a Conditional finding's detail.</summary>
+    private static string ConditionalWhy(string detail)
+    {
+        const string marker = "applies only to some pods: ";
+        var at = detail.IndexOf(marker, StringComparison.Ordinal);
+        return Trim(at < 0 ? detail : detail[(at + marker.Length)..]);
     }
 
     private static string Trim(string text)

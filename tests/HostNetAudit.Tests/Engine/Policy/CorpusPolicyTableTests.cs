@@ -201,7 +201,7 @@ public sealed class CorpusPolicyTableTests
         Assert.Equal("Label", results["nvidia-device-plugin"].PodSecuritySource);
         Assert.Equal("privileged:latest", results["my-privileged-namespace"].PodSecurity);
         Assert.Equal("AssumedBuiltInDefault", results["tigera-operator"].PodSecuritySource);
-        Assert.Contains("built-in default privileged is assumed", results["tigera-operator"].Reason, StringComparison.Ordinal);
+        Assert.Contains("built-in default privileged assumed", results["tigera-operator"].Reason, StringComparison.Ordinal);
     }
 
     [CorpusFact]
