@@ -245,6 +245,20 @@ Describe 'Test-NamespacePolicy' {
         }
     }
 
+    Context 'namespaces the auditor may not list' {
+        It 'stops with ListNamespacesForbidden, naming the permission' {
+            Add-SimDeny $Cluster @{ verb = 'list'; group = ''; resource = 'namespaces' }
+            try {
+                { Test-NamespacePolicy -KubeConfig $Cluster.KubeConfig -ErrorAction Stop } | Should -Throw -ErrorId 'ListNamespacesForbidden*'
+                $err = $null
+                try { Test-NamespacePolicy -KubeConfig $Cluster.KubeConfig -ErrorAction Stop } catch { $err = $_ }
+                $err.CategoryInfo.Category | Should -Be 'PermissionDenied'
+                $err.Exception.Message | Should -Match "RBAC must allow 'list' on 'namespaces'"
+            }
+            finally { Clear-SimDeny $Cluster }
+        }
+    }
+
     Context '-AdmissionConfiguration' {
         It 'applies the configured defaults and exemptions the API cannot show' {
             $config = Join-Path $TestDrive 'admission.yaml'
