@@ -193,40 +193,62 @@ function Read-MarkdownDocument {
     Markdown inline syntax to the plain text help shows: emphasis markers dropped, links as
     "text (url)" (links to other help topics as their text), code spans and backslash escapes kept
     literally (code spans keep their backticks, as PowerShell's own help text does).
+    Written without script-block match evaluators: converting a script block to a delegate costs
+    milliseconds per call, which made a help file take seconds.
 #>
+$script:CodeSpan = [regex]::new('(`+)(.+?)(?<!`)\1(?!`)', 'Compiled')
+$script:Escapes = @{ '\\' = [char] 0xE000; '\`' = [char] 0xE001; '\*' = [char] 0xE002; '\_' = [char] 0xE003; '\[' = [char] 0xE004; '\]' = [char] 0xE005; '\<' = [char] 0xE006; '\~' = [char] 0xE007 }
+
 function ConvertFrom-MarkdownInline {
     param([AllowEmptyString()] [string] $Text)
+    if ($Text.IndexOfAny([char[]] '`*_[]<\~!') -lt 0) { return $Text }
 
-    $literals = [System.Collections.Generic.List[string]]::new()
-    $protect = {
-        param([string] $value)
-        $literals.Add($value)
-        [string] [char] 1 + ($literals.Count - 1) + [char] 2
+    # Code spans are literal: only the text between them is markup.
+    $builder = [System.Text.StringBuilder]::new()
+    $last = 0
+    foreach ($m in $script:CodeSpan.Matches($Text)) {
+        [void] $builder.Append((ConvertFrom-MarkdownMarkup $Text.Substring($last, $m.Index - $last))).Append($m.Value)
+        $last = $m.Index + $m.Length
+    }
+    [void] $builder.Append((ConvertFrom-MarkdownMarkup $Text.Substring($last)))
+    $builder.ToString()
+}
+
+function ConvertFrom-MarkdownMarkup {
+    param([AllowEmptyString()] [string] $Text)
+    if (-not $Text) { return $Text }
+
+    # Backslash escapes: the characters that are markup become placeholders until the end.
+    $escaped = $Text.Contains('\')
+    if ($escaped) {
+        foreach ($pair in $script:Escapes.GetEnumerator()) { $Text = $Text.Replace($pair.Key, [string] $pair.Value) }
+        $Text = $Text -replace '\\([{}()#+\-.!|"])', '$1'
     }
 
-    # Code spans, then backslash escapes, are literal: nothing inside them is markup.
-    $Text = [regex]::Replace($Text, '(`+)(.+?)(?<!`)\1(?!`)', [System.Text.RegularExpressions.MatchEvaluator] { param($m) & $protect $m.Value })
-    $Text = [regex]::Replace($Text, '\\([\\`*_{}\[\]()#+\-.!<>|~"])', [System.Text.RegularExpressions.MatchEvaluator] { param($m) & $protect $m.Groups[1].Value })
-
-    # Autolinks, images, inline links, reference links.
-    $Text = [regex]::Replace($Text, '<((?:https?|mailto):[^>\s]+)>', '$1')
-    $Text = [regex]::Replace($Text, '!\[([^\]]*)\]\([^)]*\)', '$1')
-    $Text = [regex]::Replace($Text, '\[([^\]]+)\]\(\s*<?([^)\s>]*)>?(?:\s+"[^"]*")?\s*\)', [System.Text.RegularExpressions.MatchEvaluator] {
-            param($m)
-            $label = $m.Groups[1].Value
-            $target = $m.Groups[2].Value
-            if ($target -match '^(https?|mailto):' -and $target -ne $label) { "$label ($target)" } else { $label }
-        })
-    $Text = [regex]::Replace($Text, '\[([^\]]+)\]\[[^\]]*\]', '$1')
+    # Autolinks, images, links (a link whose text is its address shows the address once).
+    if ($Text.IndexOfAny([char[]] '[<') -ge 0) {
+        $Text = $Text -replace '<((?:https?|mailto):[^>\s]+)>', '$1'
+        $Text = $Text -replace '!\[([^\]]*)\]\([^)]*\)', '$1'
+        $Text = $Text -replace '\[((?:https?|mailto):[^\]\s]+)\]\(\s*<?\1>?\s*\)', '$1'
+        $Text = $Text -replace '\[([^\]]+)\]\(\s*<?((?:https?|mailto):[^)\s>]*)>?(?:\s+"[^"]*")?\s*\)', '$1 ($2)'
+        $Text = $Text -replace '\[([^\]]+)\]\([^)]*\)', '$1'
+        $Text = $Text -replace '\[([^\]]+)\]\[[^\]]*\]', '$1'
+    }
 
     # Emphasis and strike-through (underscores only at word boundaries: about_Topic stays intact).
-    $Text = [regex]::Replace($Text, '\*\*(?=\S)(.+?)(?<=\S)\*\*', '$1')
-    $Text = [regex]::Replace($Text, '(?<![\w_])__(?=\S)(.+?)(?<=\S)__(?![\w_])', '$1')
-    $Text = [regex]::Replace($Text, '(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])', '$1')
-    $Text = [regex]::Replace($Text, '(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])', '$1')
-    $Text = [regex]::Replace($Text, '~~(?=\S)(.+?)(?<=\S)~~', '$1')
+    if ($Text.Contains('*')) {
+        $Text = $Text -replace '\*\*(?=\S)(.+?)(?<=\S)\*\*', '$1'
+        $Text = $Text -replace '(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])', '$1'
+    }
+    if ($Text.Contains('_')) {
+        $Text = $Text -replace '(?<![\w_])__(?=\S)(.+?)(?<=\S)__(?![\w_])', '$1'
+        $Text = $Text -replace '(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])', '$1'
+    }
+    if ($Text.Contains('~~')) { $Text = $Text -replace '~~(?=\S)(.+?)(?<=\S)~~', '$1' }
 
-    [regex]::Replace($Text, '\x01(\d+)\x02', [System.Text.RegularExpressions.MatchEvaluator] { param($m) $literals[[int] $m.Groups[1].Value] })
+    if (-not $escaped) { return $Text }
+    foreach ($pair in $script:Escapes.GetEnumerator()) { $Text = $Text.Replace([string] $pair.Value, $pair.Key.Substring(1)) }
+    $Text
 }
 
 <#
@@ -238,7 +260,9 @@ function ConvertTo-ParagraphText {
     param([Parameter(Mandatory)] [string[]] $Lines)
 
     $out = [System.Collections.Generic.List[string]]::new()
-    $minIndent = ($Lines | Where-Object { $_.Trim() } | ForEach-Object { $_.Length - $_.TrimStart().Length } | Measure-Object -Minimum).Minimum
+    $minIndent = [int]::MaxValue
+    foreach ($l in $Lines) { if ($l.Trim()) { $minIndent = [Math]::Min($minIndent, $l.Length - $l.TrimStart().Length) } }
+    if ($minIndent -eq [int]::MaxValue) { $minIndent = 0 }
     $breakNext = $true
     foreach ($raw in $Lines) {
         $hard = $raw -match '(  +|\\)$'
@@ -253,16 +277,18 @@ function ConvertTo-ParagraphText {
         }
         $breakNext = $hard -or ($line -match '^\s*\|')
     }
-    ($out | ForEach-Object { ConvertFrom-MarkdownInline $_ }) -join "`n"
+    for ($n = 0; $n -lt $out.Count; $n++) { $out[$n] = ConvertFrom-MarkdownInline $out[$n] }
+    $out -join "`n"
 }
 
-# Paragraph and code blocks as help paragraphs: code is kept verbatim (never wrapped), indented by four spaces.
+# Paragraph and code blocks as help paragraphs. Code is kept verbatim and never wrapped (Get-Help trims
+# the start of a paragraph, so code is not indented further: its lines would no longer line up).
 function ConvertTo-HelpParagraph {
     param([object[]] $Block)
     foreach ($b in @($Block)) {
         if ($null -eq $b) { continue }
         if ($b.Kind -eq 'Code') {
-            [pscustomobject]@{ Verbatim = ($b.Lines | ForEach-Object { if ($_.Trim()) { '    ' + $_ } else { '' } }) -join "`n" }
+            [pscustomobject]@{ Verbatim = @($b.Lines).ForEach({ $_.TrimEnd() }) -join "`n" }
         }
         else {
             ConvertTo-ParagraphText -Lines $b.Lines
@@ -276,30 +302,40 @@ function ConvertTo-HelpParagraph {
     Get-Help adds, it fits an 80-column console (as about topics do). List items keep a hanging
     indent; table rows are not wrapped.
 #>
+$script:WrapCache = [System.Collections.Generic.Dictionary[string, string]]::new()
+
 function Format-HelpText {
     param([AllowEmptyString()] [string] $Text, [int] $Width)
+    $key = "$Width`0$Text"
+    $cached = $null
+    if ($script:WrapCache.TryGetValue($key, [ref] $cached)) { return $cached }
     $out = [System.Collections.Generic.List[string]]::new()
-    foreach ($line in $Text -split "`n") {
+    foreach ($line in $Text.Split("`n")) {
         $lead = $line.Length - $line.TrimStart().Length
         $body = $line.TrimStart()
-        $indent = ' ' * $lead
         if ($line.Length -le $Width -or $body.StartsWith('|')) { $out.Add($line); continue }
+        $indent = ' ' * $lead
         $hanging = $indent
         if ($body -match '^(([-*+]|\d+[.)])\s+)') { $hanging = $indent + (' ' * $Matches[1].Length) }
-        $current = ''
-        $prefix = $indent
-        foreach ($word in $body -split ' ') {
-            if ($current -and ($prefix.Length + $current.Length + 1 + $word.Length) -gt $Width) {
-                $out.Add($prefix + $current)
-                $prefix = $hanging
-                $current = $word
+        # Greedy: as many words as fit, then the rest (a word longer than the width stands alone).
+        $first = $true
+        while ($body) {
+            $room = $Width - $(if ($first) { $indent.Length } else { $hanging.Length })
+            $piece = $body
+            if ($body.Length -gt $room) {
+                $cut = $body.LastIndexOf(' ', [Math]::Min($room, $body.Length - 1))
+                if ($cut -le 0) { $cut = $body.IndexOf(' ') }
+                if ($cut -le 0) { $cut = $body.Length }
+                $piece = $body.Substring(0, $cut)
             }
-            elseif ($current) { $current += ' ' + $word }
-            else { $current = $word }
+            $out.Add($(if ($first) { $indent } else { $hanging }) + $piece.TrimEnd())
+            $body = $body.Substring($piece.Length).TrimStart()
+            $first = $false
         }
-        $out.Add($prefix + $current)
     }
-    $out -join "`n"
+    $result = $out -join "`n"
+    $script:WrapCache[$key] = $result
+    $result
 }
 
 #endregion
@@ -528,7 +564,7 @@ function Read-YamlMetadata {
         }
         $rawKey = $Matches[1]
         $rawValue = $Matches[2]
-        $key = $script:YamlKeys | Where-Object { $_ -eq $rawKey } | Select-Object -First 1
+        $key = $script:YamlKeys.Where({ $_ -eq $rawKey }, 'First') | Select-Object -First 1
         if (-not $key) {
             & $Add $line "-$Parameter metadata: unknown key '$rawKey'; the keys are $($script:YamlKeys -join ', ')."
             $ok = $false
@@ -559,7 +595,7 @@ function Read-YamlMetadata {
         $ok = $false
     }
 
-    $split = { param($text) @(if ($text) { $text -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ } }) }
+    $split = { param($text) @(if ($text) { ($text -split ',').ForEach({ $_.Trim() }).Where({ $_ }) }) }
     $sets = @(& $split (& $value 'Parameter Sets' $script:AllSets))
     if ($sets.Count -eq 0) { $sets = @($script:AllSets) }
 
@@ -605,7 +641,7 @@ function Read-ParametersSection {
                 if ($name -notmatch 'Workflow') { $Command.SupportsCommonParameters = $true }
                 continue
             }
-            $duplicate = $Command.Parameters | Where-Object Name -EQ $parameter.Name | Select-Object -First 1
+            $duplicate = $Command.Parameters.Where({ $_.Name -eq $parameter.Name }, 'First') | Select-Object -First 1
             if ($duplicate) { & $Add $b.Line "the parameter -$($parameter.Name) is documented twice (first on line $($duplicate.Line))." }
             $Command.Parameters.Add($parameter)
             continue
@@ -615,7 +651,7 @@ function Read-ParametersSection {
         if ($b.Kind -eq 'Code' -and $b.Language -eq 'yaml') {
             $entry = Read-YamlMetadata -Block $b -Parameter $parameter.Name -Add $Add
             foreach ($set in $entry.Sets) {
-                $clash = $parameter.Entries | Where-Object { $_.Sets -contains $set -or $_.Sets -contains $script:AllSets -or $set -eq $script:AllSets } | Select-Object -First 1
+                $clash = $parameter.Entries.Where({ $_.Sets -contains $set -or $_.Sets -contains $script:AllSets -or $set -eq $script:AllSets }, 'First') | Select-Object -First 1
                 if ($clash) { & $Add $b.Line "-$($parameter.Name): the parameter set '$set' is already described by the yaml block on line $($clash.Line)." }
             }
             $parameter.Entries.Add($entry)
@@ -632,7 +668,9 @@ function Read-ParametersSection {
         & $Add $parameter.Line "'### -$($parameter.Name)' has no ``````yaml metadata block."
     }
     foreach ($p in $Command.Parameters) {
-        if (-not (@(ConvertTo-HelpParagraph -Block $p.Description) -join '').Trim()) {
+        # Converted once: the description appears in the parameters and in every syntax item.
+        $p | Add-Member -NotePropertyName Paragraphs -NotePropertyValue @(ConvertTo-HelpParagraph -Block $p.Description)
+        if (-not ($p.Paragraphs.Where({ $_ -is [string] -and $_.Trim() -or $_ -isnot [string] }).Count)) {
             & $Add $p.Line "-$($p.Name) has no description."
         }
     }
@@ -691,7 +729,7 @@ function Read-LinksSection {
 function Build-CommandSyntax {
     param($Command, [int] $SyntaxLine, [scriptblock] $Add)
 
-    $parameters = @($Command.Parameters | Where-Object { $_.Entries.Count -gt 0 })
+    $parameters = @($Command.Parameters.Where({ $_.Entries.Count -gt 0 }))
     $namedSets = [System.Collections.Generic.List[string]]::new()
     foreach ($p in $parameters) {
         foreach ($e in $p.Entries) {
@@ -701,7 +739,7 @@ function Build-CommandSyntax {
         }
     }
 
-    $blocks = @($Command.SyntaxBlocks | Where-Object { $null -ne $_.Code })
+    $blocks = @($Command.SyntaxBlocks.Where({ $null -ne $_.Code }))
     if ($namedSets.Count -eq 0) {
         if ($blocks.Count -gt 1) { & $Add $blocks[1].Line "the parameters' metadata names no parameter set, so '## SYNTAX' holds one syntax block, found $($blocks.Count)." }
         $targets = @($blocks | Select-Object -First 1 | ForEach-Object { [pscustomobject]@{ Block = $_; SetName = $script:AllSets } })
@@ -721,7 +759,7 @@ function Build-CommandSyntax {
         $set = $target.SetName
         $members = [ordered]@{}
         foreach ($p in $parameters) {
-            $entry = $p.Entries | Where-Object { $_.Sets -contains $set -or $_.Sets -contains $script:AllSets } | Select-Object -First 1
+            $entry = $p.Entries.Where({ $_.Sets -contains $set -or $_.Sets -contains $script:AllSets }, 'First') | Select-Object -First 1
             if ($entry) { $members[$p.Name] = [pscustomobject]@{ Parameter = $p; Entry = $entry } }
         }
 
@@ -732,12 +770,12 @@ function Build-CommandSyntax {
             if (-not ($shown -contains $name)) { $shown.Add($name) }
         }
         $label = if ($set -eq $script:AllSets) { 'the syntax block' } else { "the syntax block of '$set'" }
-        $missing = @($members.Keys | Where-Object { $_ -notin $shown })
-        $extra = @($shown | Where-Object { -not $members.Contains($_) })
+        $missing = @(@($members.Keys).Where({ $_ -notin $shown }))
+        $extra = @($shown.Where({ -not $members.Contains($_) }))
         if ($missing) { & $Add $target.Block.Code.Line "$label does not show $(($missing | ForEach-Object { "-$_" }) -join ', '), which the metadata places in that set." }
         if ($extra) { & $Add $target.Block.Code.Line "$label shows $(($extra | ForEach-Object { "-$_" }) -join ', '), which the metadata does not place in that set." }
 
-        $ordered = @($shown | Where-Object { $members.Contains($_) } | ForEach-Object { $members[$_] }) + @($missing | ForEach-Object { $members[$_] })
+        $ordered = @($shown.Where({ $members.Contains($_) }).ForEach({ $members[$_] })) + @($missing.ForEach({ $members[$_] }))
         $Command.Syntax.Add([pscustomobject]@{
                 SetName    = $set
                 IsDefault  = $target.Block.IsDefault
@@ -757,7 +795,7 @@ $script:NarrowText = 72
 function Write-MamlParagraphs {
     param([System.Xml.XmlWriter] $Writer, [string] $Element, [object[]] $Paragraph, [int] $Width = $script:WideText, [switch] $Dev)
     if ($Dev) { $Writer.WriteStartElement('dev', $Element, $script:DevNs) } else { $Writer.WriteStartElement('maml', $Element, $script:MamlNs) }
-    foreach ($p in @($Paragraph | Where-Object { $null -ne $_ })) {
+    foreach ($p in @($Paragraph).Where({ $null -ne $_ })) {
         $text = if ($p -is [string]) { Format-HelpText -Text $p -Width $Width } else { $p.Verbatim }
         $Writer.WriteElementString('maml', 'para', $script:MamlNs, $text)
     }
@@ -777,7 +815,7 @@ function Write-MamlParameter {
     $Writer.WriteAttributeString('position', $Entry.Position)
     $Writer.WriteAttributeString('aliases', $(if ($Entry.Aliases.Count) { $Entry.Aliases -join ', ' } else { 'none' }))
     $Writer.WriteElementString('maml', 'name', $script:MamlNs, $Parameter.Name)
-    Write-MamlParagraphs -Writer $Writer -Element 'description' -Paragraph @(ConvertTo-HelpParagraph -Block $Parameter.Description) -Width $script:NarrowText
+    Write-MamlParagraphs -Writer $Writer -Element 'description' -Paragraph $Parameter.Paragraphs -Width $script:NarrowText
     if ($Entry.AcceptedValues.Count) {
         $Writer.WriteStartElement('command', 'parameterValueGroup', $script:CommandNs)
         foreach ($v in $Entry.AcceptedValues) {
@@ -1027,7 +1065,7 @@ function Read-AboutHelpSource {
     }
 
     # Normalise: no trailing blanks on lines, no runs of blank lines, one final newline.
-    $text = (($out | ForEach-Object { $_.TrimEnd() }) -join "`n") -replace "`n{3,}", "`n`n"
+    $text = (@($out).ForEach({ $_.TrimEnd() }) -join "`n") -replace "`n{3,}", "`n`n"
     [pscustomobject]@{ Text = $text.TrimEnd() + "`n"; Problems = $problems.ToArray() }
 }
 
