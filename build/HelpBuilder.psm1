@@ -1172,4 +1172,179 @@ function Build-ModuleHelp {
 
 #endregion
 
-Export-ModuleMember -Function Build-ModuleHelp, ConvertFrom-HelpMarkdown, ConvertTo-MamlHelp, ConvertTo-AboutHelpText
+<#
+.SYNOPSIS
+    Writes the PlatyPS markdown skeleton of a command (what PlatyPS's New-MarkdownHelp writes): front matter,
+    one syntax block per parameter set, and the yaml metadata of every parameter taken from the code, with
+    {{ ... }} placeholders for the text. The module's help test fails until every placeholder is replaced.
+.PARAMETER Command
+    The command, from Get-Command.
+.PARAMETER OutputFolder
+    The folder to write <Verb-Noun>.md into (docs/en-US).
+.PARAMETER HelpFile
+    The MAML file name for the front matter; default <assembly>-Help.xml for a cmdlet.
+.PARAMETER Force
+    Overwrites an existing file.
+#>
+function New-HelpMarkdown {
+    [CmdletBinding(SupportsShouldProcess)]
+    [OutputType([System.IO.FileInfo])]
+    param(
+        [Parameter(Mandatory, ValueFromPipeline)] [System.Management.Automation.CommandInfo] $Command,
+        [Parameter(Mandatory)] [string] $OutputFolder,
+        [string] $HelpFile,
+        [switch] $Force
+    )
+    process {
+        $path = Join-Path $OutputFolder "$($Command.Name).md"
+        if ((Test-Path -LiteralPath $path) -and -not $Force) {
+            $record = [System.Management.Automation.ErrorRecord]::new([System.IO.IOException]::new("'$path' exists; pass -Force to overwrite it."),
+                'HelpSourceExists', [System.Management.Automation.ErrorCategory]::ResourceExists, $path)
+            $PSCmdlet.WriteError($record)
+            return
+        }
+        if (-not $HelpFile) {
+            $HelpFile = if ($Command -is [System.Management.Automation.CmdletInfo]) { [System.IO.Path]::GetFileName($Command.ImplementingType.Assembly.Location) + '-Help.xml' } else { "$($Command.ModuleName)-Help.xml" }
+        }
+        if ($PSCmdlet.ShouldProcess($path, 'Write help markdown')) {
+            New-Item -ItemType Directory -Force -Path $OutputFolder | Out-Null
+            [System.IO.File]::WriteAllText($path, (Get-HelpMarkdownText -Command $Command -HelpFile $HelpFile), [System.Text.UTF8Encoding]::new($false))
+            Get-Item -LiteralPath $path
+        }
+    }
+}
+
+function Get-HelpMarkdownText {
+    param([System.Management.Automation.CommandInfo] $Command, [string] $HelpFile)
+    $common = [System.Management.Automation.PSCmdlet]::CommonParameters
+    $sets = @($Command.ParameterSets)
+    $b = [System.Text.StringBuilder]::new()
+    $line = { param([string] $text = '') [void] $b.Append($text).Append("`n") }
+
+    & $line '---'
+    & $line "external help file: $HelpFile"
+    & $line "Module Name: $($Command.ModuleName)"
+    & $line 'online version:'
+    & $line 'schema: 2.0.0'
+    & $line '---'
+    & $line
+    & $line "# $($Command.Name)"
+    & $line
+    & $line '## SYNOPSIS'
+    & $line '{{ Fill in the Synopsis }}'
+    & $line
+    & $line '## SYNTAX'
+    foreach ($set in $sets) {
+        & $line
+        $name = if ($set.Name -eq '__AllParameterSets') { '__AllParameterSets' } else { $set.Name }
+        & $line "### $name$(if ($set.IsDefault -and $sets.Count -gt 1) { ' (Default)' })"
+        & $line '```'
+        & $line (Format-SyntaxLine -Text "$($Command.Name) $($set.ToString())")
+        & $line '```'
+    }
+    & $line
+    & $line '## DESCRIPTION'
+    & $line '{{ Fill in the Description }}'
+    & $line
+    & $line '## EXAMPLES'
+    & $line
+    & $line '### Example 1'
+    & $line '```powershell'
+    & $line 'PS C:\> {{ Add example code here }}'
+    & $line '```'
+    & $line
+    & $line '{{ Add example description here }}'
+    & $line
+    & $line '## PARAMETERS'
+    foreach ($parameter in $Command.Parameters.Values | Where-Object Name -NotIn $common) {
+        & $line
+        & $line "### -$($parameter.Name)"
+        & $line "{{ Fill $($parameter.Name) Description }}"
+        $type = $parameter.ParameterType
+        $accepted = @()
+        $validateSet = $parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateSetAttribute] } | Select-Object -First 1
+        $elementType = if ($type.IsArray) { $type.GetElementType() } else { $type }
+        if ($validateSet) { $accepted = @($validateSet.ValidValues) } elseif ($elementType.IsEnum) { $accepted = [Enum]::GetNames($elementType) }
+        $wildcards = [bool] ($parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] })
+
+        # One yaml block per distinct metadata, naming the sets that share it ((All) when every set does).
+        $groups = [ordered]@{}
+        foreach ($set in $sets) {
+            $info = $set.Parameters | Where-Object Name -EQ $parameter.Name | Select-Object -First 1
+            if (-not $info) { continue }
+            $pipeline = @($(if ($info.ValueFromPipelineByPropertyName) { 'ByPropertyName' }; if ($info.ValueFromPipeline) { 'ByValue' }))
+            $key = '{0}|{1}|{2}' -f $info.IsMandatory, $(if ($info.Position -lt 0) { 'Named' } else { $info.Position }), $(if ($pipeline) { "True ($($pipeline -join ', '))" } else { 'False' })
+            if (-not $groups.Contains($key)) { $groups[$key] = [System.Collections.Generic.List[string]]::new() }
+            $groups[$key].Add($set.Name)
+        }
+        foreach ($key in $groups.Keys) {
+            $required, $position, $pipelineText = $key -split '\|'
+            $setNames = if ($groups.Count -eq 1 -and $groups[$key].Count -eq $sets.Count) { '(All)' } else { $groups[$key] -join ', ' }
+            & $line
+            & $line '```yaml'
+            & $line "Type: $($type.Name)"
+            & $line "Parameter Sets: $setNames"
+            & $line "Aliases:$(if ($parameter.Aliases.Count) { ' ' + ($parameter.Aliases -join ', ') })"
+            if ($accepted.Count) { & $line "Accepted values: $($accepted -join ', ')" }
+            & $line
+            & $line "Required: $required"
+            & $line "Position: $position"
+            & $line "Default value: $(if ($type -eq [switch]) { 'False' } else { 'None' })"
+            & $line "Accept pipeline input: $pipelineText"
+            & $line "Accept wildcard characters: $wildcards"
+            & $line '```'
+        }
+    }
+    & $line
+    & $line '### CommonParameters'
+    & $line 'This cmdlet supports the common parameters: -Debug, -ErrorAction, -ErrorVariable, -InformationAction,'
+    & $line '-InformationVariable, -OutVariable, -OutBuffer, -PipelineVariable, -ProgressAction, -Verbose, -WarningAction,'
+    & $line 'and -WarningVariable. For more information, see'
+    & $line '[about_CommonParameters](http://go.microsoft.com/fwlink/?LinkID=113216).'
+    & $line
+    & $line '## INPUTS'
+    $inputs = @($Command.Parameters.Values | Where-Object { $_.Name -notin $common -and ($_.ParameterSets.Values | Where-Object { $_.ValueFromPipeline }) } | ForEach-Object { $_.ParameterType.FullName } | Select-Object -Unique)
+    if (-not $inputs) { $inputs = @('None') }
+    foreach ($t in $inputs) { & $line; & $line "### $t"; & $line '{{ Fill in the input description }}' }
+    & $line
+    & $line '## OUTPUTS'
+    $outputs = @($Command.OutputType | ForEach-Object Name | Select-Object -Unique)
+    if (-not $outputs) { $outputs = @('None') }
+    foreach ($t in $outputs) { & $line; & $line "### $t"; & $line '{{ Fill in the output description }}' }
+    & $line
+    & $line '## NOTES'
+    & $line
+    & $line '## RELATED LINKS'
+    & $line
+    & $line '[about_HostNetAudit](about_HostNetAudit.md)'
+    $b.ToString()
+}
+
+# A syntax line wrapped as PlatyPS wraps it: at a parameter boundary before 110 columns, continued with a space.
+function Format-SyntaxLine {
+    param([string] $Text)
+    # Tokens are separated by spaces outside brackets: "[[-Namespace] <string[]>]" is one token.
+    $tokens = [System.Collections.Generic.List[string]]::new()
+    $token = [System.Text.StringBuilder]::new()
+    $depth = 0
+    foreach ($ch in $Text.ToCharArray()) {
+        if ($ch -in '[', '<', '{') { $depth++ } elseif ($ch -in ']', '>', '}') { $depth-- }
+        if ($ch -eq ' ' -and $depth -le 0) {
+            if ($token.Length) { $tokens.Add($token.ToString()); [void] $token.Clear() }
+            continue
+        }
+        [void] $token.Append($ch)
+    }
+    if ($token.Length) { $tokens.Add($token.ToString()) }
+    $lines = [System.Collections.Generic.List[string]]::new()
+    $current = ''
+    foreach ($token in $tokens) {
+        if ($current -and ($current.Length + 1 + $token.Length) -gt 110) { $lines.Add($current); $current = ' ' + $token }
+        elseif ($current) { $current += ' ' + $token }
+        else { $current = $token }
+    }
+    if ($current) { $lines.Add($current) }
+    $lines -join "`n"
+}
+
+Export-ModuleMember -Function Build-ModuleHelp, ConvertFrom-HelpMarkdown, ConvertTo-MamlHelp, ConvertTo-AboutHelpText, New-HelpMarkdown

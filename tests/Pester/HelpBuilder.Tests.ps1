@@ -1,6 +1,7 @@
 # build/HelpBuilder.psm1: PlatyPS markdown (schema 2.0.0) to MAML and about topics, on fixtures written for
 # these tests (Fixtures/Help: Get-Widget.md documents the Widget fixture module's one function).
 BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'SimCluster.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot '../../build/HelpBuilder.psm1') -Force
     $script:FixtureDocs = Join-Path $PSScriptRoot 'Fixtures/Help/docs'
     $script:FixtureModule = Join-Path $PSScriptRoot 'Fixtures/Help/Widget'
@@ -261,6 +262,49 @@ Describe 'HelpBuilder' {
             @($result.Problems | Where-Object { $_.Path -eq $path -and $_.Line -eq $line -and $_.Message -match $Message }).Count |
                 Should -BeGreaterThan 0 -Because "line $line should report /$Message/; reported:$([Environment]::NewLine)$shown"
             $result.Commands.Count | Should -Be 0
+        }
+    }
+
+    Context 'New-HelpMarkdown' {
+        BeforeAll {
+            # What a help model says about syntax and parameters, as comparable lines.
+            function Get-HelpMetadata {
+                param($Command)
+                foreach ($syntax in $Command.Syntax) {
+                    foreach ($m in $syntax.Parameters) {
+                        '{0}|-{1}|required={2}|position={3}|pipeline={4}' -f $syntax.SetName, $m.Parameter.Name, $m.Entry.Required, $m.Entry.Position, $m.Entry.PipelineInput
+                    }
+                }
+                foreach ($p in $Command.Parameters) {
+                    $e = $p.Entries[0]
+                    '-{0}|type={1}|aliases={2}|wildcards={3}|accepted={4}' -f $p.Name, $e.Type, (($e.Aliases | Sort-Object) -join ','), $e.Globbing, ($e.AcceptedValues -join ',')
+                }
+            }
+        }
+
+        It 'writes a skeleton with the metadata of <Name>''s code, which converts and matches its hand-written help' -ForEach @(
+            @{ Name = 'Get-Widget'; Module = 'Widget' }
+            @{ Name = 'Get-HostNetworkPod'; Module = 'HostNetAudit' }
+        ) {
+            if ($Module -eq 'Widget') { Import-Module (Join-Path $FixtureModule 'Widget.psd1') -Force; $written = Join-Path $FixtureDocs "$Name.md" }
+            else { Import-Module (Get-TestModulePath) -Force; $written = Join-Path $PSScriptRoot "../../docs/en-US/$Name.md" }
+            $out = Join-Path $TestDrive "skeleton-$Name"
+            $file = New-HelpMarkdown -Command (Get-Command -Module $Module -Name $Name) -OutputFolder $out
+            $file.Name | Should -Be "$Name.md"
+            $generated = ConvertFrom-HelpMarkdown -Path $file.FullName
+            $documented = ConvertFrom-HelpMarkdown -Path $written
+            (Get-HelpMetadata $generated | Sort-Object) | Should -Be (Get-HelpMetadata $documented | Sort-Object)
+            $generated.HelpFile | Should -Be $documented.HelpFile
+            (Get-Content -Raw $file.FullName) | Should -Match '\{\{ Fill in the Synopsis \}\}' -Because 'placeholders make the help test fail until they are replaced'
+        }
+
+        It 'does not overwrite an existing file without -Force' {
+            Import-Module (Join-Path $FixtureModule 'Widget.psd1') -Force
+            $out = Join-Path $TestDrive 'skeleton-twice'
+            New-HelpMarkdown -Command (Get-Command -Module Widget -Name Get-Widget) -OutputFolder $out | Out-Null
+            New-HelpMarkdown -Command (Get-Command -Module Widget -Name Get-Widget) -OutputFolder $out -ErrorVariable failed -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $failed[0].FullyQualifiedErrorId | Should -Be 'HelpSourceExists,New-HelpMarkdown'
+            New-HelpMarkdown -Command (Get-Command -Module Widget -Name Get-Widget) -OutputFolder $out -Force | Should -Not -BeNullOrEmpty
         }
     }
 

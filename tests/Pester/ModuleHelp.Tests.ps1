@@ -127,8 +127,13 @@ Describe 'Module help' {
             }
 
             It 'has the type of the code' {
-                $ParameterHelp.type.name | Should -Be $Code.ParameterType.Name
-                if ($Code.ParameterType -ne [switch]) { $ParameterHelp.parameterValue | Should -Be $Code.ParameterType.Name }
+                # PlatyPS writes the short type name (String[], SwitchParameter, PodSecurityLevel); for a generic
+                # type such as Nullable`1 it writes the closed type, e.g. System.Nullable`1[System.Int32].
+                $type = $Code.ParameterType
+                $expected = @($type.Name)
+                if ($type.IsGenericType) { $expected += $type.ToString(); $expected += ($type.ToString() -replace 'System\.', '') }
+                $ParameterHelp.type.name | Should -BeIn $expected
+                if ($type -ne [switch]) { $ParameterHelp.parameterValue | Should -BeIn $expected }
             }
 
             It 'has the aliases and the wildcard support of the code' {
