@@ -92,6 +92,24 @@ Describe 'Module help' {
             }
         }
 
+        It 'renders completely with -Full, -Examples, -Detailed and -Parameter' {
+            $qualified = "$($Module.Name)\$Name"
+            $full = Get-Help -Name $qualified -Full | Out-String -Width 250
+            foreach ($heading in 'NAME', 'SYNOPSIS', 'SYNTAX', 'DESCRIPTION', 'PARAMETERS', 'INPUTS', 'OUTPUTS', 'NOTES', 'RELATED LINKS') {
+                $full | Should -Match "(?m)^$heading\s*$" -Because "Get-Help -Full shows $heading"
+            }
+            $examples = Get-Help -Name $qualified -Examples | Out-String -Width 250
+            foreach ($example in @($Help.examples.example)) {
+                $full | Should -Match ([regex]::Escape($example.title.Trim()))
+                $examples | Should -Match ([regex]::Escape(($example.code -split "`n")[0].Trim()))
+            }
+            $detailed = Get-Help -Name $qualified -Detailed | Out-String -Width 250
+            foreach ($parameter in @($Help.parameters.parameter)) {
+                $detailed | Should -Match "-$($parameter.name)\b"
+                Get-Help -Name $qualified -Parameter $parameter.name | Out-String -Width 250 | Should -Match 'Accept pipeline input\?'
+            }
+        }
+
         It 'documents every output type of the code' {
             $documented = @($Help.returnValues.returnValue | ForEach-Object { $_.type.name.Trim() })
             foreach ($type in $CommandInfo.OutputType) {
