@@ -59,11 +59,29 @@ function Start-SimCluster {
     $cluster
 }
 
+# When the run collects them ($env:HOSTNETAUDIT_REQUEST_LOG, a folder), saves the module's requests
+# (User-Agent HostNetAudit/...) before they are cleared or the cluster stops: the RBAC coverage test reads them.
+function Save-SimRequestLog {
+    param($Cluster)
+    if (-not $env:HOSTNETAUDIT_REQUEST_LOG -or -not $Cluster -or $Cluster.Process.HasExited) { return }
+    try {
+        $records = @(Get-SimRequest $Cluster | Where-Object { $_.userAgent -like 'HostNetAudit/*' })
+        if ($records.Count -eq 0) { return }
+        New-Item -ItemType Directory -Force -Path $env:HOSTNETAUDIT_REQUEST_LOG | Out-Null
+        $file = Join-Path $env:HOSTNETAUDIT_REQUEST_LOG ('{0}-{1}.json' -f $Cluster.Pid, [guid]::NewGuid().ToString('N').Substring(0, 8))
+        ConvertTo-Json -InputObject $records -Depth 4 -Compress | Set-Content -LiteralPath $file
+    }
+    catch {
+        Write-Warning "The request log of the simulated cluster $($Cluster.Pid) could not be saved: $($_.Exception.Message)"
+    }
+}
+
 function Stop-SimCluster {
     [CmdletBinding()]
     param([Parameter(ValueFromPipeline)] $Cluster)
     process {
         if (-not $Cluster) { return }
+        Save-SimRequestLog $Cluster
         if (-not $Cluster.Process.HasExited) {
             Stop-Process -Id $Cluster.Pid -ErrorAction SilentlyContinue
             if (-not $Cluster.Process.WaitForExit(10000)) { Stop-Process -Id $Cluster.Pid -Force -ErrorAction SilentlyContinue }
@@ -85,7 +103,7 @@ function Invoke-Sim {
 
 # Invoke-RestMethod returns a JSON array as one object: enumerate it.
 function Get-SimRequest { param($Cluster) (Invoke-Sim $Cluster -Path '/_sim/requests') | ForEach-Object { $_ } }
-function Clear-SimRequest { param($Cluster) [void](Invoke-Sim $Cluster -Method DELETE -Path '/_sim/requests') }
+function Clear-SimRequest { param($Cluster) Save-SimRequestLog $Cluster; [void](Invoke-Sim $Cluster -Method DELETE -Path '/_sim/requests') }
 function Get-SimTruth { param($Cluster) Invoke-Sim $Cluster -Path '/_sim/truth' }
 function Add-SimFault { param($Cluster, [hashtable] $Rule) [void](Invoke-Sim $Cluster -Method POST -Path '/_sim/faults' -Body $Rule) }
 function Clear-SimFault { param($Cluster) [void](Invoke-Sim $Cluster -Method DELETE -Path '/_sim/faults') }

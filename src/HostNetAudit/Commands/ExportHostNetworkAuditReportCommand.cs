@@ -26,7 +26,7 @@ public sealed class ExportHostNetworkAuditReportCommand : PSCmdlet
 
     /// <summary>Html, Json, Csv, JUnit or Sarif. Default: from the file extension (.html, .json, .csv, .xml, .sarif).</summary>
     [Parameter(Position = 1)]
-    public ReportFormat? Format { get; set; }
+    public ReportFormat Format { get; set; }
 
     /// <summary>Refuses to overwrite an existing file.</summary>
     [Parameter]
@@ -47,7 +47,7 @@ public sealed class ExportHostNetworkAuditReportCommand : PSCmdlet
     protected override void EndProcessing()
     {
         var path = GetUnresolvedProviderPathFromPSPath(Path!);
-        var format = Format ?? InferFormat(path);
+        var format = MyInvocation.BoundParameters.ContainsKey(nameof(Format)) ? Format : InferFormat(path);
         if (format is null)
         {
             ThrowTerminatingError(ErrorRecords.Create(

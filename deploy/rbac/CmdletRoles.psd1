@@ -1,0 +1,15 @@
+# The one place that says which role (deploy/rbac/<role>.yaml, ClusterRole hostnetaudit-<role>) each cmdlet needs.
+# tests/Pester/Final/RbacCoverage.Tests.ps1 checks every request each cmdlet made in the test suite against the
+# identity bound to its role (bindings.yaml); README.md and about_HostNetAudit describe the same mapping.
+# A new cmdlet that talks to the cluster must be added here, or that test fails.
+@{
+    'Get-HostNetworkPod'            = 'auditor'
+    'Get-HostNetworkWorkload'       = 'auditor'
+    # -Probe sends dry-run pod creates; without -Probe the auditor's rights are enough.
+    'Test-NamespacePolicy'          = 'prober'
+    'Invoke-HostNetworkAudit'       = 'auditor'
+    'Set-NamespacePodSecurity'      = 'remediator'
+    'Restore-NamespacePodSecurity'  = 'remediator'
+    # Writes files from report objects; sends no request.
+    'Export-HostNetworkAuditReport' = 'none'
+}
