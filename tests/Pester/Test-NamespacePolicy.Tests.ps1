@@ -140,6 +140,16 @@ Describe 'Test-NamespacePolicy' {
             @(Get-SimRequest $Cluster | Where-Object { $_.path -eq '/api/v1/namespaces' }).Count | Should -Be 1
         }
 
+        It 'pipes its non-compliant records into Set-NamespacePodSecurity -WhatIf, which previews and writes nothing' {
+            $nonCompliant = @(Test-NamespacePolicy -KubeConfig $Cluster.KubeConfig -Namespace 'gk-*', 'psa-privileged' | Where-Object Status -EQ 'NonCompliant')
+            $nonCompliant.Count | Should -BeGreaterThan 1
+            Clear-SimRequest $Cluster
+            $preview = @($nonCompliant | Set-NamespacePodSecurity -Level Baseline -WhatIf -KubeConfig $Cluster.KubeConfig)
+            ($preview.Namespace | Sort-Object) | Should -Be ($nonCompliant.Namespace | Sort-Object)
+            $preview.Action | Select-Object -Unique | Should -Be 'WouldApply'
+            @(Get-SimWrite $Cluster) | Should -BeNullOrEmpty
+        }
+
         It 'filters with wildcards and exclusions' {
             $r = @(Test-NamespacePolicy -KubeConfig $Cluster.KubeConfig -Namespace 'psa-*' -ExcludeNamespace '*warn*')
             $r.Namespace | Should -Not -Contain 'psa-warn-only'
