@@ -9,7 +9,7 @@ using HostNetAudit.Engine.Pods;
 namespace HostNetAudit.Engine;
 
 /// <summary>One cluster: the API client plus what was learned about the server (selector support, owners).</summary>
-internal sealed class ClusterSession : IClusterSession
+internal sealed partial class ClusterSession : IClusterSession
 {
     private const string HostNetworkSelector = "spec.hostNetwork=true";
     private readonly IEngineLog log;

@@ -13,7 +13,10 @@ public sealed class HostNetAuditEngine : IHostNetAuditEngine
     public IClusterSession OpenSession(ConnectionRequest request, KubeConfigInfo? kubeConfig, string? context, IEngineLog log)
     {
         var configuration = ClusterConnector.Build(request, kubeConfig, context, out var label);
-        return new ClusterSession(new KubeApiClient(configuration, label, log, request.RequestTimeout, userAgent: request.UserAgent), log);
+        return new ClusterSession(new KubeApiClient(configuration, label, log, request.RequestTimeout, userAgent: request.UserAgent), log)
+        {
+            IdentityHint = Policy.ProbeIdentity.Describe(request, kubeConfig, context),
+        };
     }
 
     public IEvidenceSet ReadEvidence(IReadOnlyList<string> paths, IEngineLog log, CancellationToken cancellationToken) =>

@@ -99,6 +99,11 @@ public sealed partial class SimCluster
 
     private SimResponse Create(HttpContext context, RequestRecord record, ResourceDefinition definition, Route route)
     {
+        if (definition.Kind == "SelfSubjectReview")
+        {
+            return SelfSubjectReview(record);
+        }
+
         JsonObject obj;
         try
         {

@@ -30,7 +30,7 @@ public sealed partial class SimCluster
         Scenario = scenario;
         Options = options ?? new SimulatorOptions();
         Access.AddToken(Options.Token, Options.User);
-        foreach (var definition in ResourceCatalog.All.Where(d => d.BuiltIn && (!d.RemovedIn125 || ServesPodSecurityPolicy)))
+        foreach (var definition in ResourceCatalog.All.Where(d => d.BuiltIn && (!d.RemovedIn125 || ServesPodSecurityPolicy) && (d.AddedInMinor is null || MinorVersion >= d.AddedInMinor)))
         {
             Store.Register(definition);
         }

@@ -101,6 +101,9 @@ Describe 'RBAC manifests' {
             @{ Role = 'auditor'; Request = 'GET /metrics'; Path = '/metrics'; Allowed = $false }
             @{ Role = 'prober'; Request = 'create pods'; Verb = 'create'; Resource = 'pods'; Namespace = 'ops'; Allowed = $true }
             @{ Role = 'prober'; Request = 'delete pods'; Verb = 'delete'; Resource = 'pods'; Namespace = 'ops'; Name = 'p'; Allowed = $false }
+            @{ Role = 'prober'; Request = 'create selfsubjectreviews (system:basic-user)'; Verb = 'create'; Resource = 'selfsubjectreviews'; Group = 'authentication.k8s.io'; Allowed = $true }
+            @{ Role = 'auditor'; Request = 'create selfsubjectaccessreviews (system:basic-user)'; Verb = 'create'; Resource = 'selfsubjectaccessreviews'; Group = 'authorization.k8s.io'; Allowed = $true }
+            @{ Role = 'prober'; Request = 'create subjectaccessreviews'; Verb = 'create'; Resource = 'subjectaccessreviews'; Group = 'authorization.k8s.io'; Allowed = $false }
             @{ Role = 'remediator'; Request = 'patch namespaces'; Verb = 'patch'; Resource = 'namespaces'; Name = 'ops'; Allowed = $true }
             @{ Role = 'remediator'; Request = 'update namespaces'; Verb = 'update'; Resource = 'namespaces'; Name = 'ops'; Allowed = $false }
             @{ Role = 'remediator'; Request = 'patch namespaces/status'; Verb = 'patch'; Resource = 'namespaces'; Name = 'ops'; Subresource = 'status'; Allowed = $false }

@@ -13,6 +13,15 @@ $script:Deserializer = $null
 # system:public-info-viewer ClusterRoles, bound to system:authenticated).
 $script:DiscoveryPaths = @('/api', '/api/*', '/apis', '/apis/*', '/version', '/version/', '/healthz', '/livez', '/readyz', '/openapi/*')
 
+# Resource requests every authenticated identity may make: the built-in system:basic-user ClusterRole, bound
+# to system:authenticated, lets anyone ask who they are and what they may do (Test-NamespacePolicy -Probe
+# reads its identity from a SelfSubjectReview).
+$script:BasicUserResources = @(
+    @{ Group = 'authentication.k8s.io'; Resource = 'selfsubjectreviews' }
+    @{ Group = 'authorization.k8s.io'; Resource = 'selfsubjectaccessreviews' }
+    @{ Group = 'authorization.k8s.io'; Resource = 'selfsubjectrulesreviews' }
+)
+
 function Get-RbacFolder { $script:RbacFolder }
 
 <#
@@ -147,6 +156,9 @@ function Test-RbacRequest {
     if ($subresource) { $resource = "$resource/$subresource" }
     $namespace = [string] (Get-RequestField $Request 'namespace')
     $name = [string] (Get-RequestField $Request 'name')
+    if ($verb -eq 'create' -and -not $subresource) {
+        foreach ($b in $script:BasicUserResources) { if ($b.Group -eq $group -and $b.Resource -eq $resource) { return $true } }
+    }
     foreach ($r in $Rule) {
         if ($r.Namespace -and $r.Namespace -ne $namespace) { continue }
         if (-not ($r.Verbs -contains '*' -or $r.Verbs -contains $verb)) { continue }

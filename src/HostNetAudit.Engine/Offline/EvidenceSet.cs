@@ -5,7 +5,7 @@ using HostNetAudit.Engine.Pods;
 namespace HostNetAudit.Engine.Offline;
 
 /// <summary>Objects read from files, queried with the same mappers as a live cluster.</summary>
-internal sealed class EvidenceSet : IEvidenceSet
+internal sealed partial class EvidenceSet : IEvidenceSet
 {
     public const string OfflineContext = "offline";
     private readonly IEngineLog log;

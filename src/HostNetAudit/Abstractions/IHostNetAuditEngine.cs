@@ -39,6 +39,10 @@ public interface IClusterSession : IDisposable
     /// <summary>The server's version (GET /version), or null where it does not say.</summary>
     Task<string?> GetServerVersionAsync(CancellationToken cancellationToken);
 
+    /// <summary>Per namespace: does an enforcing admission mechanism refuse hostNetwork pods (Test-NamespacePolicy).
+    /// One list per resource kind, never a request per namespace (except the probe's dry-run creates).</summary>
+    Task<IReadOnlyList<NamespacePolicyResult>> TestNamespacePoliciesAsync(NamespacePolicyQuery query, CancellationToken cancellationToken);
+
     /// <summary>Pod Security Admission remediation (Set-/Restore-NamespacePodSecurity) on this cluster.</summary>
     IPodSecurityRemediation PodSecurity { get; }
 }
@@ -50,6 +54,9 @@ public interface IEvidenceSet
     string Context { get; }
 
     IEnumerable<HostNetworkPod> GetHostNetworkPods(PodQuery query);
+
+    /// <summary>Test-NamespacePolicy on the evidence (Namespace objects, policies, webhook configurations, ...).</summary>
+    IReadOnlyList<NamespacePolicyResult> TestNamespacePolicies(NamespacePolicyQuery query, CancellationToken cancellationToken);
 }
 
 /// <summary>Which pods to look at.</summary>

@@ -10,7 +10,7 @@ namespace HostNetAudit.Simulator.Admission;
 /// </summary>
 public sealed class DeclaredAdmission
 {
-    /// <summary>Gatekeeper, Kyverno, ValidatingAdmissionPolicy or any webhook name.</summary>
+    /// <summary>Gatekeeper, Kyverno, KyvernoValidatingPolicy, ValidatingAdmissionPolicy or any webhook name.</summary>
     public string Engine { get; set; } = "Gatekeeper";
 
     /// <summary>Policy, constraint or binding name used in messages.</summary>
@@ -45,6 +45,7 @@ public sealed class DeclaredAdmission
                 {
                     "Gatekeeper" => (403, "Forbidden", $"admission webhook \"validation.gatekeeper.sh\" denied the request: [{Policy}] The specified hostNetwork and hostPort are not allowed, pod: {name}. Allowed values: {{\"hostNetwork\": false}}"),
                     "Kyverno" => (400, "BadRequest", $"admission webhook \"validate.kyverno.svc-fail\" denied the request: \n\nresource Pod/{ns}/{name} was blocked due to the following policies \n\n{Policy}:\n  host-namespaces: 'validation error: Sharing the host namespaces is disallowed. The fields spec.hostNetwork, spec.hostIPC, and spec.hostPID must be unset or set to `false`. rule host-namespaces failed at path /spec/hostNetwork/'"),
+                    "KyvernoValidatingPolicy" => (400, "BadRequest", $"admission webhook \"vpol.validate.kyverno.svc-fail\" denied the request: Policy {Policy} failed: hostNetwork is not allowed"),
                     "ValidatingAdmissionPolicy" => (403, "Forbidden", $"pods \"{name}\" is forbidden: ValidatingAdmissionPolicy '{Policy}' with binding '{Policy}-binding' denied request: hostNetwork is not allowed"),
                     _ => (403, "Forbidden", $"admission webhook \"{webhook}\" denied the request: {Policy}"),
                 };
@@ -57,6 +58,7 @@ public sealed class DeclaredAdmission
     {
         "Gatekeeper" => "validation.gatekeeper.sh",
         "Kyverno" => "validate.kyverno.svc-fail",
+        "KyvernoValidatingPolicy" => "vpol.validate.kyverno.svc-fail",
         _ => Engine,
     };
 }

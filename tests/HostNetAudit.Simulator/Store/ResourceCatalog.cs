@@ -22,6 +22,9 @@ public sealed record ResourceDefinition(
 
     /// <summary>Served only by apiservers older than 1.25 (PodSecurityPolicy).</summary>
     public bool RemovedIn125 { get; init; }
+
+    /// <summary>Served only from this Kubernetes minor version on (SelfSubjectReview v1: 28).</summary>
+    public int? AddedInMinor { get; init; }
 }
 
 /// <summary>Everything the simulator knows how to serve.</summary>
@@ -57,6 +60,7 @@ public static class ResourceCatalog
         new("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false, MetaFields, ReadWrite),
         new("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", false, MetaFields, ReadWrite),
         new("policy", "v1beta1", "podsecuritypolicies", "PodSecurityPolicy", false, MetaFields, ReadWrite) { RemovedIn125 = true },
+        new("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", false, MetaFields, new[] { "create" }) { AddedInMinor = 28 },
         new("kyverno.io", "v1", "clusterpolicies", "ClusterPolicy", false, MetaFields, ReadWrite) { BuiltIn = false },
         new("kyverno.io", "v1", "policies", "Policy", true, MetaFields, ReadWrite) { BuiltIn = false },
         new("kyverno.io", "v2", "policyexceptions", "PolicyException", true, MetaFields, ReadWrite) { BuiltIn = false },

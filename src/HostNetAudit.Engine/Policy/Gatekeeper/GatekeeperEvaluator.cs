@@ -1,0 +1,242 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using HostNetAudit.Abstractions;
+using HostNetAudit.Engine.Json;
+using HostNetAudit.Engine.Policy.Cel;
+
+namespace HostNetAudit.Engine.Policy.Gatekeeper;
+
+/// <summary>
+/// Gatekeeper (and Azure Policy for AKS, GKE Policy Controller): constraints whose template refuses hostNetwork.
+/// K8sPSPHostNetworkingPorts refuses when parameters.hostNetwork is false or absent; Azure's
+/// K8sAzure*HostNetworkingPorts when allowHostNetwork is false or absent; K8sPSPHostNamespace covers hostPID and
+/// hostIPC only. Other templates count only when their K8sNativeValidation CEL is evaluated (or Rego recognised)
+/// to refuse the reference pod and admit its twin; otherwise they are Unknown, never counted by kind name.
+/// enforcementAction deny (or absent) enforces, scoped enforces when a scoped action for validation.gatekeeper.sh
+/// is deny, dryrun and warn do not. match.kinds must include Pod; match.namespaces, excludedNamespaces,
+/// namespaceSelector, labelSelector and name are honoured, as are the Gatekeeper Config's exclusions and the
+/// webhook's namespaceSelector (admission.gatekeeper.sh/ignore by default) and failurePolicy.
+/// </summary>
+internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
+{
+    private const string WebhookName = "validation.gatekeeper.sh";
+    private readonly PolicyInputs inputs;
+    private readonly ICelJudge cel;
+    private readonly List<(PolicyObject Constraint, PodJudgement Judgement, GatekeeperMatch Match, string Action, bool Enforcing)> constraints = new();
+    private readonly List<(string Pattern, string Source)> configExclusions = new();
+    private readonly Func<NamespaceInfo, Scope> webhookScope;
+    private readonly bool failOpen;
+
+    public GatekeeperEvaluator(PolicyInputs inputs, ICelJudge cel, IEngineLog log)
+    {
+        this.inputs = inputs;
+        this.cel = cel;
+        var templates = inputs.Of("templates.gatekeeper.sh", "ConstraintTemplate")
+            .GroupBy(t => t.Spec.Get("crd", "spec", "names", "kind").AsString() ?? string.Empty, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
+        var cache = new Dictionary<string, (PodJudgement Judgement, Scope MatchScope)>(StringComparer.Ordinal);
+        foreach (var constraint in inputs.OfGroup(PolicyKinds.ConstraintsGroup))
+        {
+            templates.TryGetValue(constraint.Kind, out var template);
+            var key = constraint.Kind + "\0" + constraint.Spec.Get("parameters").GetRawTextOrEmpty();
+            if (!cache.TryGetValue(key, out var cached))
+            {
+                var judged = Judge(constraint, template, out var matchScope);
+                cached = (judged, matchScope);
+                cache[key] = cached;
+            }
+
+            var judgement = cached.Judgement;
+
+            log.Debug($"Gatekeeper {constraint.Kind} {constraint.Name}: {judgement.Outcome} ({judgement.Detail}).");
+            if (judgement.Outcome != PodOutcome.DoesNotRefuse)
+            {
+                var (action, enforcing) = Action(constraint.Spec);
+                constraints.Add((constraint, judgement, new GatekeeperMatch(constraint.Spec.Get("match"), cached.MatchScope), action, enforcing));
+            }
+        }
+
+        foreach (var config in inputs.Of("config.gatekeeper.sh", "Config"))
+        {
+            foreach (var match in config.Spec.Get("match").Items())
+            {
+                var processes = match.Get("processes").Items().Select(p => p.AsString()).ToList();
+                if (processes.Count == 0 || processes.Any(p => p is "*" or "webhook"))
+                {
+                    configExclusions.AddRange(match.Get("excludedNamespaces").Items().Select(n => (n.AsString() ?? string.Empty, config.QualifiedName)));
+                }
+            }
+        }
+
+        var wiring = WebhookWiring.Find(inputs, n => n == WebhookName);
+        if (wiring is not null)
+        {
+            webhookScope = ns => wiring.Scope(ns, cel);
+            failOpen = wiring.FailOpen;
+        }
+        else if ((inputs.Live && inputs.WebhooksKnown) || inputs.Of("admissionregistration.k8s.io", "ValidatingWebhookConfiguration").Any(w => w.Name.StartsWith("gatekeeper-validating-webhook-configuration", StringComparison.Ordinal)))
+        {
+            webhookScope = _ => Scope.No($"Gatekeeper's validating webhook ({WebhookName}) is not registered, so its constraints are not enforced at admission");
+        }
+        else
+        {
+            var assumed = WebhookWiring.AssumeDefault(
+                WebhookName,
+                JsonSerializer.SerializeToElement(new
+                {
+                    matchExpressions = new object[]
+                    {
+                        new { key = "admission.gatekeeper.sh/ignore", @operator = "DoesNotExist" },
+                        new { key = "kubernetes.io/metadata.name", @operator = "NotIn", values = new[] { "gatekeeper-system" } },
+                    },
+                }),
+                failOpen: true,
+                "Gatekeeper's default webhook, assumed because its ValidatingWebhookConfiguration is not in the evidence");
+            webhookScope = ns => assumed.Scope(ns, cel);
+            failOpen = true;
+        }
+    }
+
+    public string Engine => Engines.Gatekeeper;
+
+    public void Evaluate(NamespaceInfo ns, NamespaceFindings findings)
+    {
+        if (constraints.Count == 0)
+        {
+            return;
+        }
+
+        Scope? wiring = null;
+        foreach (var (constraint, judgement, match, action, enforcing) in constraints)
+        {
+            var scope = match.Evaluate(ns, out var excludedHere);
+            if (scope.State == Applies.No && !excludedHere)
+            {
+                continue;
+            }
+
+            wiring ??= Wiring(ns);
+            scope = scope.And(wiring.Value);
+            findings.Classify(judgement, scope, enforcing, new PolicyFinding
+            {
+                Engine = Engine,
+                Kind = constraint.Kind,
+                Policy = constraint.Name,
+                Action = action,
+                FailOpen = failOpen,
+                Source = constraint.Source,
+            }, reportNotApplied: true);
+        }
+    }
+
+    private Scope Wiring(NamespaceInfo ns)
+    {
+        var excluded = configExclusions.FirstOrDefault(e => Wildcard.MatchGlob(e.Pattern, ns.Name));
+        if (excluded.Pattern is not null)
+        {
+            return Scope.No($"the Gatekeeper Config {excluded.Source} excludes {excluded.Pattern} from the webhook");
+        }
+
+        return webhookScope(ns);
+    }
+
+    /// <summary>The enforcement action at the validation webhook.</summary>
+    private static (string Action, bool Enforcing) Action(JsonElement spec)
+    {
+        var action = spec.Get("enforcementAction").AsString();
+        if (string.IsNullOrEmpty(action))
+        {
+            return ("deny", true);
+        }
+
+        if (action.Equals("deny", StringComparison.OrdinalIgnoreCase))
+        {
+            return (action, true);
+        }
+
+        if (action.Equals("scoped", StringComparison.OrdinalIgnoreCase))
+        {
+            var deny = spec.Get("scopedEnforcementActions").Items().Any(s =>
+                string.Equals(s.Get("action").AsString(), "deny", StringComparison.OrdinalIgnoreCase) &&
+                s.Get("enforcementPoints").Items().Any(p => p.Get("name").AsString() is WebhookName or "*"));
+            return (deny ? "scoped (deny at validation.gatekeeper.sh)" : "scoped", deny);
+        }
+
+        return (action, false);
+    }
+
+    private PodJudgement Judge(PolicyObject constraint, PolicyObject? template, out Scope matchScope)
+    {
+        matchScope = Scope.Yes();
+        var parameters = constraint.Spec.Get("parameters");
+        var celPolicy = template is null ? null : CelPolicySources.FromGatekeeperTemplate(template.Object, constraint.Object);
+        var evaluated = celPolicy is null ? null : cel.Judge(celPolicy);
+        if (evaluated is not null)
+        {
+            matchScope = CelVerdicts.MatchScope(evaluated, "its template's CEL matchCondition");
+        }
+
+        if (evaluated is { JudgedBy: CelJudgedBy.Evaluated, Verdict: not CelVerdict.Unknown })
+        {
+            return CelVerdicts.ToPod(evaluated, "its template's K8sNativeValidation CEL, evaluated with the constraint's parameters: ");
+        }
+
+        if (constraint.Kind == "K8sPSPHostNetworkingPorts")
+        {
+            return parameters.Get("hostNetwork").IsTrue()
+                ? PodJudgement.DoesNotRefuse("parameters.hostNetwork is true: the template allows hostNetwork", JudgedBy.Text)
+                : new PodJudgement(PodOutcome.Refuses, JudgedBy.Text, $"K8sPSPHostNetworkingPorts with parameters.hostNetwork {(parameters.Get("hostNetwork").Exists() ? "false" : "absent")}: the library template denies hostNetwork pods on create");
+        }
+
+        if (AzureHostNetwork().IsMatch(constraint.Kind))
+        {
+            return parameters.Get("allowHostNetwork").IsTrue()
+                ? PodJudgement.DoesNotRefuse("parameters.allowHostNetwork is true: the Azure Policy template allows hostNetwork", JudgedBy.Text)
+                : new PodJudgement(PodOutcome.Refuses, JudgedBy.Text, $"{constraint.Kind} with allowHostNetwork {(parameters.Get("allowHostNetwork").Exists() ? "false" : "absent")}: Azure Policy's template denies hostNetwork pods");
+        }
+
+        if (constraint.Kind == "K8sPSPHostNamespace")
+        {
+            return PodJudgement.DoesNotRefuse("K8sPSPHostNamespace covers hostPID and hostIPC only", JudgedBy.Text);
+        }
+
+        if (evaluated is not null && evaluated.Verdict != CelVerdict.Unknown)
+        {
+            return CelVerdicts.ToPod(evaluated, "its template's K8sNativeValidation CEL: ");
+        }
+
+        if (template is null)
+        {
+            return PodJudgement.Unknown($"its ConstraintTemplate ({constraint.Kind.ToLowerInvariant()}) is not in the evidence, so what it checks is unknown");
+        }
+
+        var rego = template.Spec.Get("targets").Items()
+            .Select(t => (Rego: t.Get("rego").AsString() ?? t.Get("code").Items().Where(c => c.Get("engine").AsString() == "Rego").Select(c => c.Get("source", "rego").AsString()).FirstOrDefault(), Target: t))
+            .FirstOrDefault(t => t.Rego is not null);
+        if (rego.Rego is null)
+        {
+            return evaluated is not null
+                ? CelVerdicts.ToPod(evaluated)
+                : PodJudgement.Unknown("its template has neither CEL nor Rego that HostNetAudit can read");
+        }
+
+        var libs = rego.Target.Get("libs").Items().Select(l => l.AsString() ?? string.Empty)
+            .Concat(rego.Target.Get("code").Items().SelectMany(c => c.Get("source", "libs").Items().Select(l => l.AsString() ?? string.Empty)));
+        var judged = RegoRecognizer.Judge(rego.Rego, libs);
+        if (judged.Outcome == PodOutcome.DoesNotRefuse && evaluated is { Verdict: CelVerdict.Unknown } && CelMentionsHostNetwork(template))
+        {
+            // The Rego does not read hostNetwork but the CEL code does: the engine may run either; stay unknown.
+            return CelVerdicts.ToPod(evaluated);
+        }
+
+        return judged;
+    }
+
+    private static bool CelMentionsHostNetwork(PolicyObject template) =>
+        template.Spec.Get("targets").Items().SelectMany(t => t.Get("code").Items())
+            .Where(c => c.Get("engine").AsString() == "K8sNativeValidation")
+            .Any(c => c.GetRawText().Contains("hostNetwork", StringComparison.Ordinal));
+
+    [GeneratedRegex(@"^K8sAzure.*HostNetworkingPorts$")]
+    private static partial Regex AzureHostNetwork();
+}

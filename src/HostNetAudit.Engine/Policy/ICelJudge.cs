@@ -1,0 +1,102 @@
+using System.Text.Json;
+using HostNetAudit.Engine.Json;
+using HostNetAudit.Engine.Policy.Cel;
+
+namespace HostNetAudit.Engine.Policy;
+
+/// <summary>What matchConditions do with the reference pod.</summary>
+internal enum CelMatch
+{
+    /// <summary>Every condition is true for the reference pod: the object applies to it.</summary>
+    Matches,
+
+    /// <summary>A condition is false: the object skips the reference pod.</summary>
+    DoesNotMatch,
+
+    Unknown,
+}
+
+/// <summary>
+/// Where the evaluators get CEL verdicts: the CEL judge (Policy/Cel) run against the reference pod and its twin,
+/// created by a controller identity in a namespace. An interface so tests can substitute it.
+/// </summary>
+internal interface ICelJudge
+{
+    /// <summary>Judges a policy's CEL; <paramref name="namespaceObject"/> is bound as namespaceObject when given.</summary>
+    CelJudgement Judge(CelPolicy policy, JsonElement? namespaceObject = null);
+}
+
+/// <summary>The CEL judge with the module's reference pod and twin.</summary>
+internal sealed class CelJudgeAdapter : ICelJudge
+{
+    public static readonly CelJudgeAdapter Instance = new();
+
+    private static readonly JsonElement Reference = ReferencePod.Reference();
+    private static readonly JsonElement Twin = ReferencePod.Twin();
+
+    public CelJudgement Judge(CelPolicy policy, JsonElement? namespaceObject = null)
+    {
+        var ns = namespaceObject?.Get("metadata", "name").AsString();
+        var input = new CelAdmissionInput
+        {
+            ReferencePod = ns is null or "default" ? Reference : ReferencePod.Reference(ns),
+            TwinPod = ns is null or "default" ? Twin : ReferencePod.Twin(ns),
+            NamespaceObject = namespaceObject,
+        };
+        return CelJudge.JudgeValidations(policy, input);
+    }
+}
+
+/// <summary>Helpers between CEL judgements and the evaluators' judgements.</summary>
+internal static class CelVerdicts
+{
+    /// <summary>The judgement as a PodJudgement (match conditions left to the caller's scope).</summary>
+    public static PodJudgement ToPod(CelJudgement judgement, string prefix = "") => new(
+        judgement.Verdict switch
+        {
+            CelVerdict.Refuses => PodOutcome.Refuses,
+            CelVerdict.DeniesBoth => PodOutcome.DeniesBoth,
+            CelVerdict.DoesNotRefuse => PodOutcome.DoesNotRefuse,
+            _ => PodOutcome.Unknown,
+        },
+        judgement.JudgedBy,
+        prefix + judgement.Detail);
+
+    /// <summary>The scope match conditions give (DESIGN.md: an object with match conditions applies to some pods only).</summary>
+    public static Scope MatchScope(CelJudgement judgement, string where) =>
+        judgement.HasMatchConditions && judgement.ExcludedByMatchCondition is null
+            ? Scope.Depends($"{where} has matchConditions that decide per request")
+            : Scope.Yes();
+
+    /// <summary>A policy that denies everything it applies to, so judging it says whether match conditions select the reference pod.</summary>
+    public static CelPolicy? MatchPolicy(CelDialect dialect, string name, IReadOnlyList<CelNamedExpression> conditions) =>
+        conditions.Count == 0 ? null : new CelPolicy
+        {
+            Dialect = dialect,
+            Name = name,
+            Validations = new[] { new CelValidation("false") },
+            MatchConditions = conditions,
+        };
+
+    /// <summary>Whether the match conditions of a <see cref="MatchPolicy"/> select the reference pod.</summary>
+    public static (CelMatch Match, string Detail) Match(ICelJudge cel, CelPolicy? matchPolicy, JsonElement? namespaceObject)
+    {
+        if (matchPolicy is null)
+        {
+            return (CelMatch.Matches, "no matchConditions");
+        }
+
+        var judgement = cel.Judge(matchPolicy, namespaceObject);
+        if (judgement.ExcludedByMatchCondition is { } excluded)
+        {
+            return (CelMatch.DoesNotMatch, $"match condition '{excluded}' is false for the reference pod");
+        }
+
+        return judgement.Verdict is CelVerdict.DeniesBoth or CelVerdict.Refuses
+            ? (CelMatch.Matches, "every match condition holds for the reference pod")
+            : (CelMatch.Unknown, judgement.Detail);
+    }
+
+    public static IReadOnlyList<CelNamedExpression> Named(JsonElement list) =>
+        list.Items().Select(c => new CelNamedExpression(c.Get("name").AsString() ?? string.Empty, c.Get("expression").AsString() ?? "true")).ToList();
+}

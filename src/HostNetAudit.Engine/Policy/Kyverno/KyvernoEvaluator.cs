@@ -1,0 +1,371 @@
+using System.Text.Json;
+using HostNetAudit.Abstractions;
+using HostNetAudit.Engine.Json;
+using HostNetAudit.Engine.Policy.Cel;
+
+namespace HostNetAudit.Engine.Policy.Kyverno;
+
+/// <summary>
+/// Kyverno: ClusterPolicy and Policy validate rules, and policies.kyverno.io ValidatingPolicies. A rule counts
+/// in a namespace when it refuses the reference pod (and admits the twin), its match selects the pod's create
+/// there and its exclude does not, spec.admission is not false, no PolicyException exempts it, Kyverno processes
+/// the request (the kyverno ConfigMap's resourceFilters and exclusions, the webhook's namespaceSelector), and its
+/// effective failure action is Enforce (rule failureActionOverrides, rule failureAction, policy
+/// validationFailureActionOverrides, policy validationFailureAction, else Audit; any case) or, for a
+/// ValidatingPolicy, validationActions holds Deny.
+/// </summary>
+internal sealed class KyvernoEvaluator : IEngineEvaluator
+{
+    private readonly PolicyInputs inputs;
+    private readonly ICelJudge cel;
+    private readonly KyvernoConfig config;
+    private readonly List<RuleEntry> rules = new();
+    private readonly List<VpolEntry> validatingPolicies = new();
+    private readonly List<PolicyObject> exceptions;
+    private readonly List<PolicyObject> vpolExceptions;
+    private readonly bool installed;
+    private readonly Dictionary<string, (Func<NamespaceInfo, Scope> ScopeFor, bool FailOpen)> webhooks = new(StringComparer.Ordinal);
+
+    public KyvernoEvaluator(PolicyInputs inputs, ICelJudge cel, IEngineLog log)
+    {
+        this.inputs = inputs;
+        this.cel = cel;
+        config = KyvernoConfig.From(inputs);
+        exceptions = inputs.Of("kyverno.io", "PolicyException").ToList();
+        vpolExceptions = inputs.Of("policies.kyverno.io", "PolicyException").ToList();
+        foreach (var policy in inputs.Of("kyverno.io", "ClusterPolicy").Concat(inputs.Of("kyverno.io", "Policy")))
+        {
+            foreach (var rule in policy.Spec.Get("rules").Items())
+            {
+                if (!rule.Get("validate").Exists())
+                {
+                    continue;
+                }
+
+                var name = rule.Get("name").AsString() ?? "(unnamed)";
+                var (judgement, podScope, perNamespace) = KyvernoRuleJudge.Judge(rule, $"{policy.Kind}/{policy.QualifiedName}", cel);
+                log.Debug($"Kyverno {policy.Kind} {policy.QualifiedName} rule {name}: {judgement.Outcome} ({judgement.Detail}).");
+                if (judgement.Outcome != PodOutcome.DoesNotRefuse || perNamespace is not null)
+                {
+                    rules.Add(new RuleEntry(policy, rule, name, judgement, podScope, perNamespace, KyvernoMatcher.Match(rule.Get("match")), KyvernoMatcher.Exclude(rule.Get("exclude")), CompileExceptions(policy, name, rule.Get("validate").Get("podSecurity").Exists())));
+                }
+            }
+        }
+
+        foreach (var policy in inputs.Of("policies.kyverno.io", "ValidatingPolicy"))
+        {
+            if (!MatchConstraints.CoversPodCreate(policy.Spec.Get("matchConstraints")))
+            {
+                continue;
+            }
+
+            var celPolicy = CelPolicySources.FromKyvernoValidatingPolicy(policy.Object);
+            var judgement = cel.Judge(celPolicy);
+            log.Debug($"Kyverno ValidatingPolicy {policy.Name}: {judgement}.");
+            if (judgement.Verdict != CelVerdict.DoesNotRefuse || judgement.DependsOnNamespace)
+            {
+                validatingPolicies.Add(new VpolEntry(policy, judgement, judgement.DependsOnNamespace ? celPolicy : null, new CompiledMatchResources(policy.Spec.Get("matchConstraints"), "spec.matchConstraints"), CompileVpolExceptions(policy)));
+            }
+        }
+
+        installed = rules.Count > 0 || validatingPolicies.Count > 0;
+    }
+
+    public string Engine => Engines.Kyverno;
+
+    public void Evaluate(NamespaceInfo ns, NamespaceFindings findings)
+    {
+        if (!installed)
+        {
+            return;
+        }
+
+        var processes = config.Processes(ns);
+        foreach (var entry in rules)
+        {
+            EvaluateRule(entry, ns, processes, findings);
+        }
+
+        foreach (var entry in validatingPolicies)
+        {
+            EvaluateValidatingPolicy(entry, ns, processes, findings);
+        }
+    }
+
+    private void EvaluateRule(RuleEntry entry, NamespaceInfo ns, Scope processes, NamespaceFindings findings)
+    {
+        var policy = entry.Policy;
+        if (policy.Kind == "Policy" && !string.Equals(policy.Namespace ?? "default", ns.Name, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var match = entry.Match.Evaluate(ns);
+        if (match.State == Applies.No)
+        {
+            return;
+        }
+
+        var judgement = entry.Judgement;
+        var scope = match;
+        if (entry.PerNamespace is not null)
+        {
+            var verdict = cel.Judge(entry.PerNamespace, ns.Object);
+            judgement = CelVerdicts.ToPod(verdict, "validate.cel: ");
+            if (judgement.Outcome == PodOutcome.DoesNotRefuse)
+            {
+                return;
+            }
+        }
+
+        var excluded = entry.Exclude.Evaluate(ns);
+        scope = scope.And(excluded.State switch
+        {
+            Applies.Yes => Scope.No("the rule's exclude matches it: " + excluded.Why),
+            Applies.No => Scope.Yes(),
+            _ => excluded,
+        });
+        if (policy.Spec.Get("admission").IsFalse())
+        {
+            scope = scope.And(Scope.No("spec.admission is false: the policy runs in background scans only"));
+        }
+
+        var failurePolicyIgnore = string.Equals(policy.Spec.Get("failurePolicy").AsString(), "Ignore", StringComparison.OrdinalIgnoreCase);
+        var webhook = Webhook("validate.kyverno.svc", failurePolicyIgnore, policy.Name);
+        scope = scope
+            .And(entry.PodScope)
+            .And(processes)
+            .And(webhook.ScopeFor(ns))
+            .And(Exceptions(entry.Exceptions, ns));
+
+        var action = ResolveAction(entry.Rule.Get("validate"), policy.Spec, ns);
+        var finding = new PolicyFinding
+        {
+            Engine = Engine,
+            Kind = policy.Kind,
+            Policy = policy.QualifiedName,
+            Rule = entry.RuleName,
+            Action = action,
+            FailOpen = failurePolicyIgnore || webhook.FailOpen,
+            Source = policy.Source,
+        };
+        findings.Classify(judgement, scope, string.Equals(action, "Enforce", StringComparison.OrdinalIgnoreCase), finding, reportNotApplied: true);
+    }
+
+    private void EvaluateValidatingPolicy(VpolEntry entry, NamespaceInfo ns, Scope processes, NamespaceFindings findings)
+    {
+        var spec = entry.Policy.Spec;
+        if (!entry.Match.Targets(ns))
+        {
+            return;
+        }
+
+        var scope = entry.Match.Scope(ns);
+        if (scope.State == Applies.No && !entry.Match.ExcludesPods)
+        {
+            return;
+        }
+
+        var verdict = entry.PerNamespace is null ? entry.Cel : cel.Judge(entry.PerNamespace, ns.Object);
+        if (verdict.Verdict == CelVerdict.DoesNotRefuse)
+        {
+            return;
+        }
+
+        scope = scope.And(CelVerdicts.MatchScope(verdict, "the policy"));
+
+        if (spec.Get("evaluation", "admission", "enabled").IsFalse() || spec.Get("admission").IsFalse())
+        {
+            scope = scope.And(Scope.No("admission evaluation is disabled (background scans only)"));
+        }
+
+        var failurePolicyIgnore = string.Equals(spec.Get("failurePolicy").AsString(), "Ignore", StringComparison.OrdinalIgnoreCase);
+        var webhook = Webhook("vpol.validate.kyverno.svc", failurePolicyIgnore, entry.Policy.Name);
+        scope = scope.And(processes).And(webhook.ScopeFor(ns)).And(VpolExceptions(entry.Exceptions, ns));
+
+        var actions = spec.Get("validationActions").Items().Select(a => a.AsString() ?? string.Empty).ToList();
+        if (actions.Count == 0)
+        {
+            actions.Add("Deny");
+        }
+
+        var finding = new PolicyFinding
+        {
+            Engine = Engine,
+            Kind = "ValidatingPolicy",
+            Policy = entry.Policy.Name,
+            Action = string.Join(",", actions),
+            FailOpen = failurePolicyIgnore || webhook.FailOpen,
+            Source = entry.Policy.Source,
+        };
+        findings.Classify(CelVerdicts.ToPod(verdict), scope, actions.Contains("Deny", StringComparer.Ordinal), finding, reportNotApplied: true);
+    }
+
+    /// <summary>The effective validation failure action in a namespace, as Kyverno resolves it.</summary>
+    public static string ResolveAction(JsonElement validate, JsonElement spec, NamespaceInfo ns)
+    {
+        foreach (var o in validate.Get("failureActionOverrides").Items())
+        {
+            if (OverrideMatches(o, ns))
+            {
+                return o.Get("action").AsString()!;
+            }
+        }
+
+        if (validate.Get("failureAction").AsString() is { } ruleAction)
+        {
+            return ruleAction;
+        }
+
+        foreach (var o in spec.Get("validationFailureActionOverrides").Items())
+        {
+            if (OverrideMatches(o, ns))
+            {
+                return o.Get("action").AsString()!;
+            }
+        }
+
+        return spec.Get("validationFailureAction").AsString() ?? "Audit";
+    }
+
+    private static bool OverrideMatches(JsonElement o, NamespaceInfo ns)
+    {
+        if (o.Get("action").AsString() is not { } action || !(action.Equals("Enforce", StringComparison.OrdinalIgnoreCase) || action.Equals("Audit", StringComparison.OrdinalIgnoreCase)))
+        {
+            return false;
+        }
+
+        var selector = o.Get("namespaceSelector");
+        var namespaces = o.Get("namespaces");
+        if (!namespaces.Exists())
+        {
+            return !selector.Exists() || LabelSelector.Matches(selector, ns.Labels) == true;
+        }
+
+        return namespaces.Items().Any(n => Wildcard.Match(n.AsString() ?? string.Empty, ns.Name)) &&
+            (!selector.Exists() || LabelSelector.Matches(selector, ns.Labels) == true);
+    }
+
+    /// <summary>The PolicyExceptions naming a rule, compiled.</summary>
+    private List<(PolicyObject Exception, KyvernoMatcher Match, bool Conditional)> CompileExceptions(PolicyObject policy, string ruleName, bool podSecurityRule)
+    {
+        var policyName = policy.Kind == "Policy" ? policy.QualifiedName : policy.Name;
+        var result = new List<(PolicyObject, KyvernoMatcher, bool)>();
+        foreach (var exception in exceptions)
+        {
+            var spec = exception.Spec;
+            var covers = spec.Get("exceptions").Items().Any(e =>
+                Wildcard.Match(e.Get("policyName").AsString() ?? string.Empty, policyName) &&
+                e.Get("ruleNames").Items().Any(r => Wildcard.Match(r.AsString() ?? string.Empty, ruleName)));
+            if (!covers)
+            {
+                continue;
+            }
+
+            if (podSecurityRule && spec.Get("podSecurity").Exists() &&
+                !spec.Get("podSecurity").Items().Any(c => string.Equals(c.Get("controlName").AsString(), "Host Namespaces", StringComparison.Ordinal)))
+            {
+                continue; // it exempts other Pod Security controls only
+            }
+
+            result.Add((exception, KyvernoMatcher.Match(spec.Get("match")), spec.Get("conditions").Exists()));
+        }
+
+        return result;
+    }
+
+    /// <summary>Whether PolicyExceptions leave the rule applying (No when one exempts the reference pod).</summary>
+    private static Scope Exceptions(List<(PolicyObject Exception, KyvernoMatcher Match, bool Conditional)> compiled, NamespaceInfo ns)
+    {
+        var scope = Scope.Yes();
+        foreach (var (exception, match, conditional) in compiled)
+        {
+            var excepted = match.Evaluate(ns);
+            if (excepted.State == Applies.No)
+            {
+                continue;
+            }
+
+            if (conditional)
+            {
+                excepted = excepted.And(Scope.Depends("its conditions decide per request"));
+            }
+
+            scope = scope.And(excepted.State == Applies.Yes
+                ? Scope.No($"PolicyException {exception.QualifiedName} exempts it here")
+                : Scope.Depends($"PolicyException {exception.QualifiedName} exempts some pods ({excepted.Why})"));
+        }
+
+        return scope;
+    }
+
+    /// <summary>policies.kyverno.io PolicyExceptions that reference the ValidatingPolicy, with their match conditions.</summary>
+    private List<(PolicyObject Exception, CelPolicy? Match)> CompileVpolExceptions(PolicyObject policy) =>
+        vpolExceptions
+            .Where(e => e.Spec.Get("policyRefs").Items().Any(r => r.Get("name").AsString() == policy.Name && (r.Get("kind").AsString() ?? "ValidatingPolicy") == "ValidatingPolicy"))
+            .Select(e => (e, CelVerdicts.MatchPolicy(CelDialect.KyvernoValidatingPolicy, "PolicyException/" + e.QualifiedName, CelVerdicts.Named(e.Spec.Get("matchConditions")))))
+            .ToList();
+
+    private Scope VpolExceptions(List<(PolicyObject Exception, CelPolicy? Match)> compiled, NamespaceInfo ns)
+    {
+        var scope = Scope.Yes();
+        foreach (var (exception, matchPolicy) in compiled)
+        {
+            if (matchPolicy is null)
+            {
+                scope = scope.And(Scope.No($"PolicyException {exception.QualifiedName} exempts every request"));
+                continue;
+            }
+
+            var (match, _) = CelVerdicts.Match(cel, matchPolicy, ns.Object);
+            scope = scope.And(match switch
+            {
+                CelMatch.Matches => Scope.No($"PolicyException {exception.QualifiedName} exempts the reference pod here"),
+                CelMatch.DoesNotMatch => Scope.Yes(),
+                _ => Scope.Depends($"PolicyException {exception.QualifiedName} exempts requests its matchConditions select"),
+            });
+        }
+
+        return scope;
+    }
+
+    /// <summary>The Kyverno webhook that sees the policy's requests, and what it means for a namespace.</summary>
+    private (Func<NamespaceInfo, Scope> ScopeFor, bool FailOpen) Webhook(string prefix, bool ignore, string policyName)
+    {
+        var key = prefix + "\0" + ignore + "\0" + policyName;
+        if (webhooks.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
+        var mode = ignore ? "ignore" : "fail";
+        var wiring = WebhookWiring.Find(inputs, n => n == $"{prefix}-{mode}-finegrained-{policyName}")
+            ?? WebhookWiring.Find(inputs, n => n == $"{prefix}-{mode}")
+            ?? WebhookWiring.Find(inputs, n => n.StartsWith(prefix, StringComparison.Ordinal) && !n.Contains("-finegrained-", StringComparison.Ordinal));
+        (Func<NamespaceInfo, Scope>, bool) result;
+        if (wiring is not null)
+        {
+            result = (ns => wiring.Scope(ns, cel), wiring.FailOpen);
+        }
+        else if ((inputs.Live && inputs.WebhooksKnown) || inputs.Of("admissionregistration.k8s.io", "ValidatingWebhookConfiguration").Any(w => w.Name.StartsWith("kyverno-resource-validating-webhook-cfg", StringComparison.Ordinal)))
+        {
+            result = (_ => Scope.No($"no Kyverno validating webhook ({prefix}-{mode}) is registered, so Kyverno does not see pod creation"), false);
+        }
+        else
+        {
+            var assumed = WebhookWiring.AssumeDefault(
+                $"{prefix}-{mode}",
+                JsonSerializer.SerializeToElement(new { matchExpressions = new[] { new { key = "kubernetes.io/metadata.name", @operator = "NotIn", values = new[] { "kyverno" } } } }),
+                ignore,
+                "Kyverno's default webhook, assumed because its ValidatingWebhookConfiguration is not in the evidence");
+            result = (ns => assumed.Scope(ns, cel), ignore);
+        }
+
+        webhooks[key] = result;
+        return result;
+    }
+
+    private sealed record RuleEntry(PolicyObject Policy, JsonElement Rule, string RuleName, PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace, KyvernoMatcher Match, KyvernoMatcher Exclude, List<(PolicyObject Exception, KyvernoMatcher Match, bool Conditional)> Exceptions);
+
+    private sealed record VpolEntry(PolicyObject Policy, CelJudgement Cel, CelPolicy? PerNamespace, CompiledMatchResources Match, List<(PolicyObject Exception, CelPolicy? Match)> Exceptions);
+}

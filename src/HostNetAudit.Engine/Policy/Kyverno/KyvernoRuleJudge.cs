@@ -1,0 +1,184 @@
+using System.Text.Json;
+using HostNetAudit.Engine.Json;
+using HostNetAudit.Engine.Policy.Cel;
+
+namespace HostNetAudit.Engine.Policy.Kyverno;
+
+/// <summary>
+/// Judges one Kyverno validate rule against the reference pod and its twin, independent of any namespace:
+/// pattern, anyPattern, deny conditions, CEL expressions, the podSecurity subrule; preconditions that cannot be
+/// evaluated make it apply to some pods only. Rules of other shapes (foreach, manifests, assert) are Unknown when
+/// they read hostNetwork, else they cannot tell the two pods apart and do not refuse hostNetwork.
+/// </summary>
+internal static class KyvernoRuleJudge
+{
+    private static readonly JsonElement Reference = ReferencePod.Reference();
+    private static readonly JsonElement Twin = ReferencePod.Twin();
+
+    /// <summary>
+    /// The judgement, the pod-level scope (Depends when preconditions cannot be evaluated or CEL preconditions
+    /// decide per request), and the CEL policy to judge again per namespace when its CEL reads namespaceObject.
+    /// </summary>
+    public static (PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace) Judge(JsonElement rule, string policyName, ICelJudge cel)
+    {
+        var podScope = Scope.Yes();
+        var preconditions = rule.Get("preconditions");
+        if (preconditions.Exists())
+        {
+            var holds = KyvernoConditions.Evaluate(preconditions, Reference, "default");
+            if (holds == false)
+            {
+                return (PodJudgement.DoesNotRefuse("its preconditions do not hold for a pod create"), podScope, null);
+            }
+
+            if (holds is null)
+            {
+                podScope = Scope.Depends("the rule's preconditions decide per request");
+            }
+        }
+
+        var validate = rule.Get("validate");
+        if (validate.Get("cel").Exists())
+        {
+            var (judgement, scope, perNamespace) = JudgeCel(rule, policyName, cel);
+            return (judgement, podScope.And(scope), perNamespace);
+        }
+
+        return (JudgeValidate(validate, rule), podScope, null);
+    }
+
+    /// <summary>A validate.cel rule, judged by the CEL judge (celPreconditions act as match conditions).</summary>
+    public static (PodJudgement Judgement, Scope Scope, CelPolicy? PerNamespace) JudgeCel(JsonElement rule, string policyName, ICelJudge cel, JsonElement? namespaceObject = null)
+    {
+        var celRule = rule.Get("validate", "cel");
+        var policy = CelPolicySources.FromKyvernoRule(rule, policyName);
+        var verdict = cel.Judge(policy, namespaceObject);
+        var judgement = CelVerdicts.ToPod(verdict, "validate.cel: ");
+        if ((celRule.Get("paramKind").Exists() || celRule.Get("paramRef").Exists()) && judgement.Outcome == PodOutcome.Refuses)
+        {
+            judgement = new PodJudgement(PodOutcome.Unknown, verdict.JudgedBy, "validate.cel reads params (paramKind/paramRef), whose values decide: " + verdict.Detail);
+        }
+
+        return (judgement, CelVerdicts.MatchScope(verdict, "the rule's celPreconditions"), verdict.DependsOnNamespace ? policy : null);
+    }
+
+    private static PodJudgement JudgeValidate(JsonElement validate, JsonElement rule)
+    {
+        if (validate.Get("podSecurity").Exists())
+        {
+            return PodSecurity(validate.Get("podSecurity"));
+        }
+
+        if (validate.Get("pattern").Exists())
+        {
+            var r = KyvernoPattern.Match(Reference, validate.Get("pattern"), out var path);
+            var t = KyvernoPattern.Match(Twin, validate.Get("pattern"), out var twinPath);
+            return FromResults(r, t, "validate.pattern", path, twinPath, rule);
+        }
+
+        if (validate.Get("anyPattern").ValueKind == JsonValueKind.Array)
+        {
+            var patterns = validate.Get("anyPattern").EnumerateArray().ToList();
+            var r = AnyPattern(Reference, patterns);
+            var t = AnyPattern(Twin, patterns);
+            return FromResults(r, t, "validate.anyPattern", string.Empty, string.Empty, rule);
+        }
+
+        if (validate.Get("deny").ValueKind == JsonValueKind.Object)
+        {
+            var conditions = validate.Get("deny").Get("conditions");
+            if (!conditions.Exists())
+            {
+                return new PodJudgement(PodOutcome.DeniesBoth, JudgedBy.Evaluated, "validate.deny has no conditions: it denies every matching request");
+            }
+
+            var r = KyvernoConditions.Evaluate(conditions, Reference, "default");
+            var t = KyvernoConditions.Evaluate(conditions, Twin, "default");
+            if (r is null || t is null)
+            {
+                return Mentions(rule)
+                    ? PodJudgement.Unknown("its deny conditions use variables or operators not evaluated here")
+                    : PodJudgement.DoesNotRefuse("its deny conditions do not read hostNetwork", JudgedBy.Text);
+            }
+
+            return (r.Value, t.Value) switch
+            {
+                (true, false) => new PodJudgement(PodOutcome.Refuses, JudgedBy.Evaluated, "its deny conditions hold for the reference pod (hostNetwork: true) and not for the twin"),
+                (true, true) => new PodJudgement(PodOutcome.DeniesBoth, JudgedBy.Evaluated, "its deny conditions hold for every pod create"),
+                _ => PodJudgement.DoesNotRefuse("its deny conditions do not hold for the reference pod"),
+            };
+        }
+
+        return Mentions(rule)
+            ? PodJudgement.Unknown("its validate rule (foreach, manifests or assert) reads hostNetwork but is not evaluated here")
+            : PodJudgement.DoesNotRefuse("its validate rule does not read hostNetwork, so it cannot tell the reference pod from its twin", JudgedBy.Text);
+    }
+
+    /// <summary>The podSecurity subrule: baseline and restricted include the Host Namespaces control unless it is excluded.</summary>
+    private static PodJudgement PodSecurity(JsonElement podSecurity)
+    {
+        var level = podSecurity.Get("level").AsString() ?? "baseline";
+        var version = podSecurity.Get("version").AsString() ?? "latest";
+        if (level is not ("baseline" or "restricted"))
+        {
+            return PodJudgement.DoesNotRefuse($"validate.podSecurity level {level} allows host namespaces");
+        }
+
+        foreach (var exclude in podSecurity.Get("exclude").Items())
+        {
+            if (!string.Equals(exclude.Get("controlName").AsString(), "Host Namespaces", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var field = exclude.Get("restrictedField").AsString();
+            if (string.IsNullOrEmpty(field))
+            {
+                return PodJudgement.DoesNotRefuse($"validate.podSecurity {level}:{version} excludes the Host Namespaces control");
+            }
+
+            if (field == "spec.hostNetwork" && exclude.Get("values").Items().Any(v => v.AsString() == "true"))
+            {
+                return PodJudgement.DoesNotRefuse($"validate.podSecurity {level}:{version} excludes spec.hostNetwork=true from the Host Namespaces control", JudgedBy.Text);
+            }
+        }
+
+        return new PodJudgement(PodOutcome.Refuses, JudgedBy.Evaluated, $"validate.podSecurity {level}:{version}: its Host Namespaces control forbids hostNetwork and the reference pod meets every other {level} check");
+    }
+
+    private static PatternResult AnyPattern(JsonElement pod, List<JsonElement> patterns)
+    {
+        var results = patterns.Select(p => KyvernoPattern.Match(pod, p)).ToList();
+        if (results.Contains(PatternResult.Pass))
+        {
+            return PatternResult.Pass;
+        }
+
+        if (results.Contains(PatternResult.Unknown))
+        {
+            return PatternResult.Unknown;
+        }
+
+        return results.All(r => r == PatternResult.Skip) ? PatternResult.Skip : PatternResult.Fail;
+    }
+
+    private static PodJudgement FromResults(PatternResult reference, PatternResult twin, string what, string path, string twinPath, JsonElement rule)
+    {
+        if (reference == PatternResult.Unknown || twin == PatternResult.Unknown)
+        {
+            return Mentions(rule)
+                ? PodJudgement.Unknown($"its {what} uses variables or constructs not evaluated here")
+                : PodJudgement.DoesNotRefuse($"its {what} does not read hostNetwork", JudgedBy.Text);
+        }
+
+        var at = path.Length > 0 ? $" at {path}" : string.Empty;
+        return (reference == PatternResult.Fail, twin == PatternResult.Fail) switch
+        {
+            (true, false) => new PodJudgement(PodOutcome.Refuses, JudgedBy.Evaluated, $"the reference pod fails its {what}{at} and the twin passes"),
+            (true, true) => new PodJudgement(PodOutcome.DeniesBoth, JudgedBy.Evaluated, $"both the reference pod and the twin fail its {what}" + (twinPath.Length > 0 ? $" (the twin at {twinPath}" + (twinPath.Contains("hostNetwork", StringComparison.Ordinal) ? ": a field without an =() anchor must be present, and the apiserver omits hostNetwork: false" : string.Empty) + ")" : string.Empty)),
+            _ => PodJudgement.DoesNotRefuse($"the reference pod {(reference == PatternResult.Skip ? "is skipped by" : "passes")} its {what}"),
+        };
+    }
+
+    private static bool Mentions(JsonElement rule) => rule.GetRawText().Contains("hostNetwork", StringComparison.Ordinal);
+}

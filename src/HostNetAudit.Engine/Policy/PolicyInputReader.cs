@@ -1,0 +1,285 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using HostNetAudit.Abstractions;
+using HostNetAudit.Engine.Api;
+using HostNetAudit.Engine.Json;
+using HostNetAudit.Engine.Offline;
+using HostNetAudit.Engine.Pods;
+
+namespace HostNetAudit.Engine.Policy;
+
+/// <summary>
+/// Gathers what the evaluators read: from files (every object of the evidence), or from a cluster with one
+/// discovery pass and one paged list per resource kind, never a request per namespace.
+/// </summary>
+internal static class PolicyInputReader
+{
+    private static readonly HashSet<string> PolicyGroups = new(PolicyKinds.All.Select(k => k.Group).Append(PolicyKinds.ConstraintsGroup), StringComparer.Ordinal);
+
+    /// <summary>Offline: Namespace objects and every policy-side object of the evidence.</summary>
+    public static PolicyInputs FromEvidence(EvidenceSet evidence, IEngineLog log)
+    {
+        var inputs = new PolicyInputs { Live = false, Context = evidence.Context };
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var obj in evidence.Objects)
+        {
+            if (obj.Kind == "Namespace" && obj.Group.Length == 0)
+            {
+                var ns = NamespaceInfo.From(obj.Object, obj.Source);
+                if (ns.Name.Length > 0 && seen.Add(ns.Name))
+                {
+                    inputs.Namespaces.Add(ns);
+                }
+                else
+                {
+                    log.Debug($"Namespace '{ns.Name}' appears again in '{obj.Source}'; the first occurrence is used.");
+                }
+
+                continue;
+            }
+
+            if (obj.Kind == "ConfigMap" && obj.Group.Length == 0)
+            {
+                if (obj.Name == "kyverno" && inputs.KyvernoConfigMap is null)
+                {
+                    inputs.KyvernoConfigMap = new PolicyObject(obj.Object, obj.Source);
+                    inputs.KyvernoConfigMapState = ConfigMapState.Found;
+                }
+
+                continue;
+            }
+
+            if (PolicyGroups.Contains(obj.Group))
+            {
+                inputs.Add(new PolicyObject(obj.Object, obj.Source));
+            }
+        }
+
+        inputs.WebhooksKnown = inputs.Of("admissionregistration.k8s.io", "ValidatingWebhookConfiguration").Count > 0;
+        var pods = new Dictionary<string, List<PodRecord>>(StringComparer.Ordinal);
+        foreach (var pod in evidence.GetHostNetworkPods(new PodQuery()))
+        {
+            Add(pods, new PodRecord(pod.Namespace, pod.Name, pod.OwnerKind, pod.OwnerName));
+        }
+
+        inputs.HostNetworkPods = pods;
+        return inputs;
+    }
+
+    /// <summary>Live: discovery, then one paged list per kind the server serves.</summary>
+    public static async Task<PolicyInputs> FromClusterAsync(ClusterSession session, NamespacePolicyQuery query, IEngineLog log, CancellationToken cancellationToken)
+    {
+        var api = session.Api;
+        var lister = new PagedLister(api, log);
+        var inputs = new PolicyInputs { Live = true, Context = session.Context };
+        var version = await session.GetServerVersionAsync(cancellationToken).ConfigureAwait(false);
+        inputs.ServerMinor = ParseMinor(version);
+
+        var served = await DiscoverAsync(api, log, cancellationToken).ConfigureAwait(false);
+        inputs.ServedGroups = new HashSet<string>(served.Keys.Select(k => k.Group), StringComparer.Ordinal);
+
+        // Namespaces: the one list that must succeed.
+        var namespaces = new ApiRequest(HttpMethod.Get, "/api/v1/namespaces", "ListNamespaces", "list", "namespaces");
+        await foreach (var item in lister.ListAsync(namespaces, query.PageSize, null, cancellationToken).ConfigureAwait(false))
+        {
+            inputs.Namespaces.Add(NamespaceInfo.From(item.Clone(), null));
+        }
+
+        foreach (var kind in PolicyKinds.All)
+        {
+            var groupVersion = kind.Versions.FirstOrDefault(v => served.TryGetValue((kind.Group, v), out var resources) && resources.Contains(kind.Resource));
+            if (groupVersion is null)
+            {
+                continue;
+            }
+
+            await ListKindAsync(inputs, lister, kind.Engine, kind.Group, groupVersion, kind.Resource, kind.Kind, query.PageSize, log, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Gatekeeper constraint kinds are whatever the templates created: discovered, one list each.
+        var constraintVersion = new[] { "v1beta1", "v1", "v1alpha1" }.FirstOrDefault(v => served.ContainsKey((PolicyKinds.ConstraintsGroup, v)));
+        if (constraintVersion is not null)
+        {
+            foreach (var resource in served[(PolicyKinds.ConstraintsGroup, constraintVersion)].Where(r => !r.Contains('/', StringComparison.Ordinal)).OrderBy(r => r, StringComparer.Ordinal))
+            {
+                await ListKindAsync(inputs, lister, Engines.Gatekeeper, PolicyKinds.ConstraintsGroup, constraintVersion, resource, resource, query.PageSize, log, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        inputs.WebhooksKnown = !inputs.Unreadable.Any(u => u.Resource == "validatingwebhookconfigurations");
+        if (inputs.ServedGroups.Contains("kyverno.io") || inputs.ServedGroups.Contains("policies.kyverno.io"))
+        {
+            await ReadKyvernoConfigMapAsync(inputs, api, log, cancellationToken).ConfigureAwait(false);
+        }
+
+        var pods = new Dictionary<string, List<PodRecord>>(StringComparer.Ordinal);
+        try
+        {
+            await foreach (var pod in session.GetHostNetworkPodsAsync(new PodQuery { PageSize = query.PageSize }, cancellationToken).ConfigureAwait(false))
+            {
+                Add(pods, new PodRecord(pod.Namespace, pod.Name, pod.OwnerKind, pod.OwnerName));
+            }
+
+            inputs.HostNetworkPods = pods;
+        }
+        catch (KubeApiException ex) when (ex.StatusCode == HttpStatusCode.Forbidden)
+        {
+            log.Warning($"Context '{session.Context}': hostNetwork pods cannot be listed ({ex.Message}); HostNetworkPodCount is left empty.");
+        }
+
+        return inputs;
+    }
+
+    private static async Task ListKindAsync(PolicyInputs inputs, PagedLister lister, string engine, string group, string version, string resource, string kind, int pageSize, IEngineLog log, CancellationToken cancellationToken)
+    {
+        var operation = "List" + CultureInfo.InvariantCulture.TextInfo.ToTitleCase(resource);
+        var request = new ApiRequest(HttpMethod.Get, $"/apis/{group}/{version}/{resource}", operation, "list", resource + "." + group);
+        try
+        {
+            var count = 0;
+            await foreach (var item in lister.ListAsync(request, pageSize, null, cancellationToken).ConfigureAwait(false))
+            {
+                var obj = item.Clone();
+                inputs.Add(new PolicyObject(WithTypeMeta(obj, group + "/" + version, kind), null));
+                count++;
+            }
+
+            log.Verbose($"{inputs.Context}: {count} {resource}.{group}.");
+        }
+        catch (KubeApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            log.Debug($"{inputs.Context}: {resource}.{group}/{version} disappeared after discovery.");
+        }
+        catch (KubeApiException ex) when (ex.StatusCode is not null && ex.ErrorId is not "Unauthorized")
+        {
+            var why = ex.StatusCode == HttpStatusCode.Forbidden
+                ? $"the audit may not list {resource}.{group} (RBAC must allow 'list' on '{resource}' in API group '{group}')"
+                : $"listing {resource}.{group} failed ({ex.Message})";
+            log.Warning($"Context '{inputs.Context}': {why}; every namespace those objects could affect is reported Unknown unless another mechanism decides it.");
+            inputs.Unreadable.Add(new UnreadableKind(engine, kind, resource, group, $"{char.ToUpperInvariant(why[0])}{why[1..]}, so whether one of them refuses hostNetwork pods here is unknown."));
+        }
+    }
+
+    /// <summary>Items of a typed list carry no kind/apiVersion: add them so evaluators see what they are.</summary>
+    private static JsonElement WithTypeMeta(JsonElement obj, string apiVersion, string kind)
+    {
+        if (obj.Get("kind").Exists() && obj.Get("apiVersion").Exists())
+        {
+            return obj;
+        }
+
+        var node = System.Text.Json.Nodes.JsonNode.Parse(obj.GetRawText())!.AsObject();
+        node["apiVersion"] ??= apiVersion;
+        node["kind"] ??= kind;
+        return JsonSerializer.SerializeToElement(node);
+    }
+
+    private static async Task ReadKyvernoConfigMapAsync(PolicyInputs inputs, KubeApiClient api, IEngineLog log, CancellationToken cancellationToken)
+    {
+        // Kyverno's namespace is where its webhook service lives; "kyverno" by default.
+        var ns = inputs.Of("admissionregistration.k8s.io", "ValidatingWebhookConfiguration")
+            .Where(w => w.Name.StartsWith("kyverno-resource-validating-webhook-cfg", StringComparison.Ordinal))
+            .SelectMany(w => w.Object.Get("webhooks").Items())
+            .Select(h => h.Get("clientConfig", "service", "namespace").AsString())
+            .FirstOrDefault(n => n is not null) ?? "kyverno";
+        var request = new ApiRequest(HttpMethod.Get, $"/api/v1/namespaces/{Uri.EscapeDataString(ns)}/configmaps/kyverno", "GetConfigMap", "get", "configmaps", ns, "kyverno");
+        try
+        {
+            using var document = await api.SendJsonAsync(request, cancellationToken).ConfigureAwait(false);
+            inputs.KyvernoConfigMap = new PolicyObject(document.RootElement.Clone(), null);
+            inputs.KyvernoConfigMapState = ConfigMapState.Found;
+        }
+        catch (KubeApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            inputs.KyvernoConfigMapState = ConfigMapState.NotFound;
+        }
+        catch (KubeApiException ex) when (ex.StatusCode == HttpStatusCode.Forbidden)
+        {
+            log.Warning($"Context '{inputs.Context}': the kyverno ConfigMap in '{ns}' cannot be read (RBAC must allow 'get' on 'configmaps' there); Kyverno's default resource filters (which skip kube-system, kube-public, kube-node-lease and Kyverno's namespace) are assumed.");
+        }
+    }
+
+    /// <summary>GET /apis, then each relevant group/version's resource list.</summary>
+    private static async Task<Dictionary<(string Group, string Version), HashSet<string>>> DiscoverAsync(KubeApiClient api, IEngineLog log, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<(string, string), HashSet<string>>();
+        using (var groups = await api.SendJsonAsync(new ApiRequest(HttpMethod.Get, "/apis", "Discovery", "get", "apis"), cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var group in groups.RootElement.Get("groups").Items())
+            {
+                var name = group.Get("name").AsString();
+                if (name is null || !PolicyGroups.Contains(name))
+                {
+                    continue;
+                }
+
+                foreach (var version in group.Get("versions").Items())
+                {
+                    var v = version.Get("version").AsString();
+                    if (v is not null)
+                    {
+                        result[(name, v)] = new HashSet<string>(StringComparer.Ordinal);
+                    }
+                }
+            }
+        }
+
+        foreach (var key in result.Keys.ToList())
+        {
+            var wanted = key.Item1 == PolicyKinds.ConstraintsGroup || PolicyKinds.All.Any(k => k.Group == key.Item1 && k.Versions.Contains(key.Item2));
+            if (!wanted)
+            {
+                result.Remove(key);
+                continue;
+            }
+
+            try
+            {
+                using var list = await api.SendJsonAsync(new ApiRequest(HttpMethod.Get, $"/apis/{key.Item1}/{key.Item2}", "Discovery", "get", key.Item1), cancellationToken).ConfigureAwait(false);
+                foreach (var resource in list.RootElement.Get("resources").Items())
+                {
+                    if (resource.Get("name").AsString() is { } name)
+                    {
+                        result[key].Add(name);
+                    }
+                }
+            }
+            catch (KubeApiException ex) when (ex.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.ServiceUnavailable)
+            {
+                log.Debug($"Discovery of {key.Item1}/{key.Item2} failed: {ex.Message}");
+                result.Remove(key);
+            }
+        }
+
+        return result;
+    }
+
+    private static int? ParseMinor(string? version)
+    {
+        if (version is null)
+        {
+            return null;
+        }
+
+        var parts = version.TrimStart('v').Split('.');
+        if (parts.Length < 2)
+        {
+            return null;
+        }
+
+        var digits = new string(parts[1].TakeWhile(char.IsDigit).ToArray());
+        return int.TryParse(digits, NumberStyles.Integer, CultureInfo.InvariantCulture, out var minor) ? minor : null;
+    }
+
+    private static void Add(Dictionary<string, List<PodRecord>> pods, PodRecord pod)
+    {
+        if (!pods.TryGetValue(pod.Namespace, out var list))
+        {
+            list = new List<PodRecord>();
+            pods[pod.Namespace] = list;
+        }
+
+        list.Add(pod);
+    }
+}

@@ -1,0 +1,195 @@
+using HostNetAudit.Engine.Json;
+
+namespace HostNetAudit.Engine.Policy.Psa;
+
+/// <summary>
+/// Pod Security Admission as the apiserver resolves it per namespace: the pod-security.kubernetes.io labels over
+/// the configured (or built-in privileged) defaults; an invalid enforce level fails closed (restricted), invalid
+/// warn/audit levels fail open (privileged), an invalid version means latest; exempt namespaces are not checked;
+/// exempt usernames and runtime classes make the refusal conditional. Every version of baseline forbids
+/// host namespaces (hostNetwork).
+/// </summary>
+internal sealed class PodSecurityEvaluator : IEngineEvaluator
+{
+    public const string Prefix = "pod-security.kubernetes.io/";
+    private readonly PolicyInputs inputs;
+    private readonly PodSecurityConfiguration? config;
+    private readonly bool pluginMissing;
+    private readonly bool pluginAlpha;
+
+    public PodSecurityEvaluator(PolicyInputs inputs, PodSecurityConfiguration? config)
+    {
+        this.inputs = inputs;
+        this.config = config;
+        var webhook = inputs.Of("admissionregistration.k8s.io", "ValidatingWebhookConfiguration")
+            .Any(w => w.Object.Get("webhooks").Items().Any(h => (h.Get("name").AsString() ?? string.Empty).StartsWith("pod-security-webhook.kubernetes.io", StringComparison.Ordinal)));
+        pluginMissing = inputs.ServerMinor is < 22 && !webhook;
+        pluginAlpha = inputs.ServerMinor is 22 && !webhook;
+    }
+
+    public string Engine => Engines.PodSecurityAdmission;
+
+    public void Evaluate(NamespaceInfo ns, NamespaceFindings findings)
+    {
+        var labels = ns.Labels;
+        if (config is not null && config.ExemptNamespaces.Contains(ns.Name, StringComparer.Ordinal))
+        {
+            findings.PodSecurity = "privileged:latest";
+            findings.PodSecuritySource = PodSecuritySources.ConfigurationExemption;
+            findings.PodSecurityWarn = findings.PodSecurityAudit = "privileged:latest";
+            var labelled = labels.TryGetValue(Prefix + "enforce", out var level) ? $" (its enforce label '{level}' is ignored)" : string.Empty;
+            findings.Informational.Add(new PolicyFinding
+            {
+                Engine = Engine,
+                Kind = "PodSecurityConfiguration",
+                Policy = "exemptions.namespaces",
+                Action = "None",
+                Verdict = Verdicts.NotApplied,
+                JudgedBy = JudgedBy.Text,
+                Detail = $"The PodSecurity configuration '{config.Source}' exempts this namespace: PSA checks no pod here{labelled}.",
+                Source = config.Source,
+            });
+            return;
+        }
+
+        var enforce = Resolve(labels, "enforce", config?.Enforce, failClosed: true, out var enforceFromLabel, out var enforceNote);
+        var warn = Resolve(labels, "warn", config?.Warn, failClosed: false, out _, out var warnNote);
+        var audit = Resolve(labels, "audit", config?.Audit, failClosed: false, out _, out var auditNote);
+        findings.PodSecurity = enforce.ToString();
+        findings.PodSecurityWarn = warn.ToString();
+        findings.PodSecurityAudit = audit.ToString();
+        findings.PodSecuritySource = enforceFromLabel ? PodSecuritySources.Label
+            : config is not null ? PodSecuritySources.ConfigurationDefault
+            : PodSecuritySources.AssumedBuiltInDefault;
+
+        var judgedBy = enforceFromLabel ? JudgedBy.Label : JudgedBy.Text;
+        if (enforce.Refuses)
+        {
+            var origin = enforceFromLabel
+                ? $"label {Prefix}enforce={labels[Prefix + "enforce"]}"
+                : $"the default enforce level of '{config!.Source}'";
+            var detail = $"{origin}: the {enforce.Level} profile ({enforce}) forbids host namespaces, so hostNetwork pods are refused";
+            if (enforceNote is not null)
+            {
+                detail = enforceNote + "; " + detail;
+            }
+
+            findings.Classify(
+                new PodJudgement(PodOutcome.Refuses, judgedBy, detail),
+                Availability().And(ExemptionScope()),
+                enforcing: true,
+                Finding(enforceFromLabel ? "Namespace" : "PodSecurityConfiguration", enforce, "enforce", "Enforce", enforceFromLabel ? ns.Source : config?.Source),
+                reportNotApplied: true);
+            return;
+        }
+
+        foreach (var (mode, level, note) in new[] { ("warn", warn, warnNote), ("audit", audit, auditNote) })
+        {
+            if (!level.Refuses)
+            {
+                continue;
+            }
+
+            var fromLabel = labels.ContainsKey(Prefix + mode);
+            var finding = Finding(fromLabel ? "Namespace" : "PodSecurityConfiguration", level, mode, mode == "warn" ? "Warn" : "Audit", fromLabel ? ns.Source : config?.Source);
+            finding.Verdict = Verdicts.Refuses;
+            finding.JudgedBy = fromLabel ? JudgedBy.Label : JudgedBy.Text;
+            finding.Detail = $"{mode} level {level} would flag hostNetwork pods, but the enforce level is {enforce}: hostNetwork pods are admitted" + (note is null ? string.Empty : "; " + note);
+            findings.AuditOnly.Add(finding);
+        }
+
+        if (enforceNote is not null)
+        {
+            findings.Informational.Add(new PolicyFinding { Engine = Engine, Kind = "Namespace", Policy = enforce.Level, Rule = "enforce", Action = "Enforce", Verdict = Verdicts.Informational, JudgedBy = JudgedBy.Label, Detail = enforceNote, Source = ns.Source });
+        }
+    }
+
+    /// <summary>The level and version of a mode: the label when present (invalid values as the apiserver treats them), else the default.</summary>
+    private static LevelVersion Resolve(IReadOnlyDictionary<string, string> labels, string mode, LevelVersion? configured, bool failClosed, out bool fromLabel, out string? note)
+    {
+        var result = configured ?? LevelVersion.PrivilegedLatest;
+        note = null;
+        fromLabel = false;
+        if (labels.TryGetValue(Prefix + mode, out var level))
+        {
+            fromLabel = true;
+            if (PodSecurityConfiguration.Levels.Contains(level, StringComparer.Ordinal))
+            {
+                result = result with { Level = level };
+            }
+            else
+            {
+                var effective = failClosed ? "restricted" : "privileged";
+                result = result with { Level = effective };
+                note = $"label {Prefix}{mode}='{level}' is not a valid level (privileged, baseline, restricted; case-sensitive): the apiserver evaluates {effective} ({(failClosed ? "fails closed" : "fails open")})";
+            }
+        }
+
+        if (labels.TryGetValue(Prefix + mode + "-version", out var version))
+        {
+            if (PodSecurityConfiguration.IsValidVersion(version))
+            {
+                result = result with { Version = version };
+            }
+            else
+            {
+                result = result with { Version = "latest" };
+                note = (note is null ? string.Empty : note + "; ") + $"label {Prefix}{mode}-version='{version}' is not valid (\"latest\" or \"v1.x\"): the apiserver uses latest";
+            }
+        }
+
+        return result;
+    }
+
+    private Scope Availability()
+    {
+        if (pluginMissing)
+        {
+            return Scope.No($"the API server (1.{inputs.ServerMinor}) predates the PodSecurity admission plugin (1.22 alpha, 1.23 beta) and no pod-security webhook is registered, so the labels are not enforced");
+        }
+
+        if (pluginAlpha)
+        {
+            return Scope.Unknown("on Kubernetes 1.22 the PodSecurity admission plugin is alpha and enforces only when the PodSecurity feature gate is on");
+        }
+
+        return Scope.Yes();
+    }
+
+    private Scope ExemptionScope()
+    {
+        if (config is null)
+        {
+            return Scope.Yes();
+        }
+
+        var controllers = config.ExemptUsernames.Where(u => ReferencePod.ControllerUsers.Contains(u, StringComparer.Ordinal)).ToList();
+        if (controllers.Count > 0)
+        {
+            return Scope.No($"'{config.Source}' exempts the controller identity {string.Join(", ", controllers)} (exemptions.usernames), so pods created by controllers are not checked");
+        }
+
+        var why = new List<string>();
+        if (config.ExemptUsernames.Count > 0)
+        {
+            why.Add($"users {string.Join(", ", config.ExemptUsernames)} are exempt (exemptions.usernames in '{config.Source}')");
+        }
+
+        if (config.ExemptRuntimeClasses.Count > 0)
+        {
+            why.Add($"pods with runtimeClassName {string.Join(", ", config.ExemptRuntimeClasses)} are exempt (exemptions.runtimeClasses in '{config.Source}')");
+        }
+
+        return why.Count == 0 ? Scope.Yes() : Scope.Depends(string.Join("; ", why));
+    }
+
+    private PolicyFinding Finding(string kind, LevelVersion level, string mode, string action, string? source) => new()
+    {
+        Engine = Engine,
+        Kind = kind,
+        Policy = level.Level,
+        Rule = mode + "-version=" + level.Version,
+        Action = action,
+        Source = source,
+    };
+}

@@ -1,0 +1,119 @@
+using System.Text.Json;
+using HostNetAudit.Engine.Json;
+using HostNetAudit.Engine.Policy.Cel;
+
+namespace HostNetAudit.Engine.Policy;
+
+/// <summary>
+/// How an engine's validating webhook is wired: whether it intercepts pod CREATE in a namespace (its rules and
+/// namespaceSelector), whether it sees only some pods (objectSelector, matchConditions) and whether it fails open.
+/// </summary>
+internal sealed class WebhookWiring
+{
+    private readonly CompiledSelector namespaceSelector;
+    private readonly Scope constantScope;
+    private readonly IReadOnlyList<CelNamedExpression> conditions;
+    private readonly CelPolicy? matchPolicy;
+    private readonly bool intercepts;
+
+    private WebhookWiring(JsonElement webhook, string configuration, bool assumed, string? assumedWhy)
+    {
+        Webhook = webhook;
+        Configuration = configuration;
+        Assumed = assumed;
+        AssumedWhy = assumedWhy;
+        intercepts = InterceptsPodCreate(webhook);
+        namespaceSelector = CompiledSelector.From(webhook.Get("namespaceSelector"));
+        constantScope = LabelSelector.SelectsEverything(webhook.Get("objectSelector"))
+            ? Policy.Scope.Yes()
+            : Policy.Scope.Depends($"webhook {Name} has an objectSelector ({LabelSelector.Describe(webhook.Get("objectSelector"))})");
+        conditions = CelVerdicts.Named(webhook.Get("matchConditions"));
+        matchPolicy = CelVerdicts.MatchPolicy(CelDialect.ValidatingAdmissionPolicy, "webhook " + Name, conditions);
+    }
+
+    public JsonElement Webhook { get; }
+
+    public string Configuration { get; }
+
+    public string Name => Webhook.Get("name").AsString() ?? Configuration;
+
+    /// <summary>The webhook was not in the evidence: its defaults are assumed.</summary>
+    public bool Assumed { get; }
+
+    public string? AssumedWhy { get; }
+
+    /// <summary>failurePolicy Ignore: when the engine is down, pods are admitted.</summary>
+    public bool FailOpen => string.Equals(Webhook.Get("failurePolicy").AsString(), "Ignore", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Finds the first webhook (in any ValidatingWebhookConfiguration) whose name satisfies the predicate.</summary>
+    public static WebhookWiring? Find(PolicyInputs inputs, Func<string, bool> name)
+    {
+        foreach (var configuration in inputs.Of("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"))
+        {
+            foreach (var webhook in configuration.Object.Get("webhooks").Items())
+            {
+                if (name(webhook.Get("name").AsString() ?? string.Empty))
+                {
+                    return new WebhookWiring(webhook, configuration.Name, false, null);
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A webhook that is not in the evidence, with the engine's default wiring.</summary>
+    public static WebhookWiring AssumeDefault(string name, JsonElement namespaceSelector, bool failOpen, string why) =>
+        new(JsonSerializer.SerializeToElement(new Dictionary<string, object?>
+        {
+            ["name"] = name,
+            ["failurePolicy"] = failOpen ? "Ignore" : "Fail",
+            ["namespaceSelector"] = namespaceSelector.ValueKind == JsonValueKind.Undefined ? null : namespaceSelector,
+            ["rules"] = new[] { new Dictionary<string, object> { ["apiGroups"] = new[] { "*" }, ["apiVersions"] = new[] { "*" }, ["operations"] = new[] { "CREATE", "UPDATE" }, ["resources"] = new[] { "*" } } },
+        }), "(assumed)", true, why);
+
+    /// <summary>Whether the webhook intercepts pod creation in the namespace.</summary>
+    public Scope Scope(NamespaceInfo ns, ICelJudge cel)
+    {
+        if (!intercepts)
+        {
+            return Policy.Scope.No($"the webhook {Name} ({Configuration}) does not intercept pod creation");
+        }
+
+        var matches = namespaceSelector.Matches(ns.Labels);
+        if (matches is null)
+        {
+            return Policy.Scope.Unknown($"the namespaceSelector of webhook {Name} cannot be evaluated");
+        }
+
+        if (matches == false)
+        {
+            return Policy.Scope.No($"the namespaceSelector of webhook {Name} ({namespaceSelector.Description}) leaves this namespace out{(Assumed ? " (" + AssumedWhy + ")" : string.Empty)}");
+        }
+
+        var scope = constantScope;
+        if (conditions.Count > 0)
+        {
+            var (match, detail) = CelVerdicts.Match(cel, matchPolicy, ns.Object);
+            scope = scope.And(match == CelMatch.DoesNotMatch
+                ? Policy.Scope.No($"the matchConditions of webhook {Name} skip the reference pod ({detail})")
+                : Policy.Scope.Depends($"webhook {Name} has matchConditions ({string.Join(", ", conditions.Select(c => c.Name))})"));
+        }
+
+        return scope;
+    }
+
+    /// <summary>True when one of the rules covers CREATE of core/v1 pods (the main resource).</summary>
+    public static bool InterceptsPodCreate(JsonElement webhook) =>
+        webhook.Get("rules").Items().Any(CoversPodCreate);
+
+    public static bool CoversPodCreate(JsonElement rule) =>
+        Contains(rule.Get("apiGroups"), string.Empty) &&
+        Contains(rule.Get("apiVersions"), "v1") &&
+        Contains(rule.Get("operations"), "CREATE") &&
+        rule.Get("resources").Items().Select(r => r.AsString()).Any(r => r is "pods" or "*" or "*/*") &&
+        rule.Get("scope").AsString() is null or "*" or "Namespaced";
+
+    private static bool Contains(JsonElement list, string value) =>
+        list.Items().Select(i => i.AsString()).Any(i => i == "*" || i == value);
+}
