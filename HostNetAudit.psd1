@@ -12,6 +12,7 @@
     FormatsToProcess       = @('HostNetAudit.format.ps1xml')
     CmdletsToExport        = @(
         'Get-HostNetworkPod'
+        'Get-HostNetworkWorkload'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

@@ -33,6 +33,9 @@ public interface IClusterSession : IDisposable
     /// <summary>Streams the pods with spec.hostNetwork=true, page by page.</summary>
     IAsyncEnumerable<HostNetworkPod> GetHostNetworkPodsAsync(PodQuery query, CancellationToken cancellationToken);
 
+    /// <summary>Streams the workloads whose pod template sets hostNetwork: one paged list per kind.</summary>
+    IAsyncEnumerable<HostNetworkWorkload> GetHostNetworkWorkloadsAsync(WorkloadQuery query, CancellationToken cancellationToken);
+
     /// <summary>The server's version (GET /version), or null where it does not say.</summary>
     Task<string?> GetServerVersionAsync(CancellationToken cancellationToken);
 }
@@ -44,6 +47,8 @@ public interface IEvidenceSet
     string Context { get; }
 
     IEnumerable<HostNetworkPod> GetHostNetworkPods(PodQuery query);
+
+    IEnumerable<HostNetworkWorkload> GetHostNetworkWorkloads(WorkloadQuery query);
 }
 
 /// <summary>Which pods to look at.</summary>
