@@ -8,7 +8,11 @@ using YamlDotNet.Core.Events;
 namespace HostNetAudit.Engine.Offline;
 
 /// <summary>One document of a YAML stream, parsed or not.</summary>
-internal sealed record YamlDocumentResult(int Index, int FirstLine, JsonNode? Node, string? Error);
+internal sealed record YamlDocumentResult(int Index, int FirstLine, JsonNode? Node, string? Error)
+{
+    /// <summary>The document holds template placeholders ({{ ... }} of Helm/Go templates, Salt/Jinja {% ... %}).</summary>
+    public bool HasTemplatePlaceholders { get; init; }
+}
 
 /// <summary>
 /// Reads multi-document YAML into JSON nodes the way Kubernetes reads manifests (YAML 1.1 scalars as
@@ -48,7 +52,10 @@ internal static partial class YamlDocuments
                 error = ex.Message;
             }
 
-            yield return new YamlDocumentResult(index, firstLine, node, error);
+            yield return new YamlDocumentResult(index, firstLine, node, error)
+            {
+                HasTemplatePlaceholders = error is not null && (chunk.Contains("{{", StringComparison.Ordinal) || chunk.Contains("{%", StringComparison.Ordinal)),
+            };
         }
     }
 
