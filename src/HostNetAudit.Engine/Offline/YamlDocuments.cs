@@ -185,6 +185,12 @@ internal static partial class YamlDocuments
                 {
                     // Keys are names: a scalar key stays its text ("y", "on", "80"), whatever its YAML type.
                     var keyEvent = parser.Current;
+                    if (keyEvent is MappingStart or SequenceStart)
+                    {
+                        // sigs.k8s.io/yaml refuses these ("invalid map key"); an unquoted {{ ... }} reads as one.
+                        throw new YamlException(keyEvent.Start, keyEvent.End, "a mapping key must be a scalar, as Kubernetes requires (an unquoted {{ ... }} template placeholder reads as a mapping)");
+                    }
+
                     var key = ReadNode();
                     var value = ReadNode();
                     if (keyEvent is Scalar { Value: "<<", Style: ScalarStyle.Plain })
