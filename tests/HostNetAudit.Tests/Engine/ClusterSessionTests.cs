@@ -134,6 +134,7 @@ public sealed class ClusterSessionTests : IAsyncLifetime
         Assert.Equal(FailureCategory.PermissionDenied, error.Category);
         Assert.Single(host.Cluster.Requests.All, r => r.Verb == "list");
     }
+
     [Fact]
     public async Task Yields_the_first_pod_before_the_next_page_is_requested()
     {
