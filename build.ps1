@@ -146,7 +146,7 @@ function Invoke-PesterTests {
         '-YamlDotNetPath', $Tools.YamlDotNet16)
     if ($PesterFilter) { $arguments += @('-Filter', ($PesterFilter -join ',')) }
     $env:HOSTNETAUDIT_SIMULATOR = Join-Path $Root "tests/HostNetAudit.Simulator/bin/$Configuration/net10.0/HostNetAudit.Simulator.dll"
-    $env:HOSTNETAUDIT_CORPUS = Join-Path $Root '../shared/corpus'
+    if (-not $env:HOSTNETAUDIT_CORPUS) { $env:HOSTNETAUDIT_CORPUS = Join-Path $Root '../shared/corpus' }
     Invoke-Native $pwsh[0] $arguments -AllowFailure
     if (-not (Test-Path $summary)) {
         return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0; Name = 'pester (no results: the run did not finish)' }
