@@ -183,4 +183,24 @@ public sealed class ClusterSessionTests : IAsyncLifetime
         await ListAsync(log, pageSize: 50);
         Assert.Contains(log.Verbose, v => v.Contains($"{truth.Count} hostNetwork pod(s) from 2 request(s) (0 owner lookup(s))", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Counts_the_bytes_of_streamed_pages_as_the_server_sent_them()
+    {
+        host.Cluster.Options.HostNetworkFieldSelector = false;
+        var log = new RecordingLog();
+        var api = host.Api(log);
+        using var session = new ClusterSession(api, log);
+        var count = 0;
+        await foreach (var pod in session.GetHostNetworkPodsAsync(new PodQuery { PageSize = 250 }, CancellationToken.None))
+        {
+            count++;
+        }
+
+        Assert.Equal(truth.Count, count);
+        var requests = host.Cluster.Requests.All;
+        Assert.Equal(requests.Count, api.RequestCount);
+        Assert.Equal(requests.Sum(r => r.ResponseBytes), api.BytesReceived);
+        Assert.True(api.BytesReceived > 3000 * 1000, "every pod crossed the wire once");
+    }
 }
