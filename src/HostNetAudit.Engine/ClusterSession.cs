@@ -16,7 +16,6 @@ internal sealed class ClusterSession : IClusterSession
     private readonly IEngineLog log;
     private readonly PagedLister lister;
     private readonly OwnerResolver owners;
-    private readonly WorkloadLister workloads;
     private bool? hostNetworkSelectorSupported;
 
     public ClusterSession(KubeApiClient api, IEngineLog log)
@@ -25,7 +24,6 @@ internal sealed class ClusterSession : IClusterSession
         this.log = log;
         lister = new PagedLister(api, log);
         owners = new OwnerResolver(OwnerResolver.Live(api, log));
-        workloads = new WorkloadLister(api, lister, log);
     }
 
     public KubeApiClient Api { get; }
@@ -121,7 +119,7 @@ internal sealed class ClusterSession : IClusterSession
     }
 
     public IAsyncEnumerable<HostNetworkWorkload> GetHostNetworkWorkloadsAsync(WorkloadQuery query, CancellationToken cancellationToken) =>
-        workloads.ListAsync(query, cancellationToken);
+        new WorkloadLister(Api, lister, log).ListAsync(query, cancellationToken);
 
     public async Task<string?> GetServerVersionAsync(CancellationToken cancellationToken)
     {
