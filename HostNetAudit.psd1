@@ -11,8 +11,8 @@
     CompatiblePSEditions   = @('Core')
     FormatsToProcess       = @('HostNetAudit.format.ps1xml')
     CmdletsToExport        = @(
-        'Get-HostNetworkPod'
         'Get-HostNetworkWorkload'
+        'Get-HostNetworkPod'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()
