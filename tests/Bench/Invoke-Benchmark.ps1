@@ -135,6 +135,11 @@ function Select-Median {
     param([object[]] $Runs)
     $sorted = @($Runs | Sort-Object Seconds)
     $median = $sorted[[int][math]::Floor(($sorted.Count - 1) / 2)]
+    # Memory is reported as the highest peak of all runs, time as the median run's.
+    foreach ($property in 'PeakMB', 'GnuTimeMaxRssMB') {
+        $values = @($sorted | ForEach-Object $property | Where-Object { $null -ne $_ })
+        if ($values) { $median.$property = ($values | Measure-Object -Maximum).Maximum }
+    }
     $median | Add-Member -NotePropertyName Runs -NotePropertyValue $sorted.Count -Force
     $median | Add-Member -NotePropertyName AllSeconds -NotePropertyValue (@($sorted.Seconds | ForEach-Object { [math]::Round($_, 2) }) -join ', ') -Force
     $median
@@ -161,7 +166,7 @@ try {
                 $kube = $null
                 $note = $null
                 if (-not $kubectl -or -not $jq) { $note = 'kubectl or jq is not installed: not compared' }
-                elseif ($size -gt $KubectlMaxPods) { $note = "kubectl | jq not run above $KubectlMaxPods pods" }
+                elseif ($size -gt $KubectlMaxPods) { $note = "not run above {0:N0} pods (kubectl needs several GB)" -f $KubectlMaxPods }
                 else {
                     $kubeRuns = foreach ($i in 1..$KubectlRepeat) { Measure-Kubectl -Cluster $cluster -Expected $truth.Count -Label "$label-$i" -Truth $truth }
                     $kube = Select-Median @($kubeRuns)
@@ -190,7 +195,7 @@ function Format-Number($value, [string] $format = '0.0') { if ($null -eq $value)
 $cpu = if (Test-Path /proc/cpuinfo) { ((Get-Content /proc/cpuinfo | Where-Object { $_ -like 'model name*' } | Select-Object -First 1) -split ':\s*', 2)[1] } else { $env:PROCESSOR_IDENTIFIER }
 $memory = if (Test-Path /proc/meminfo) { '{0:0.0} GB' -f ([double]([regex]::Match((Get-Content -Raw /proc/meminfo), 'MemTotal:\s+(\d+)').Groups[1].Value) / 1MB) } else { 'n/a' }
 $os = if (Test-Path /etc/os-release) { ([regex]::Match((Get-Content -Raw /etc/os-release), 'PRETTY_NAME="([^"]+)"').Groups[1].Value) } else { [Runtime.InteropServices.RuntimeInformation]::OSDescription }
-$kernel = [Runtime.InteropServices.RuntimeInformation]::OSDescription
+$kernel = if (Test-Path /proc/sys/kernel/osrelease) { 'Linux ' + (Get-Content /proc/sys/kernel/osrelease).Trim() } else { [Environment]::OSVersion.VersionString }
 $dotnet = "$([Runtime.InteropServices.RuntimeInformation]::FrameworkDescription) (SDK $((& dotnet --version 2>$null) -join ''))"
 $kubectlVersion = if ($kubectl) { ((& kubectl version --client 2>$null) | Select-Object -First 1) } else { 'not installed' }
 $jqVersion = if ($jq) { (& jq --version 2>$null) } else { 'not installed' }
@@ -217,6 +222,9 @@ function Test-Target([string] $Mode, [double] $Factor) {
 }
 
 $peaks = @($results | ForEach-Object { $_.Module.PeakMB } | Where-Object { $_ })
+# How far VmHWM (read by the process itself) and GNU time's maximum RSS (from the parent) are apart.
+$agreement = @($results | Where-Object { $_.Module.PeakMB -and $_.Module.GnuTimeMaxRssMB } | ForEach-Object { [math]::Abs($_.Module.PeakMB - $_.Module.GnuTimeMaxRssMB) })
+$agreementText = if ($agreement) { 'they agree within {0:0.0} MB in this run' -f ($agreement | Measure-Object -Maximum).Maximum } else { 'GNU time was not available to cross-check' }
 $peakMax = if ($peaks) { ($peaks | Measure-Object -Maximum).Maximum } else { $null }
 $flat = foreach ($mode in 'selector', 'fallback') {
     $byMode = @($results | Where-Object Mode -EQ $mode | Sort-Object Pods)
@@ -239,7 +247,7 @@ on the machine and on what else runs on it: compare runs made on the same machin
 - .NET: $dotnet; PowerShell $($PSVersionTable.PSVersion); HostNetAudit $moduleVersion
 - kubectl: $kubectlVersion; jq: $jqVersion
 - Load average (1, 5, 15 min) before: $loadBefore; after: $loadAfter
-- Runs: the module $Repeat time(s) per line, kubectl | jq $KubectlRepeat time(s); the median run is shown
+- Runs: the module $Repeat time(s) per line, kubectl | jq $KubectlRepeat time(s); time of the median run, the highest peak memory
 - Cluster: the simulator's ``bench`` scenario, $Namespaces namespaces, $HostNetworkPercent% of the pods hostNetwork (about 4 KB per pod as the apiserver serves it)
 
 ## Results
@@ -252,7 +260,8 @@ $($rows -join "`n")
   runs ``Get-HostNetworkPod`` (output counted with ``Measure-Object``); for the published audit
   ``kubectl get pods -A -o json | jq -r '...' > file``.
 - **peak MB**: the module process's ``VmHWM`` (peak resident set) read from ``/proc/self/status`` as its last
-  step$(if ($gnuTime) { ', which GNU time''s maximum RSS for the same process confirms' }); for kubectl | jq, GNU time's maximum RSS over the pipeline's processes.
+  step, cross-checked with GNU time's maximum RSS of the same process ($agreementText); for kubectl | jq,
+  GNU time's maximum RSS over the pipeline's processes.
 - **requests, MB received**: from the simulator's request log (``/_sim/requests``): API requests (discovery
   included) and response bytes sent to that client.
 - **hostNetwork pods found**: checked against the scenario's declared truth; kubectl's list is compared name by name.
@@ -275,6 +284,9 @@ $($rows -join "`n")
 - kubectl decodes every pod, re-encodes the whole list as one JSON document, and jq parses it again.
 "@
 
+# Hand-written analysis kept beside the harness survives every re-run of the report.
+$notes = Join-Path $PSScriptRoot 'PerformanceNotes.md'
+if (Test-Path $notes) { $report = $report.TrimEnd() + "`n`n" + (Get-Content -Raw $notes).TrimEnd() + "`n" }
 Set-Content -Path $ReportPath -Value $report
 if ($ResultPath) { $results | ConvertTo-Json -Depth 5 | Set-Content -Path $ResultPath }
 Write-Host "Report written to $ReportPath"
