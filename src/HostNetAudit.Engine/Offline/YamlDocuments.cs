@@ -23,7 +23,10 @@ internal static partial class YamlDocuments
 {
     private const int MaxNodes = 2_000_000;
 
-    public static IEnumerable<YamlDocumentResult> Read(string text)
+    /// <param name="text">The YAML stream.</param>
+    /// <param name="scalarsAsText">Keep every scalar as its text (null stays null), as a reader into typed string
+    /// fields needs it (a kubeconfig's names, tokens and paths); otherwise scalars resolve as Kubernetes resolves them.</param>
+    public static IEnumerable<YamlDocumentResult> Read(string text, bool scalarsAsText = false)
     {
         var index = 0;
         foreach (var (chunk, firstLine) in Split(text))
@@ -38,7 +41,7 @@ internal static partial class YamlDocuments
             string? error;
             try
             {
-                node = Parse(chunk);
+                node = Parse(chunk, scalarsAsText);
                 error = null;
             }
             catch (YamlException ex)
@@ -106,10 +109,10 @@ internal static partial class YamlDocuments
         return false;
     }
 
-    private static JsonNode? Parse(string chunk)
+    private static JsonNode? Parse(string chunk, bool scalarsAsText)
     {
         var parser = new Parser(new StringReader(chunk));
-        var builder = new Builder(parser);
+        var builder = new Builder(parser, scalarsAsText);
         parser.Consume<StreamStart>();
         if (!parser.Accept<DocumentStart>(out _))
         {
@@ -134,12 +137,14 @@ internal static partial class YamlDocuments
     private sealed class Builder
     {
         private readonly IParser parser;
+        private readonly bool scalarsAsText;
         private readonly Dictionary<string, JsonNode?> anchors = new(StringComparer.Ordinal);
         private int nodes;
 
-        public Builder(IParser parser)
+        public Builder(IParser parser, bool scalarsAsText)
         {
             this.parser = parser;
+            this.scalarsAsText = scalarsAsText;
         }
 
         public JsonNode? ReadNode()
@@ -161,7 +166,7 @@ internal static partial class YamlDocuments
 
             if (parser.TryConsume<Scalar>(out var scalar))
             {
-                var value = ResolveScalar(scalar);
+                var value = scalarsAsText ? TextScalar(scalar) : ResolveScalar(scalar);
                 Remember(scalar.Anchor, value);
                 return value;
             }
@@ -238,6 +243,10 @@ internal static partial class YamlDocuments
             }
         }
     }
+
+    /// <summary>A scalar's text; a plain null (empty, ~, null) stays null.</summary>
+    internal static JsonNode? TextScalar(Scalar scalar) =>
+        scalar.Style is ScalarStyle.Plain && scalar.Value is "" or "~" or "null" or "Null" or "NULL" ? null : JsonValue.Create(scalar.Value);
 
     /// <summary>YAML 1.1 plain scalars as Kubernetes resolves them; quoted scalars and !!str stay strings.</summary>
     internal static JsonNode? ResolveScalar(Scalar scalar)
