@@ -8,10 +8,10 @@ namespace HostNetAudit.Engine.Connection;
 
 /// <summary>
 /// Reads a kubeconfig file into KubernetesClient's model with the module's own YAML reader. KubernetesClient's
-/// reader builds its reflection-based YAML deserializer on first use, which costs a fresh process about a
-/// quarter of a second (a fifth of a whole Get-HostNetworkPod run); this reader costs a few milliseconds and
-/// fills the same model, so KubernetesClient builds its configuration from it as before. Unknown keys are
-/// ignored, as KubernetesClient ignores them; a value of the wrong shape is an error.
+/// reader first builds its YAML deserializers, reflecting over every Kubernetes model type, which costs a
+/// fresh process about a quarter of a second (a fifth of a whole Get-HostNetworkPod run); this reader costs
+/// a few milliseconds and fills the same model, so KubernetesClient builds its configuration from it as
+/// before. Unknown keys are ignored, as KubernetesClient ignores them; a value of the wrong shape is an error.
 /// </summary>
 internal static class KubeConfigReader
 {
