@@ -29,7 +29,7 @@ param(
     # kubectl needs several GB for very large lists: compare with it up to this size only.
     [int] $KubectlMaxPods = 50000,
     # Runs of the module per measurement; the report shows the median run.
-    [int] $Repeat = 3,
+    [int] $Repeat = 5,
     # Runs of kubectl | jq per measurement (each takes minutes at 50,000 pods).
     [int] $KubectlRepeat = 1,
     # Also write the raw results here (JSON).
