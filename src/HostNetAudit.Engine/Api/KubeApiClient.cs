@@ -79,7 +79,14 @@ internal sealed class KubeApiClient : IDisposable
     /// into a byte array of its own, so paging a large cluster does not churn the large-object heap.
     /// </summary>
     public async Task<JsonDocument> SendJsonAsync(ApiRequest request, CancellationToken cancellationToken) =>
-        (await SendCoreAsync(request, (stream, token) => ParseJsonAsync(request, stream, token), cancellationToken).ConfigureAwait(false)).Parsed!;
+        (await SendCoreAsync(request, (stream, token) => ParseJsonAsync(request, stream, null, token), cancellationToken).ConfigureAwait(false)).Parsed!;
+
+    /// <summary>
+    /// Sends and parses the JSON body read into <paramref name="buffer"/>: the document refers to the buffer
+    /// and is valid until the buffer's next use (a paged listing reads every page into one buffer).
+    /// </summary>
+    public async Task<JsonDocument> SendJsonAsync(ApiRequest request, PageBuffer buffer, CancellationToken cancellationToken) =>
+        (await SendCoreAsync(request, (stream, token) => ParseJsonAsync(request, stream, buffer, token), cancellationToken).ConfigureAwait(false)).Parsed!;
 
     private async Task<(ApiResponse? Buffered, T? Parsed)> SendCoreAsync<T>(ApiRequest request, Func<Stream, CancellationToken, Task<T>>? parse, CancellationToken cancellationToken)
         where T : class
@@ -192,11 +199,13 @@ internal sealed class KubeApiClient : IDisposable
         }
     }
 
-    private async Task<JsonDocument> ParseJsonAsync(ApiRequest request, Stream stream, CancellationToken cancellationToken)
+    private async Task<JsonDocument> ParseJsonAsync(ApiRequest request, Stream stream, PageBuffer? buffer, CancellationToken cancellationToken)
     {
         try
         {
-            return await JsonDocument.ParseAsync(stream, default, cancellationToken).ConfigureAwait(false);
+            return buffer is null
+                ? await JsonDocument.ParseAsync(stream, default, cancellationToken).ConfigureAwait(false)
+                : JsonDocument.Parse(await buffer.ReadAsync(stream, cancellationToken).ConfigureAwait(false));
         }
         catch (JsonException ex)
         {
