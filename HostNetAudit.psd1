@@ -11,6 +11,7 @@
     CompatiblePSEditions   = @('Core')
     FormatsToProcess       = @('HostNetAudit.format.ps1xml')
     CmdletsToExport        = @(
+        'Get-HostNetworkWorkload'
         'Get-HostNetworkPod'
         'Test-NamespacePolicy'
         'Set-NamespacePodSecurity'

@@ -5,6 +5,7 @@ using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Api;
 using HostNetAudit.Engine.Json;
 using HostNetAudit.Engine.Pods;
+using HostNetAudit.Engine.Workloads;
 
 namespace HostNetAudit.Engine;
 
@@ -39,25 +40,45 @@ internal sealed partial class ClusterSession : IClusterSession
 
     public async IAsyncEnumerable<HostNetworkPod> GetHostNetworkPodsAsync(PodQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var scopes = query.Namespaces.Count > 0
-            ? query.Namespaces.Select(ns => (Namespace: (string?)ns, Path: $"/api/v1/namespaces/{Uri.EscapeDataString(ns)}/pods"))
-            : new[] { (Namespace: (string?)null, Path: "/api/v1/pods") };
-        foreach (var scope in scopes)
+        var requestsBefore = Api.RequestCount;
+        var bytesBefore = Api.BytesReceived;
+        var lookupsBefore = owners.Lookups;
+        var found = 0;
+        var scopes = query.Namespaces.Count > 0 ? query.Namespaces.Select(ns => (string?)ns).ToArray() : new string?[] { null };
+        foreach (var ns in scopes)
         {
-            var request = new ApiRequest(HttpMethod.Get, scope.Path, "ListPods", "list", "pods", scope.Namespace);
-            bool Accept(JsonElement pod)
+            await foreach (var pod in ListPodsAsync(ns, query, cancellationToken).ConfigureAwait(false))
             {
-                if (!PodMapper.IsHostNetworkPod(pod))
-                {
-                    return false;
-                }
+                found++;
+                yield return pod;
+            }
+        }
 
-                var ns = PodMapper.Namespace(pod);
-                return ns is null || query.NamespaceFilter is null || query.NamespaceFilter(ns);
+        log.Verbose($"{Context}: {found} hostNetwork pod(s) from {Api.RequestCount - requestsBefore} request(s) ({owners.Lookups - lookupsBefore} owner lookup(s)), {(Api.BytesReceived - bytesBefore) / 1024.0:0.#} KB received.");
+    }
+
+    /// <summary>
+    /// One list (cluster-wide, or one namespace): with the field selector while the server supports it,
+    /// else every pod filtered as each page arrives. A namespace RBAC does not let us list is reported as a
+    /// non-terminating error and the other namespaces go on; a cluster-wide 403 ends the command.
+    /// </summary>
+    private async IAsyncEnumerable<HostNetworkPod> ListPodsAsync(string? ns, PodQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var request = new ApiRequest(HttpMethod.Get, ns is null ? "/api/v1/pods" : $"/api/v1/namespaces/{Uri.EscapeDataString(ns)}/pods", "ListPods", "list", "pods", ns);
+        bool Accept(JsonElement pod)
+        {
+            if (!PodMapper.IsHostNetworkPod(pod))
+            {
+                return false;
             }
 
+            var podNamespace = PodMapper.Namespace(pod);
+            return podNamespace is null || query.NamespaceFilter is null || query.NamespaceFilter(podNamespace);
+        }
+
+        while (true)
+        {
             var useSelector = hostNetworkSelectorSupported != false;
-            var fallback = false;
             var source = lister.ListAsync(useSelector ? request.WithQuery("fieldSelector", HostNetworkSelector) : request, query.PageSize, Accept, cancellationToken);
             await using (var items = source.GetAsyncEnumerator(cancellationToken))
             {
@@ -70,37 +91,38 @@ internal sealed partial class ClusterSession : IClusterSession
                     }
                     catch (KubeApiException ex) when (useSelector && IsFieldLabelNotSupported(ex))
                     {
-                        fallback = true;
                         break;
+                    }
+                    catch (KubeApiException ex) when (ns is not null && ex.StatusCode == HttpStatusCode.Forbidden)
+                    {
+                        log.Error(ex);
+                        yield break;
                     }
 
                     if (!moved)
                     {
-                        break;
+                        yield break;
                     }
 
-                    hostNetworkSelectorSupported ??= useSelector ? true : null;
+                    if (useSelector)
+                    {
+                        hostNetworkSelectorSupported = true;
+                    }
+
                     var pod = PodMapper.Map(items.Current, Context);
                     await owners.ResolveAsync(pod, cancellationToken).ConfigureAwait(false);
                     yield return pod;
                 }
             }
 
-            if (!fallback)
-            {
-                continue;
-            }
-
+            // The server refused the selector: remember it for this session and list every pod instead.
             hostNetworkSelectorSupported = false;
             log.Verbose($"{Context}: the API server does not support the field selector {HostNetworkSelector} (Kubernetes before 1.28); listing every pod and filtering on the client.");
-            await foreach (var item in lister.ListAsync(request, query.PageSize, Accept, cancellationToken).ConfigureAwait(false))
-            {
-                var pod = PodMapper.Map(item, Context);
-                await owners.ResolveAsync(pod, cancellationToken).ConfigureAwait(false);
-                yield return pod;
-            }
         }
     }
+
+    public IAsyncEnumerable<HostNetworkWorkload> GetHostNetworkWorkloadsAsync(WorkloadQuery query, CancellationToken cancellationToken) =>
+        new WorkloadLister(Api, lister, log).ListAsync(query, cancellationToken);
 
     public async Task<string?> GetServerVersionAsync(CancellationToken cancellationToken)
     {

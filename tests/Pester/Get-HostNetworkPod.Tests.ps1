@@ -91,3 +91,181 @@ Describe 'Get-HostNetworkPod request identity' {
         (Get-SimRequest $Cluster | Where-Object verb -EQ 'list')[0].userAgent | Should -Match "^HostNetAudit/$([regex]::Escape($version)) \(Get-HostNetworkPod\)"
     }
 }
+
+Describe 'Get-HostNetworkPod against a larger cluster' {
+    BeforeAll {
+        # 3000 pods in 60 namespaces, 2% of them hostNetwork: enough pages to fault in the middle.
+        $script:Big = Start-SimCluster -Scenario bench -ArgumentList '--pods', '3000', '--namespaces', '60', '--hostnet-percent', '2'
+        $script:BigTruth = @((Get-SimTruth $Big).hostNetworkPods)
+        function Get-PodKey { param([Parameter(ValueFromPipeline)] $Pod) process { "$($Pod.Namespace)/$($Pod.Name)" } }
+        function Get-PodList { Get-SimRequest $Big | Where-Object { $_.resource -eq 'pods' -and $_.verb -eq 'list' } }
+        # Index of the first (or last) request answered with a status (JSON numbers arrive as Int64).
+        function Find-Status {
+            param([object[]] $Requests, [int] $Status, [switch] $Last)
+            $found = @(0..($Requests.Count - 1) | Where-Object { [int]$Requests[$_].status -eq $Status })
+            if ($found.Count -eq 0) { return -1 }
+            if ($Last) { $found[-1] } else { $found[0] }
+        }
+        function Assert-Truth {
+            param([object[]] $Pods)
+            @($Pods | Get-PodKey | Sort-Object) | Should -Be @($BigTruth | Sort-Object)
+            @($Pods | Get-PodKey | Select-Object -Unique).Count | Should -Be $Pods.Count -Because 'no pod is written twice'
+        }
+    }
+    AfterAll { $Big | Stop-SimCluster }
+    BeforeEach {
+        Clear-SimRequest $Big
+        Clear-SimFault $Big
+        Set-SimOption $Big @{ hostNetworkFieldSelector = $true; pageScanLimit = $null }
+    }
+
+    Context 'with the server-side field selector (Kubernetes 1.28 and later)' {
+        It 'finds the declared pods with -PageSize pages of the selected pods only' {
+            $pods = @(Get-HostNetworkPod -KubeConfig $Big.KubeConfig -PageSize 25)
+            Assert-Truth $pods
+            $lists = @(Get-PodList)
+            $lists.Count | Should -Be ([math]::Ceiling($BigTruth.Count / 25))
+            $lists | ForEach-Object { $_.query | Should -Match 'fieldSelector=spec.hostNetwork%3Dtrue'; $_.query | Should -Match '(^|[?&])limit=25(&|$)' }
+        }
+
+        It 'follows short and empty pages that carry a continue token' {
+            Set-SimOption $Big @{ pageScanLimit = 20 }
+            Assert-Truth @(Get-HostNetworkPod -KubeConfig $Big.KubeConfig)
+            # The server scans 20 pods per page: 150 pages, most of them empty or short.
+            @(Get-PodList).Count | Should -Be 150
+        }
+    }
+
+    Context 'without server-side selector support (before Kubernetes 1.28)' {
+        BeforeEach { Set-SimOption $Big @{ hostNetworkFieldSelector = $false } }
+
+        It 'falls back to paged listing filtered on the client, and says so once in Verbose' {
+            $output = @(Get-HostNetworkPod -KubeConfig $Big.KubeConfig -Verbose 4>&1)
+            Assert-Truth @($output | Where-Object { $_ -is [HostNetAudit.HostNetworkPod] })
+            @($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -match 'does not support the field selector' }).Count | Should -Be 1
+            $lists = @(Get-PodList)
+            $lists[0].status | Should -Be 400
+            $lists.Count | Should -Be 7 -Because 'one refused request, then 3000 pods in pages of 500'
+            $lists | Select-Object -Skip 1 | ForEach-Object { $_.query | Should -Not -Match 'fieldSelector' }
+        }
+
+        It 'restarts the list once on 410 Expired and writes no pod twice' {
+            Add-SimFault $Big @{ kind = 'Expired'; resource = 'pods'; skip = 2; times = 1 }
+            $pods = @(Get-HostNetworkPod -KubeConfig $Big.KubeConfig -WarningVariable warnings -WarningAction SilentlyContinue)
+            Assert-Truth $pods
+            $warnings | Should -BeNullOrEmpty
+            $lists = @(Get-PodList | Where-Object status -NE 400)
+            $expired = Find-Status $lists 410
+            $expired | Should -BeGreaterThan 0
+            $lists[$expired + 1].query | Should -Not -Match 'continue=' -Because 'the list restarts from the beginning'
+        }
+
+        It 'continues with the fresh token and warns when the list expires again' {
+            Add-SimFault $Big @{ kind = 'Expired'; resource = 'pods'; skip = 2; times = 2 }
+            $pods = @(Get-HostNetworkPod -KubeConfig $Big.KubeConfig -WarningVariable warnings -WarningAction SilentlyContinue)
+            Assert-Truth $pods
+            @($warnings).Count | Should -Be 1
+            "$warnings" | Should -Match 'expired again'
+            $lists = @(Get-PodList | Where-Object status -NE 400)
+            @($lists | Where-Object status -EQ 410).Count | Should -Be 2
+            $second = Find-Status $lists 410 -Last
+            $lists[$second + 1].query | Should -Match 'continue=' -Because 'the second time, the fresh token is used'
+        }
+
+        It 'retries 429 (honouring Retry-After) and 5xx' {
+            Add-SimFault $Big @{ kind = 'Status'; statusCode = 429; retryAfterSeconds = 1; resource = 'pods'; skip = 2; times = 1 }
+            Add-SimFault $Big @{ kind = 'Status'; statusCode = 503; resource = 'pods'; skip = 4; times = 2 }
+            Assert-Truth @(Get-HostNetworkPod -KubeConfig $Big.KubeConfig)
+            $lists = @(Get-PodList)
+            @($lists | Where-Object status -EQ 429).Count | Should -Be 1
+            @($lists | Where-Object status -EQ 503).Count | Should -Be 2
+            # Each refused page is asked again with the same continue token.
+            $refused = Find-Status $lists 429
+            $lists[$refused + 1].query | Should -Be $lists[$refused].query
+        }
+    }
+
+    Context 'streaming' {
+        It 'writes the first pod before the last page is requested' {
+            $script:listsAtFirstPod = $null
+            $pods = @(Get-HostNetworkPod -KubeConfig $Big.KubeConfig -PageSize 10 | ForEach-Object {
+                    if ($null -eq $script:listsAtFirstPod) { $script:listsAtFirstPod = @(Get-PodList).Count }
+                    $_
+                })
+            Assert-Truth $pods
+            $listsAtFirstPod | Should -Be 1 -Because 'the first page reaches the pipeline before the second is asked for'
+            @(Get-PodList).Count | Should -BeGreaterOrEqual ([math]::Ceiling($BigTruth.Count / 10))
+        }
+
+        It 'has written the first pod while a slow page is still on its way' {
+            Set-SimOption $Big @{ hostNetworkFieldSelector = $false }
+            Add-SimFault $Big @{ kind = 'Latency'; latencyMilliseconds = 3000; resource = 'pods'; onlyWithContinue = $true; skip = 2; times = 1 }
+            $script:firstAt = $null
+            $pods = @(Get-HostNetworkPod -KubeConfig $Big.KubeConfig | ForEach-Object {
+                    if ($null -eq $script:firstAt) { $script:firstAt = [DateTimeOffset]::UtcNow }
+                    $_
+                })
+            Assert-Truth $pods
+            $slow = Get-PodList | Where-Object { $_.query -match 'continue=' } | Select-Object -Skip 2 -First 1
+            # The request log stamps a request when it arrives; the slow page was answered 3 s later.
+            $firstAt | Should -BeLessThan ([DateTimeOffset]$slow.time) -Because 'the first pod was written before the slow page was even requested'
+        }
+    }
+
+    Context 'permissions' {
+        It 'reports a namespace it may not list and goes on with the others' {
+            $namespaces = @($BigTruth | ForEach-Object { $_.Split('/')[0] } | Sort-Object -Unique | Select-Object -First 3)
+            Add-SimDeny $Big @{ verb = 'list'; resource = 'pods'; namespace = $namespaces[1] }
+            try {
+                $pods = @(Get-HostNetworkPod -KubeConfig $Big.KubeConfig -Namespace $namespaces -ErrorVariable errors -ErrorAction SilentlyContinue)
+            }
+            finally { Clear-SimDeny $Big }
+            @($pods.Namespace | Sort-Object -Unique) | Should -Be @($namespaces[0], $namespaces[2])
+            $errors.Count | Should -Be 1
+            $errors[0].FullyQualifiedErrorId | Should -BeLike 'ListPodsForbidden,*'
+            $errors[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+            $errors[0].TargetObject | Should -Be $namespaces[1]
+        }
+    }
+
+    Context 'the published audit (kubectl | jq)' {
+        It 'gives the same answer as kubectl get pods -A -o json | jq over HTTPS' -Skip:(-not ((Get-Command kubectl -ErrorAction Ignore) -and (Get-Command jq -ErrorAction Ignore))) {
+            $filter = '.items[] | select(.spec.hostNetwork == true) | "\(.metadata.namespace)/\(.metadata.name)"'
+            $kubectl = @(kubectl --kubeconfig $Big.KubeConfig --context $Big.Context get pods -A -o json | jq -r $filter)
+            $LASTEXITCODE | Should -Be 0
+            $ours = @(Get-HostNetworkPod -KubeConfig $Big.KubeConfig -Context $Big.Context | Get-PodKey)
+            @($ours | Sort-Object) | Should -Be @($kubectl | Sort-Object)
+            $ours.Count | Should -Be $BigTruth.Count
+            (Get-SimRequest $Big | Where-Object { $_.resource -eq 'pods' -and $_.userAgent -like 'kubectl/*' }).Count | Should -BeGreaterThan 1 -Because 'kubectl read the same simulated server'
+        }
+    }
+}
+
+Describe 'Get-HostNetworkPod owner resolution' {
+    BeforeAll { $script:Workloads = Start-SimCluster -Scenario workloads }
+    AfterAll { $Workloads | Stop-SimCluster }
+
+    It 'costs at most one request per distinct ReplicaSet or Job owner' {
+        Clear-SimRequest $Workloads
+        $pods = @(Get-HostNetworkPod -KubeConfig $Workloads.KubeConfig)
+        @($pods | ForEach-Object { "$($_.Namespace)/$($_.Name)" } | Sort-Object) | Should -Be @((Get-SimTruth $Workloads).hostNetworkPods | Sort-Object)
+        # The distinct owners, from the scenario's own objects.
+        $owners = @(Get-SimObject $Workloads -Kind Pod | Where-Object { $_.spec.hostNetwork } | ForEach-Object {
+                $ref = @($_.metadata.ownerReferences | Where-Object controller)[0]
+                if ($ref -and $ref.kind -in 'ReplicaSet', 'Job') { "$($ref.kind)/$($_.metadata.namespace)/$($ref.name)" }
+            } | Sort-Object -Unique)
+        $owners.Count | Should -BeLessThan @($pods | Where-Object { $_.OwnerKind -in 'ReplicaSet', 'Job', 'CronJob' }).Count -Because 'some owners have several pods'
+        $gets = @(Get-SimRequest $Workloads | Where-Object verb -EQ 'get')
+        $gets.Count | Should -Be $owners.Count
+        @($gets | ForEach-Object { $_.path } | Select-Object -Unique).Count | Should -Be $gets.Count
+    }
+
+    It 'shows the top controller, or the ReplicaSet or Job itself when nothing controls it' {
+        $pods = @(Get-HostNetworkPod -KubeConfig $Workloads.KubeConfig)
+        ($pods | Where-Object Name -Like 'edge-proxy-*' | Select-Object -ExpandProperty Owner -Unique) | Should -Be 'ReplicaSet/edge-proxy'
+        ($pods | Where-Object Name -Like 'net-bench-*').Owner | Should -Be 'Job/net-bench'
+        ($pods | Where-Object Name -Like 'hourly-sync-*').Owner | Should -Be 'CronJob/hourly-sync'
+        ($pods | Where-Object Name -EQ 'debug-shell').Owner | Should -Be '<none>'
+        ($pods | Where-Object Name -EQ 'kafka-edge-0').Owner | Should -Be 'StatefulSet/kafka-edge'
+    }
+}

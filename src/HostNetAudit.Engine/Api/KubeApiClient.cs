@@ -71,7 +71,25 @@ internal sealed class KubeApiClient : IDisposable
 
     public long BytesReceived => Interlocked.Read(ref bytesReceived);
 
-    public async Task<ApiResponse> SendAsync(ApiRequest request, CancellationToken cancellationToken)
+    public async Task<ApiResponse> SendAsync(ApiRequest request, CancellationToken cancellationToken) =>
+        (await SendCoreAsync<object>(request, null, cancellationToken).ConfigureAwait(false)).Buffered!;
+
+    /// <summary>
+    /// Sends and parses the JSON body as it streams in, into pooled buffers: a list page is never copied
+    /// into a byte array of its own, so paging a large cluster does not churn the large-object heap.
+    /// </summary>
+    public async Task<JsonDocument> SendJsonAsync(ApiRequest request, CancellationToken cancellationToken) =>
+        (await SendCoreAsync(request, (stream, token) => ParseJsonAsync(request, stream, null, token), cancellationToken).ConfigureAwait(false)).Parsed!;
+
+    /// <summary>
+    /// Sends and parses the JSON body read into <paramref name="buffer"/>: the document refers to the buffer
+    /// and is valid until the buffer's next use (a paged listing reads every page into one buffer).
+    /// </summary>
+    public async Task<JsonDocument> SendJsonAsync(ApiRequest request, PageBuffer buffer, CancellationToken cancellationToken) =>
+        (await SendCoreAsync(request, (stream, token) => ParseJsonAsync(request, stream, buffer, token), cancellationToken).ConfigureAwait(false)).Parsed!;
+
+    private async Task<(ApiResponse? Buffered, T? Parsed)> SendCoreAsync<T>(ApiRequest request, Func<Stream, CancellationToken, Task<T>>? parse, CancellationToken cancellationToken)
+        where T : class
     {
         WarnPlainHttpOnce();
         var attempt = 0;
@@ -83,7 +101,9 @@ internal sealed class KubeApiClient : IDisposable
             using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeoutSource.CancelAfter(timeout);
             HttpResponseMessage? response = null;
-            byte[] body;
+            byte[] body = Array.Empty<byte>();
+            T? parsed = null;
+            long length;
             try
             {
                 using var message = new HttpRequestMessage(request.Method, new Uri(baseUri, request.Path.TrimStart('/')));
@@ -102,8 +122,23 @@ internal sealed class KubeApiClient : IDisposable
 
                 Interlocked.Increment(ref requests);
                 response = await client.HttpClient.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeoutSource.Token).ConfigureAwait(false);
-                body = await response.Content.ReadAsByteArrayAsync(timeoutSource.Token).ConfigureAwait(false);
-                Interlocked.Add(ref bytesReceived, body.Length);
+                if (parse is not null && response.IsSuccessStatusCode)
+                {
+                    var counting = new CountingStream(await response.Content.ReadAsStreamAsync(timeoutSource.Token).ConfigureAwait(false));
+                    await using (counting.ConfigureAwait(false))
+                    {
+                        parsed = await parse(counting, timeoutSource.Token).ConfigureAwait(false);
+                    }
+
+                    length = counting.BytesRead;
+                }
+                else
+                {
+                    body = await response.Content.ReadAsByteArrayAsync(timeoutSource.Token).ConfigureAwait(false);
+                    length = body.Length;
+                }
+
+                Interlocked.Add(ref bytesReceived, length);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -118,8 +153,9 @@ internal sealed class KubeApiClient : IDisposable
                     null,
                     null);
             }
-            catch (HttpRequestException ex)
+            catch (Exception ex) when (ex is HttpRequestException or IOException)
             {
+                // IOException: the connection broke while the body was streaming in.
                 response?.Dispose();
                 var failure = MapTransportFailure(ex, request);
                 if (failure.ErrorId == "ConnectionReset" && attempt < Retry.MaxAttempts)
@@ -133,15 +169,20 @@ internal sealed class KubeApiClient : IDisposable
                 log.Verbose($"{Context}: {request.Method} {request.Path} -> {failure.ErrorId}");
                 throw failure;
             }
+            catch
+            {
+                response?.Dispose();
+                throw;
+            }
 
             using (response)
             {
                 var warnings = ParseWarnings(response.Headers);
                 var status = (int)response.StatusCode;
-                log.Verbose($"{Context}: {request.Method} {request.Path} -> {status} {response.ReasonPhrase} ({stopwatch.ElapsedMilliseconds} ms, {FormatBytes(body.Length)})");
+                log.Verbose($"{Context}: {request.Method} {request.Path} -> {status} {response.ReasonPhrase} ({stopwatch.ElapsedMilliseconds} ms, {FormatBytes(length)})");
                 if (response.IsSuccessStatusCode)
                 {
-                    return new ApiResponse(response.StatusCode, body, warnings);
+                    return parsed is not null ? (null, parsed) : (new ApiResponse(response.StatusCode, body, warnings), null);
                 }
 
                 var transient = status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
@@ -158,11 +199,18 @@ internal sealed class KubeApiClient : IDisposable
         }
     }
 
-    /// <summary>Sends and parses the JSON body.</summary>
-    public async Task<JsonDocument> SendJsonAsync(ApiRequest request, CancellationToken cancellationToken)
+    private async Task<JsonDocument> ParseJsonAsync(ApiRequest request, Stream stream, PageBuffer? buffer, CancellationToken cancellationToken)
     {
-        var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
-        return ParseJson(request, response.Body);
+        try
+        {
+            return buffer is null
+                ? await JsonDocument.ParseAsync(stream, default, cancellationToken).ConfigureAwait(false)
+                : JsonDocument.Parse(await buffer.ReadAsync(stream, cancellationToken).ConfigureAwait(false));
+        }
+        catch (JsonException ex)
+        {
+            throw new KubeApiException("InvalidApiResponse", FailureCategory.InvalidData, request.Target, $"The API server {Server} answered {request.Method} {PathOnly(request.Path)} with a body that is not JSON.", null, null, null, ex);
+        }
     }
 
     public JsonDocument ParseJson(ApiRequest request, byte[] body)
@@ -214,7 +262,7 @@ internal sealed class KubeApiClient : IDisposable
         return Backoff(attempt);
     }
 
-    private KubeApiException MapTransportFailure(HttpRequestException ex, ApiRequest request)
+    private KubeApiException MapTransportFailure(Exception ex, ApiRequest request)
     {
         var target = Server;
         for (Exception? inner = ex; inner is not null; inner = inner.InnerException)

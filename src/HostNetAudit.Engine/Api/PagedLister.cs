@@ -23,7 +23,8 @@ internal sealed class PagedLister
 
     /// <summary>
     /// Lists <paramref name="request"/> (a path without limit/continue). <paramref name="accept"/> filters
-    /// items before they are remembered and yielded. The JsonElement is valid until the next item.
+    /// items before they are remembered and yielded. The JsonElement is valid until the next item (pages are
+    /// read into one buffer, so nothing of a page outlives it).
     /// </summary>
     public async IAsyncEnumerable<JsonElement> ListAsync(
         ApiRequest request,
@@ -37,6 +38,7 @@ internal sealed class PagedLister
         var restarts = 0;
         var inconsistent = false;
         var page = 0;
+        var buffer = new PageBuffer();
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -44,7 +46,7 @@ internal sealed class PagedLister
             JsonDocument document;
             try
             {
-                document = await api.SendJsonAsync(pageRequest, cancellationToken).ConfigureAwait(false);
+                document = await api.SendJsonAsync(pageRequest, buffer, cancellationToken).ConfigureAwait(false);
             }
             catch (KubeApiException ex) when (ex.StatusCode == HttpStatusCode.Gone && continueToken is not null)
             {

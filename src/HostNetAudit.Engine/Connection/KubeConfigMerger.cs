@@ -1,4 +1,3 @@
-using k8s;
 using k8s.KubeConfigModels;
 
 namespace HostNetAudit.Engine.Connection;
@@ -23,7 +22,7 @@ internal static class KubeConfigMerger
         var users = new List<User>();
         foreach (var file in files)
         {
-            var config = KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(file), useRelativePaths: false);
+            var config = KubeConfigReader.Read(file);
             if (config is null)
             {
                 continue;

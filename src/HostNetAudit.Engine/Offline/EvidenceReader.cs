@@ -83,21 +83,36 @@ internal static class EvidenceReader
         var isJsonFile = string.Equals(Path.GetExtension(file), ".json", StringComparison.OrdinalIgnoreCase);
         if (trimmed.StartsWith('{') || trimmed.StartsWith('['))
         {
-            try
+            var values = ReadJsonValues(trimmed, out var failure, out var failedIndex, out var failedLine);
+            failedLine += text.AsSpan(0, text.Length - trimmed.Length).Count('\n');
+            if (failure is null || (isJsonFile && values.Count > 0))
             {
-                using var document = JsonDocument.Parse(trimmed, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
-                Add(document.RootElement.Clone(), file, 1, objects, log);
+                // One value (kubectl get -o json), or a stream of them (kubectl get -w -o json): a stream is
+                // read as a watch, so each object counts once, in its last state.
+                if (values.Count == 1)
+                {
+                    Add(values[0], file, 1, objects, log);
+                }
+                else
+                {
+                    AddStream(values, file, 1, objects, log);
+                }
+
+                if (failure is not null)
+                {
+                    log.Error(new HostNetAuditException("InvalidEvidenceDocument", FailureCategory.InvalidData, file, $"'{file}' document {failedIndex} is not valid JSON (line {failedLine}): {JsonProblem(failure)} It and the rest of the file were skipped.", failure));
+                }
+
                 return;
             }
-            catch (JsonException ex) when (isJsonFile)
+
+            if (isJsonFile)
             {
-                log.Error(new HostNetAuditException("InvalidEvidenceDocument", FailureCategory.InvalidData, file, $"'{file}' document 1 is not valid JSON (line {(ex.LineNumber ?? 0) + 1}): {FirstLine(ex.Message)} It was skipped.", ex));
+                log.Error(new HostNetAuditException("InvalidEvidenceDocument", FailureCategory.InvalidData, file, $"'{file}' document 1 is not valid JSON (line {failedLine}): {JsonProblem(failure)} It was skipped.", failure));
                 return;
             }
-            catch (JsonException)
-            {
-                // Not JSON after all: YAML flow style. Fall through.
-            }
+
+            // Not JSON after all: YAML flow style. Fall through.
         }
 
         var documents = 0;
@@ -106,11 +121,14 @@ internal static class EvidenceReader
             documents++;
             if (document.Error is not null)
             {
+                var hint = document.HasTemplatePlaceholders
+                    ? " It holds template placeholders ({{ }}): render the template first (helm template, salt) and read the output."
+                    : string.Empty;
                 log.Error(new HostNetAuditException(
                     "InvalidEvidenceDocument",
                     FailureCategory.InvalidData,
                     file,
-                    $"'{file}' document {document.Index} (from line {document.FirstLine}) does not parse as YAML ({document.Error}); it was skipped. Templates (Helm, Salt) must be rendered first."));
+                    $"'{file}' document {document.Index} (from line {document.FirstLine}) does not parse as YAML ({document.Error}); it was skipped.{hint}"));
                 continue;
             }
 
@@ -226,6 +244,7 @@ internal static class EvidenceReader
             // Watch streams: one JSON event per line.
         }
 
+        var events = new List<JsonElement>();
         foreach (var line in body.Split('\n'))
         {
             if (string.IsNullOrWhiteSpace(line))
@@ -236,14 +255,112 @@ internal static class EvidenceReader
             try
             {
                 using var document = JsonDocument.Parse(line);
-                Add(document.RootElement.Clone(), file, index, objects, log, depth + 1);
+                events.Add(document.RootElement.Clone());
             }
             catch (JsonException ex)
             {
                 log.Error(new HostNetAuditException("InvalidEvidenceDocument", FailureCategory.InvalidData, file, $"'{file}' document {index} holds a recorded reply that is not JSON: {FirstLine(ex.Message)}", ex));
-                return;
+                break;
             }
         }
+
+        AddStream(events, file, index, objects, log, depth);
+    }
+
+    /// <summary>
+    /// A watch stream (WatchEvents, or objects as kubectl get -w -o json prints them) read as the watch
+    /// means it: each object once, in its last state; DELETED removes it; BOOKMARK and ERROR carry no object.
+    /// </summary>
+    internal static void AddStream(IReadOnlyList<JsonElement> values, string file, int index, List<EvidenceObject> objects, IEngineLog log, int depth = 0)
+    {
+        var latest = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        var order = new List<string>();
+        var loose = 0;
+        foreach (var value in values)
+        {
+            var isEvent = value.Get("type").ValueKind == JsonValueKind.String && value.Get("object").ValueKind == JsonValueKind.Object && !value.Get("kind").Exists();
+            var type = isEvent ? value.Get("type").GetString() : "ADDED";
+            var obj = isEvent ? value.Get("object") : value;
+            if (type is "BOOKMARK" or "ERROR" || obj.ValueKind != JsonValueKind.Object)
+            {
+                continue;
+            }
+
+            var key = obj.Get("metadata", "uid").AsString() is { } uid
+                ? "uid:" + uid
+                : obj.Get("metadata", "name").AsString() is { } name
+                    ? string.Join("/", obj.Get("kind").AsString(), obj.Get("metadata", "namespace").AsString(), name)
+                    : "value:" + (loose++).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (type == "DELETED")
+            {
+                latest.Remove(key);
+                continue;
+            }
+
+            if (!latest.ContainsKey(key))
+            {
+                order.Add(key);
+            }
+
+            latest[key] = obj;
+        }
+
+        foreach (var key in order)
+        {
+            if (latest.TryGetValue(key, out var obj))
+            {
+                Add(obj, file, index, objects, log, depth + 1);
+            }
+        }
+    }
+
+    /// <summary>Reads one JSON value or several in a row; stops at the first malformed one.</summary>
+    private static List<JsonElement> ReadJsonValues(string text, out JsonException? failure, out int failedIndex, out long failedLine)
+    {
+        var values = new List<JsonElement>();
+        failure = null;
+        failedIndex = 0;
+        failedLine = 0;
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var offset = 0;
+        var options = new JsonReaderOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
+        while (true)
+        {
+            while (offset < bytes.Length && bytes[offset] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+            {
+                offset++;
+            }
+
+            if (offset >= bytes.Length)
+            {
+                break;
+            }
+
+            failedIndex = values.Count + 1;
+            try
+            {
+                var reader = new Utf8JsonReader(bytes.AsSpan(offset), options);
+                using var document = JsonDocument.ParseValue(ref reader);
+                values.Add(document.RootElement.Clone());
+                offset += (int)reader.BytesConsumed;
+            }
+            catch (JsonException ex)
+            {
+                failure = ex;
+                failedLine = bytes.AsSpan(0, offset).Count((byte)'\n') + (ex.LineNumber ?? 0) + 1;
+                break;
+            }
+        }
+
+        return values;
+    }
+
+    /// <summary>System.Text.Json's message without its own position (the message names the line itself).</summary>
+    private static string JsonProblem(JsonException ex)
+    {
+        var text = FirstLine(ex.Message);
+        var position = text.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return position < 0 ? text : text[..position];
     }
 
     private static string FirstLine(string message)

@@ -1,6 +1,7 @@
 using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Json;
 using HostNetAudit.Engine.Pods;
+using HostNetAudit.Engine.Workloads;
 
 namespace HostNetAudit.Engine.Offline;
 
@@ -45,6 +46,28 @@ internal sealed partial class EvidenceSet : IEvidenceSet
         }
 
         log.Debug($"Offline owner lookups: {owners.Lookups}.");
+    }
+
+    public IEnumerable<HostNetworkWorkload> GetHostNetworkWorkloads(WorkloadQuery query)
+    {
+        var kinds = query.EffectiveKinds;
+        foreach (var obj in Objects)
+        {
+            var resource = WorkloadResource.ForObject(obj.Kind, obj.Group);
+            if (resource is null || !kinds.Contains(resource.Kind) || !WorkloadMapper.IsHostNetworkWorkload(obj.Object, resource.Kind))
+            {
+                continue;
+            }
+
+            var workload = WorkloadMapper.Map(obj.Object, resource.Kind, Context);
+            workload.SourcePath = obj.Source;
+            if (query.NamespaceFilter is not null && !query.NamespaceFilter(workload.Namespace))
+            {
+                continue;
+            }
+
+            yield return workload;
+        }
     }
 
     /// <summary>Finds an owner object among the evidence and returns its own controller.</summary>

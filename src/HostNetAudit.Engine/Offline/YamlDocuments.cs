@@ -8,7 +8,11 @@ using YamlDotNet.Core.Events;
 namespace HostNetAudit.Engine.Offline;
 
 /// <summary>One document of a YAML stream, parsed or not.</summary>
-internal sealed record YamlDocumentResult(int Index, int FirstLine, JsonNode? Node, string? Error);
+internal sealed record YamlDocumentResult(int Index, int FirstLine, JsonNode? Node, string? Error)
+{
+    /// <summary>The document holds template placeholders ({{ ... }} of Helm/Go templates, Salt/Jinja {% ... %}).</summary>
+    public bool HasTemplatePlaceholders { get; init; }
+}
 
 /// <summary>
 /// Reads multi-document YAML into JSON nodes the way Kubernetes reads manifests (YAML 1.1 scalars as
@@ -19,7 +23,10 @@ internal static partial class YamlDocuments
 {
     private const int MaxNodes = 2_000_000;
 
-    public static IEnumerable<YamlDocumentResult> Read(string text)
+    /// <param name="text">The YAML stream.</param>
+    /// <param name="scalarsAsText">Keep every scalar as its text (null stays null), as a reader into typed string
+    /// fields needs it (a kubeconfig's names, tokens and paths); otherwise scalars resolve as Kubernetes resolves them.</param>
+    public static IEnumerable<YamlDocumentResult> Read(string text, bool scalarsAsText = false)
     {
         var index = 0;
         foreach (var (chunk, firstLine) in Split(text))
@@ -34,7 +41,7 @@ internal static partial class YamlDocuments
             string? error;
             try
             {
-                node = Parse(chunk);
+                node = Parse(chunk, scalarsAsText);
                 error = null;
             }
             catch (YamlException ex)
@@ -48,7 +55,10 @@ internal static partial class YamlDocuments
                 error = ex.Message;
             }
 
-            yield return new YamlDocumentResult(index, firstLine, node, error);
+            yield return new YamlDocumentResult(index, firstLine, node, error)
+            {
+                HasTemplatePlaceholders = error is not null && (chunk.Contains("{{", StringComparison.Ordinal) || chunk.Contains("{%", StringComparison.Ordinal)),
+            };
         }
     }
 
@@ -99,10 +109,10 @@ internal static partial class YamlDocuments
         return false;
     }
 
-    private static JsonNode? Parse(string chunk)
+    private static JsonNode? Parse(string chunk, bool scalarsAsText)
     {
         var parser = new Parser(new StringReader(chunk));
-        var builder = new Builder(parser);
+        var builder = new Builder(parser, scalarsAsText);
         parser.Consume<StreamStart>();
         if (!parser.Accept<DocumentStart>(out _))
         {
@@ -127,12 +137,14 @@ internal static partial class YamlDocuments
     private sealed class Builder
     {
         private readonly IParser parser;
+        private readonly bool scalarsAsText;
         private readonly Dictionary<string, JsonNode?> anchors = new(StringComparer.Ordinal);
         private int nodes;
 
-        public Builder(IParser parser)
+        public Builder(IParser parser, bool scalarsAsText)
         {
             this.parser = parser;
+            this.scalarsAsText = scalarsAsText;
         }
 
         public JsonNode? ReadNode()
@@ -154,7 +166,7 @@ internal static partial class YamlDocuments
 
             if (parser.TryConsume<Scalar>(out var scalar))
             {
-                var value = ResolveScalar(scalar);
+                var value = scalarsAsText ? TextScalar(scalar) : ResolveScalar(scalar);
                 Remember(scalar.Anchor, value);
                 return value;
             }
@@ -178,6 +190,12 @@ internal static partial class YamlDocuments
                 {
                     // Keys are names: a scalar key stays its text ("y", "on", "80"), whatever its YAML type.
                     var keyEvent = parser.Current;
+                    if (keyEvent is MappingStart or SequenceStart)
+                    {
+                        // sigs.k8s.io/yaml refuses these ("invalid map key"); an unquoted {{ ... }} reads as one.
+                        throw new YamlException(keyEvent.Start, keyEvent.End, "a mapping key must be a scalar, as Kubernetes requires (an unquoted {{ ... }} template placeholder reads as a mapping)");
+                    }
+
                     var key = ReadNode();
                     var value = ReadNode();
                     if (keyEvent is Scalar { Value: "<<", Style: ScalarStyle.Plain })
@@ -225,6 +243,10 @@ internal static partial class YamlDocuments
             }
         }
     }
+
+    /// <summary>A scalar's text; a plain null (empty, ~, null) stays null.</summary>
+    internal static JsonNode? TextScalar(Scalar scalar) =>
+        scalar.Style is ScalarStyle.Plain && scalar.Value is "" or "~" or "null" or "Null" or "NULL" ? null : JsonValue.Create(scalar.Value);
 
     /// <summary>YAML 1.1 plain scalars as Kubernetes resolves them; quoted scalars and !!str stay strings.</summary>
     internal static JsonNode? ResolveScalar(Scalar scalar)

@@ -36,6 +36,9 @@ public interface IClusterSession : IDisposable
     /// <summary>Streams the pods with spec.hostNetwork=true, page by page.</summary>
     IAsyncEnumerable<HostNetworkPod> GetHostNetworkPodsAsync(PodQuery query, CancellationToken cancellationToken);
 
+    /// <summary>Streams the workloads whose pod template sets hostNetwork: one paged list per kind.</summary>
+    IAsyncEnumerable<HostNetworkWorkload> GetHostNetworkWorkloadsAsync(WorkloadQuery query, CancellationToken cancellationToken);
+
     /// <summary>The server's version (GET /version), or null where it does not say.</summary>
     Task<string?> GetServerVersionAsync(CancellationToken cancellationToken);
 
@@ -57,6 +60,9 @@ public interface IEvidenceSet
 
     /// <summary>Test-NamespacePolicy on the evidence (Namespace objects, policies, webhook configurations, ...).</summary>
     IReadOnlyList<NamespacePolicyResult> TestNamespacePolicies(NamespacePolicyQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Workload templates whose pod spec sets hostNetwork.</summary>
+    IEnumerable<HostNetworkWorkload> GetHostNetworkWorkloads(WorkloadQuery query);
 }
 
 /// <summary>Which pods to look at.</summary>

@@ -13,7 +13,7 @@ namespace HostNetAudit.Commands;
 public sealed class GetHostNetworkPodCommand : HostNetAuditCmdlet
 {
     private readonly HashSet<string> written = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, IEvidenceSet> evidence = new(StringComparer.Ordinal);
+    private readonly EvidenceCache evidence = new();
 
     /// <summary>Namespaces to look in (wildcards). Default: all.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -61,7 +61,7 @@ public sealed class GetHostNetworkPodCommand : HostNetAuditCmdlet
 
         if (IsOffline)
         {
-            var set = ReadEvidence(Path!);
+            var set = evidence.Get(this, Path!, CancelToken);
             if (set is not null)
             {
                 foreach (var pod in set.GetHostNetworkPods(query))
@@ -84,29 +84,12 @@ public sealed class GetHostNetworkPodCommand : HostNetAuditCmdlet
 
     private void Emit(HostNetworkPod pod)
     {
-        // A namespace named twice, or a pod seen in two evidence files, is written once.
-        var key = pod.Context + "\0" + (pod.Uid ?? pod.Namespace + "/" + pod.Name);
+        // A namespace named twice, or a pod exported in two evidence files, is written once. Manifests carry
+        // no uid: there the file tells pods of the same name apart.
+        var key = pod.Context + "\0" + (pod.Uid ?? pod.SourcePath + "\0" + pod.Namespace + "/" + pod.Name);
         if (written.Add(key))
         {
             WriteObject(pod);
         }
-    }
-
-    private IEvidenceSet? ReadEvidence(string[] paths)
-    {
-        var resolved = PathResolver.Resolve(this, paths);
-        if (resolved.Count == 0)
-        {
-            return null;
-        }
-
-        var key = string.Join("\0", resolved);
-        if (!evidence.TryGetValue(key, out var set))
-        {
-            set = Bridge.Wait(Task.Run(() => Engine.ReadEvidence(resolved, Bridge, CancelToken), CancelToken));
-            evidence[key] = set;
-        }
-
-        return set;
     }
 }

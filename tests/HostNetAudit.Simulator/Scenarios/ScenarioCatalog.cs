@@ -17,6 +17,7 @@ public static class ScenarioCatalog
         {
             "empty" => Empty(),
             "demo" => Demo(Int(parameters, "seed", 42)),
+            "workloads" => WorkloadScenario.Create(Int(parameters, "seed", 42)),
             "bench" => Bench(Int(parameters, "pods", 50000), Int(parameters, "namespaces", 2000), Double(parameters, "hostnet-percent", 2.0)),
             RemediationScenario.Name => RemediationScenario.Create(Int(parameters, "namespaces", 0)),
             "policy" => PolicyScenario.Create(Int(parameters, "namespaces", 0)),

@@ -134,4 +134,73 @@ public sealed class ClusterSessionTests : IAsyncLifetime
         Assert.Equal(FailureCategory.PermissionDenied, error.Category);
         Assert.Single(host.Cluster.Requests.All, r => r.Verb == "list");
     }
+
+    [Fact]
+    public async Task Yields_the_first_pod_before_the_next_page_is_requested()
+    {
+        host.Cluster.Options.HostNetworkFieldSelector = false;
+        var log = new RecordingLog();
+        using var session = new ClusterSession(host.Api(log), log);
+        await using var pods = session.GetHostNetworkPodsAsync(new PodQuery { PageSize = 100 }, CancellationToken.None).GetAsyncEnumerator();
+        Assert.True(await pods.MoveNextAsync());
+        var listsSoFar = host.Cluster.Requests.All.Where(r => r.Verb == "list").ToList();
+        Assert.Equal(2, listsSoFar.Count); // the refused selector, then the first page of the fallback
+        Assert.DoesNotContain("continue=", listsSoFar[1].Query, StringComparison.Ordinal);
+        var count = 1;
+        while (await pods.MoveNextAsync())
+        {
+            count++;
+        }
+
+        Assert.Equal(truth.Count, count);
+        Assert.Equal(1 + 30, host.Cluster.Requests.All.Count(r => r.Verb == "list")); // 3000 pods in pages of 100
+    }
+
+    [Fact]
+    public async Task A_namespace_RBAC_forbids_is_an_error_and_the_other_namespaces_go_on()
+    {
+        var namespaces = truth.Select(t => t.Split('/')[0]).Distinct().OrderBy(n => n, StringComparer.Ordinal).Take(3).ToArray();
+        host.Cluster.Access.Deny(new DenyRule { Verb = "list", Resource = "pods", Namespace = namespaces[1] });
+        var log = new RecordingLog();
+        using var session = new ClusterSession(host.Api(log), log);
+        var pods = new List<HostNetworkPod>();
+        await foreach (var pod in session.GetHostNetworkPodsAsync(new PodQuery { Namespaces = namespaces }, CancellationToken.None))
+        {
+            pods.Add(pod);
+        }
+
+        Assert.Equal(truth.Where(t => t.StartsWith(namespaces[0] + "/", StringComparison.Ordinal) || t.StartsWith(namespaces[2] + "/", StringComparison.Ordinal)).ToHashSet(), pods.Select(p => p.Namespace + "/" + p.Name).ToHashSet());
+        var error = Assert.Single(log.Errors);
+        Assert.Equal("ListPodsForbidden", error.ErrorId);
+        Assert.Equal(namespaces[1], error.Target);
+        Assert.Equal(FailureCategory.PermissionDenied, error.Category);
+    }
+
+    [Fact]
+    public async Task Says_what_a_listing_cost_in_one_verbose_line()
+    {
+        var log = new RecordingLog();
+        await ListAsync(log, pageSize: 50);
+        Assert.Contains(log.Verbose, v => v.Contains($"{truth.Count} hostNetwork pod(s) from 2 request(s) (0 owner lookup(s))", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Counts_the_bytes_of_streamed_pages_as_the_server_sent_them()
+    {
+        host.Cluster.Options.HostNetworkFieldSelector = false;
+        var log = new RecordingLog();
+        var api = host.Api(log);
+        using var session = new ClusterSession(api, log);
+        var count = 0;
+        await foreach (var pod in session.GetHostNetworkPodsAsync(new PodQuery { PageSize = 250 }, CancellationToken.None))
+        {
+            count++;
+        }
+
+        Assert.Equal(truth.Count, count);
+        var requests = host.Cluster.Requests.All;
+        Assert.Equal(requests.Count, api.RequestCount);
+        Assert.Equal(requests.Sum(r => r.ResponseBytes), api.BytesReceived);
+        Assert.True(api.BytesReceived > 3000 * 1000, "every pod crossed the wire once");
+    }
 }
