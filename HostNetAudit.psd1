@@ -11,11 +11,12 @@
     CompatiblePSEditions   = @('Core')
     FormatsToProcess       = @('HostNetAudit.format.ps1xml')
     CmdletsToExport        = @(
-        'Get-HostNetworkWorkload'
         'Get-HostNetworkPod'
+        'Get-HostNetworkWorkload'
         'Test-NamespacePolicy'
         'Set-NamespacePodSecurity'
         'Restore-NamespacePodSecurity'
+        'Invoke-HostNetworkAudit'
         'Export-HostNetworkAuditReport'
     )
     FunctionsToExport      = @()

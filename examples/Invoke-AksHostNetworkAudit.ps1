@@ -12,8 +12,10 @@
     to disk but a temporary kubeconfig without credentials, deleted at once. TLS is verified against the
     cluster's own certificate authority. The token never reaches any output stream.
 
-    Output: one JSON document. With a HostNetAudit that has Invoke-HostNetworkAudit, the control's verdict
-    with its evidence; otherwise the hostNetwork pods with their owners.
+    Output: one JSON document, the control's verdict with its evidence (Invoke-HostNetworkAudit's
+    AuditReport: Result, Summary, every namespace's status and reason, the hostNetwork pods and workloads
+    with their owners, the exemptions applied). With -FailOnNonCompliant the job also fails when the
+    control fails, after the JSON was written.
 
     What it needs:
     - Runtime: an Azure Automation account with the PowerShell 7.4 runtime, and the modules Az.Accounts,
@@ -50,8 +52,12 @@
 .PARAMETER UsePrivateFqdn
     Connects to the private API server of a private cluster (from a Hybrid Runbook Worker in its network).
 
-.PARAMETER ExcludeSystemNamespaces
-    Leaves out kube-system, kube-public and kube-node-lease.
+.PARAMETER ExemptionsYaml
+    The text of a HostNetworkExemptions file (for example the value of an Automation variable): the
+    namespaces and workloads that legitimately need the host network, each with a justification.
+
+.PARAMETER FailOnNonCompliant
+    Fails the job (after writing the JSON) when the control fails on the cluster.
 
 .EXAMPLE
     Start-AzAutomationRunbook -AutomationAccountName 'aa-ops' -ResourceGroupName 'rg-ops' -Name 'Invoke-AksHostNetworkAudit' -Parameters @{ ResourceGroupName = 'rg-prod'; ClusterName = 'aks-prod' }
@@ -70,7 +76,8 @@ param(
     [string] $SubscriptionId,
     [string] $IdentityClientId,
     [switch] $UsePrivateFqdn,
-    [switch] $ExcludeSystemNamespaces
+    [string] $ExemptionsYaml,
+    [switch] $FailOnNonCompliant
 )
 
 $ErrorActionPreference = 'Stop'
@@ -115,20 +122,21 @@ $connection = @{
     CertificateAuthorityData = $caData
     ClusterName              = $cluster.Name
 }
-$audit = Get-Command -Name Invoke-HostNetworkAudit -Module HostNetAudit -ErrorAction SilentlyContinue
-if ($audit) {
-    $report = Invoke-HostNetworkAudit @connection
-    Write-Output ($report | ConvertTo-Json -Depth 10)
+$exemptionsFile = $null
+if ($ExemptionsYaml) {
+    $exemptionsFile = Join-Path ([IO.Path]::GetTempPath()) ('exemptions-' + [guid]::NewGuid().ToString('N') + '.yaml')
+    Set-Content -LiteralPath $exemptionsFile -Value $ExemptionsYaml
+    $connection.ExemptionPath = $exemptionsFile
 }
-else {
-    $pods = @(Get-HostNetworkPod @connection -ExcludeSystemNamespaces:$ExcludeSystemNamespaces)
-    $result = [ordered]@{
-        control         = 'CIS Kubernetes 5.2.5 / CIS AKS 4.2.4: minimize the admission of containers configured to share the host network namespace'
-        cluster         = $cluster.Name
-        resourceGroup   = $ResourceGroupName
-        checkedAt       = [DateTimeOffset]::UtcNow.ToString('o')
-        moduleVersion   = (Get-Module HostNetAudit).Version.ToString()
-        hostNetworkPods = $pods
+
+try {
+    # -FailOnNonCompliant writes its error after the report: the JSON reaches the output stream first.
+    $report = Invoke-HostNetworkAudit @connection -FailOnNonCompliant:$FailOnNonCompliant -ErrorAction Continue -ErrorVariable controlFailed
+    Write-Output ($report | ConvertTo-Json -Depth 5)
+    if ($FailOnNonCompliant -and $controlFailed) {
+        throw $controlFailed[0]
     }
-    Write-Output (ConvertTo-Json -InputObject $result -Depth 5)
+}
+finally {
+    if ($exemptionsFile) { Remove-Item -LiteralPath $exemptionsFile -Force -ErrorAction SilentlyContinue }
 }

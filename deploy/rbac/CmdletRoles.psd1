@@ -7,7 +7,8 @@
     'Get-HostNetworkWorkload'       = 'auditor'
     # -Probe sends dry-run pod creates; without -Probe the auditor's rights are enough.
     'Test-NamespacePolicy'          = 'prober'
-    'Invoke-HostNetworkAudit'       = 'auditor'
+    # The audit reads like Test-NamespacePolicy; its -Probe sends the same dry-run pod creates.
+    'Invoke-HostNetworkAudit'       = 'prober'
     'Set-NamespacePodSecurity'      = 'remediator'
     'Restore-NamespacePodSecurity'  = 'remediator'
     # Writes files from report objects; sends no request.

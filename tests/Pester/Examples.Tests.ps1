@@ -63,10 +63,9 @@ Describe 'Azure Automation runbook example' {
 
         It 'calls HostNetAudit cmdlets with parameters they have' {
             Import-Module $ModulePath -Force
-            $used = 'Server', 'Token', 'CertificateAuthorityData', 'ClusterName'
-            foreach ($p in $used + 'ExcludeSystemNamespaces') { (Get-Command Get-HostNetworkPod).Parameters.Keys | Should -Contain $p }
-            $audit = Get-Command Invoke-HostNetworkAudit -Module HostNetAudit -ErrorAction SilentlyContinue
-            if ($audit) { foreach ($p in $used) { $audit.Parameters.Keys | Should -Contain $p } }
+            $used = 'Server', 'Token', 'CertificateAuthorityData', 'ClusterName', 'ExemptionPath', 'FailOnNonCompliant'
+            $audit = Get-Command Invoke-HostNetworkAudit -Module HostNetAudit
+            foreach ($p in $used) { $audit.Parameters.Keys | Should -Contain $p }
         }
 
         It 'documents what it needs in its help' {
@@ -143,18 +142,15 @@ exit `$exit
             { $Output | ConvertFrom-Json } | Should -Not -Throw
         }
 
-        It 'reports every hostNetwork pod of the cluster, labelled with the cluster name' {
+        It 'reports the control''s verdict and every hostNetwork pod of the cluster, labelled with the cluster name' {
             $document = $Output | ConvertFrom-Json
-            if ($document.PSObject.Properties['hostNetworkPods']) {
-                $document.cluster | Should -Be 'aks-sim'
-                @($document.hostNetworkPods | ForEach-Object { "$($_.Namespace)/$($_.Name)" } | Sort-Object) | Should -Be ($Truth.hostNetworkPods | Sort-Object)
-                @($document.hostNetworkPods.Context | Select-Object -Unique) | Should -Be @('aks-sim')
-                $document.hostNetworkPods[0].Containers[0].Name | Should -Not -BeNullOrEmpty -Because 'the JSON keeps nested records'
-            }
-            else {
-                # A module with Invoke-HostNetworkAudit: the report of the cluster.
-                $document | Should -Not -BeNullOrEmpty
-            }
+            $document.Context | Should -Be 'aks-sim'
+            $document.Result | Should -BeIn 'Pass', 'Fail'
+            $document.Controls | Should -Contain 'CIS Azure AKS 4.2.4'
+            @($document.HostNetworkPods | ForEach-Object { "$($_.Namespace)/$($_.Name)" } | Sort-Object) | Should -Be ($Truth.hostNetworkPods | Sort-Object)
+            @($document.HostNetworkPods.Context | Select-Object -Unique) | Should -Be @('aks-sim')
+            $document.HostNetworkPods[0].Containers[0].Name | Should -Not -BeNullOrEmpty -Because 'the JSON keeps nested records'
+            ($document.Namespaces | Where-Object Namespace -EQ 'team-a').Status | Should -Be 'Compliant'
         }
 
         It 'signed in with the managed identity, asked for an AKS token and a user (not admin) kubeconfig' {

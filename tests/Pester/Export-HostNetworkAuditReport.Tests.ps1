@@ -9,7 +9,7 @@ BeforeAll {
     function New-TestReport([string] $Context, [switch] $Passed) {
         $ns = @(
             [HostNetAudit.AuditNamespace]@{ Context = $Context; Namespace = 'team-a'; Status = 'Compliant'; Compliant = $true; EnforcedBy = 'PodSecurityAdmission: baseline:latest (label)'; PodSecurity = 'baseline:latest'; PodSecuritySource = 'Label' }
-            [HostNetAudit.AuditNamespace]@{ Context = $Context; Namespace = 'kube-system'; Status = 'Exempt'; Compliant = $true; Justification = 'CNI and kube-proxy' }
+            [HostNetAudit.AuditNamespace]@{ Context = $Context; Namespace = 'kube-system'; Status = 'Exempt'; Compliant = $false; Justification = 'CNI and kube-proxy' }
         )
         if (-not $Passed) {
             $ns += [HostNetAudit.AuditNamespace]@{ Context = $Context; Namespace = 'ops'; Status = 'NonCompliant'; HostNetworkPodCount = 1; Reason = 'No enforcing policy refuses hostNetwork.'; Remediation = "Set-NamespacePodSecurity -Context '$Context' -Namespace 'ops' -Level Baseline"; PodSecurity = 'privileged:latest'; PodSecuritySource = 'AssumedBuiltInDefault' }

@@ -31,25 +31,31 @@ try {
     Show-Step 'The same, outside the system namespaces, grouped by owner' 'Get-HostNetworkPod -ExcludeSystemNamespaces | Group-Object Owner'
     Get-HostNetworkPod -ExcludeSystemNamespaces | Group-Object Owner -NoElement | Format-Table Count, Name -AutoSize | Out-String -Width 150 | Write-Host
 
-    if (Get-Command Get-HostNetworkWorkload -ErrorAction SilentlyContinue) {
-        Show-Step 'Which workload templates would create such pods (also at zero replicas)' 'Get-HostNetworkWorkload'
-        Get-HostNetworkWorkload | Format-Table | Out-String -Width 150 | Write-Host
-    }
+    Show-Step 'Which workload templates would create such pods (also at zero replicas, suspended)' 'Get-HostNetworkWorkload'
+    Get-HostNetworkWorkload | Format-Table | Out-String -Width 150 | Write-Host
 
-    if (Get-Command Test-NamespacePolicy -ErrorAction SilentlyContinue) {
-        Show-Step 'Per namespace: does an enforcing admission policy refuse hostNetwork pods?' 'Test-NamespacePolicy'
-        Test-NamespacePolicy | Format-Table | Out-String -Width 150 | Write-Host
-    }
+    Show-Step 'Per namespace: does an enforcing admission policy refuse hostNetwork pods?' 'Test-NamespacePolicy'
+    Test-NamespacePolicy | Format-Table | Out-String -Width 150 | Write-Host
 
-    if (Get-Command Set-NamespacePodSecurity -ErrorAction SilentlyContinue) {
-        Show-Step 'Preview the fix (server-side dry run, nothing is written)' "Test-NamespacePolicy | Where-Object Status -ne 'Compliant' | Set-NamespacePodSecurity -Level Baseline -WhatIf"
-        Test-NamespacePolicy -ExcludeNamespace kube-* | Where-Object Status -NE 'Compliant' | Set-NamespacePodSecurity -Level Baseline -WhatIf | Format-Table | Out-String -Width 150 | Write-Host
-    }
+    $exemptions = Join-Path $PSScriptRoot '../../examples/hostnetwork-exemptions.yaml'
+    Show-Step 'The control''s verdict, with evidence and the CNI/system exemptions of the example file' 'Invoke-HostNetworkAudit -ExemptionPath ./examples/hostnetwork-exemptions.yaml'
+    $report = Invoke-HostNetworkAudit -ExemptionPath $exemptions
+    $report | Format-List | Out-String -Width 150 | Write-Host
+    $report.Findings | Format-Table | Out-String -Width 150 | Write-Host
 
-    if (Get-Command Invoke-HostNetworkAudit -ErrorAction SilentlyContinue) {
-        Show-Step 'The control''s verdict, with evidence' 'Invoke-HostNetworkAudit'
-        Invoke-HostNetworkAudit | Format-List | Out-String -Width 150 | Write-Host
-    }
+    $outDir = Join-Path $PSScriptRoot '../../out/demo'
+    New-Item -ItemType Directory -Force -Path $outDir | Out-Null
+    $html = Join-Path (Resolve-Path $outDir).ProviderPath 'hostnetwork-audit.html'
+    Show-Step 'The report for people (HTML) and for pipelines (SARIF)' '$report | Export-HostNetworkAuditReport -Path ./out/demo/hostnetwork-audit.html'
+    $report | Export-HostNetworkAuditReport -Path $html
+    $report | Export-HostNetworkAuditReport -Path ([IO.Path]::ChangeExtension($html, '.sarif'))
+    Write-Host "Wrote $html and its .sarif beside it."
+
+    Show-Step 'Preview the fix (server-side dry run, nothing is written)' "`$report.Findings | Set-NamespacePodSecurity -Level Baseline -WhatIf"
+    $report.Findings | Where-Object Namespace -NotLike 'kube-*' |
+        Set-NamespacePodSecurity -Level Baseline -WhatIf -ErrorAction SilentlyContinue -ErrorVariable refused |
+        Format-Table | Out-String -Width 150 | Write-Host
+    foreach ($e in $refused) { Write-Host "Refused: $($e.Exception.Message)" -ForegroundColor Yellow }
 
     $requests = @(Get-SimRequest $cluster | Where-Object verb)
     Write-Host ''

@@ -9,6 +9,9 @@ namespace HostNetAudit.Engine.Offline;
 /// <summary>One Kubernetes object read from a file.</summary>
 internal sealed record EvidenceObject(JsonElement Object, string Source, int Document)
 {
+    /// <summary>The 1-based line where the object's YAML document starts, when known (JSON files: null).</summary>
+    public int? Line { get; init; }
+
     public string? Kind => Object.Get("kind").AsString();
 
     public string? ApiVersion => Object.Get("apiVersion").AsString();
@@ -137,7 +140,7 @@ internal static class EvidenceReader
                 continue;
             }
 
-            Add(JsonSerializer.SerializeToElement(document.Node), file, document.Index, objects, log);
+            Add(JsonSerializer.SerializeToElement(document.Node), file, document.Index, objects, log, line: document.ContentLine);
         }
 
         if (documents == 0)
@@ -147,7 +150,7 @@ internal static class EvidenceReader
     }
 
     /// <summary>Adds an object, expanding lists, arrays, watch events and recorded exchanges.</summary>
-    private static void Add(JsonElement element, string file, int index, List<EvidenceObject> objects, IEngineLog log, int depth = 0)
+    private static void Add(JsonElement element, string file, int index, List<EvidenceObject> objects, IEngineLog log, int depth = 0, int? line = null)
     {
         if (depth > 8)
         {
@@ -159,7 +162,7 @@ internal static class EvidenceReader
             case JsonValueKind.Array:
                 foreach (var item in element.EnumerateArray())
                 {
-                    Add(item, file, index, objects, log, depth + 1);
+                    Add(item, file, index, objects, log, depth + 1, line);
                 }
 
                 return;
@@ -216,7 +219,7 @@ internal static class EvidenceReader
                     typed = JsonSerializer.SerializeToElement(node);
                 }
 
-                Add(typed, file, index, objects, log, depth + 1);
+                Add(typed, file, index, objects, log, depth + 1, line);
             }
 
             return;
@@ -228,7 +231,7 @@ internal static class EvidenceReader
             return;
         }
 
-        objects.Add(new EvidenceObject(element, file, index));
+        objects.Add(new EvidenceObject(element, file, index) { Line = line });
     }
 
     private static void AddBody(string body, string file, int index, List<EvidenceObject> objects, IEngineLog log, int depth)

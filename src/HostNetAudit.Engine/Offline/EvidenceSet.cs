@@ -36,6 +36,7 @@ internal sealed partial class EvidenceSet : IEvidenceSet
 
             var pod = PodMapper.Map(obj.Object, Context);
             pod.SourcePath = obj.Source;
+            pod.SourceLine = obj.Line;
             if (query.NamespaceFilter is not null && !query.NamespaceFilter(pod.Namespace))
             {
                 continue;
@@ -61,6 +62,7 @@ internal sealed partial class EvidenceSet : IEvidenceSet
 
             var workload = WorkloadMapper.Map(obj.Object, resource.Kind, Context);
             workload.SourcePath = obj.Source;
+            workload.SourceLine = obj.Line;
             if (query.NamespaceFilter is not null && !query.NamespaceFilter(workload.Namespace))
             {
                 continue;

@@ -12,6 +12,9 @@ internal sealed record YamlDocumentResult(int Index, int FirstLine, JsonNode? No
 {
     /// <summary>The document holds template placeholders ({{ ... }} of Helm/Go templates, Salt/Jinja {% ... %}).</summary>
     public bool HasTemplatePlaceholders { get; init; }
+
+    /// <summary>The 1-based line of the document's first content (not a comment or blank), for locating it.</summary>
+    public int ContentLine { get; init; }
 }
 
 /// <summary>
@@ -57,6 +60,7 @@ internal static partial class YamlDocuments
 
             yield return new YamlDocumentResult(index, firstLine, node, error)
             {
+                ContentLine = firstLine + FirstContentOffset(chunk),
                 HasTemplatePlaceholders = error is not null && (chunk.Contains("{{", StringComparison.Ordinal) || chunk.Contains("{%", StringComparison.Ordinal)),
             };
         }
@@ -93,6 +97,22 @@ internal static partial class YamlDocuments
         }
 
         yield return (current.ToString(), start);
+    }
+
+    /// <summary>The 0-based line of a chunk's first content line.</summary>
+    private static int FirstContentOffset(string chunk)
+    {
+        var lines = chunk.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i].Trim();
+            if (line.Length > 0 && !line.StartsWith('#') && !line.StartsWith('%'))
+            {
+                return i;
+            }
+        }
+
+        return 0;
     }
 
     private static bool HasContent(string chunk)

@@ -202,6 +202,12 @@ internal sealed class PolicyInputs
     /// <summary>hostNetwork pods per namespace, with the exemption that covers each (null when pods were not read).</summary>
     public Dictionary<string, List<PodRecord>>? HostNetworkPods { get; set; }
 
+    /// <summary>The hostNetwork pods as listed (Invoke-HostNetworkAudit reports them without listing twice).</summary>
+    public List<HostNetworkPod> HostNetworkPodObjects { get; } = new();
+
+    /// <summary>The server's gitVersion (v1.31.4), when known.</summary>
+    public string? ServerVersion { get; set; }
+
     public void Add(PolicyObject obj)
     {
         var key = obj.Group + "/" + obj.Kind;

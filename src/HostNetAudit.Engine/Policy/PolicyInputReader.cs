@@ -61,6 +61,7 @@ internal static class PolicyInputReader
         foreach (var pod in evidence.GetHostNetworkPods(new PodQuery()))
         {
             Add(pods, new PodRecord(pod.Namespace, pod.Name, pod.OwnerKind, pod.OwnerName));
+            inputs.HostNetworkPodObjects.Add(pod);
         }
 
         inputs.HostNetworkPods = pods;
@@ -74,6 +75,7 @@ internal static class PolicyInputReader
         var lister = new PagedLister(api, log);
         var inputs = new PolicyInputs { Live = true, Context = session.Context };
         var version = await session.GetServerVersionAsync(cancellationToken).ConfigureAwait(false);
+        inputs.ServerVersion = version;
         inputs.ServerMinor = ParseMinor(version);
 
         var served = await DiscoverAsync(api, log, cancellationToken).ConfigureAwait(false);
@@ -119,6 +121,7 @@ internal static class PolicyInputReader
             await foreach (var pod in session.GetHostNetworkPodsAsync(new PodQuery { PageSize = query.PageSize }, cancellationToken).ConfigureAwait(false))
             {
                 Add(pods, new PodRecord(pod.Namespace, pod.Name, pod.OwnerKind, pod.OwnerName));
+                inputs.HostNetworkPodObjects.Add(pod);
             }
 
             inputs.HostNetworkPods = pods;

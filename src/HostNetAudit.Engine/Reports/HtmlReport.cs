@@ -66,6 +66,11 @@ internal static class HtmlReport
         }
 
         html.Append("</p></div></div>\n");
+        foreach (var note in report.Notes.Where(n => !n.StartsWith("No AdmissionConfiguration", StringComparison.Ordinal)))
+        {
+            html.Append("<p class=\"note\">").Append(E(note)).Append("</p>\n");
+        }
+
         if (report.PodSecurityDefaultAssumed)
         {
             html.Append("<p class=\"note\">No AdmissionConfiguration was given: namespaces without Pod Security labels were judged with the Kubernetes built-in default <code>privileged</code>, which the API cannot show.")
@@ -107,7 +112,6 @@ internal static class HtmlReport
             html.Append("</tbody></table>\n");
         }
 
-        var exemptPods = SarifReport.ExemptPods(report);
         html.Append("<h3>hostNetwork pods (").Append(report.HostNetworkPods.Length.ToString(CultureInfo.InvariantCulture)).Append(")</h3>\n");
         if (report.HostNetworkPods.Length == 0)
         {
@@ -139,12 +143,25 @@ internal static class HtmlReport
                     flags.Add("static");
                 }
 
-                var exemption = exemptPods.Contains(pod.Namespace + "/" + pod.Name)
-                    ? report.Exemptions.FirstOrDefault(e => e.Matched.Contains("Pod/" + pod.Namespace + "/" + pod.Name, StringComparer.Ordinal))?.Justification
-                    : null;
+                var exemption = pod.Exemption;
                 html.Append("<tr><td>").Append(E(pod.Namespace)).Append("</td><td>").Append(E(pod.Name)).Append("</td><td>").Append(E(pod.NodeName ?? string.Empty))
                     .Append("</td><td>").Append(E(pod.Owner)).Append("</td><td>").Append(E(string.Join(", ", pod.HostPorts.Select(p => p.ToString()))))
                     .Append("</td><td>").Append(E(string.Join(", ", flags))).Append("</td><td>").Append(exemption is null ? "—" : E(exemption)).Append("</td></tr>\n");
+            }
+
+            html.Append("</tbody></table>\n");
+        }
+
+        if (report.HostNetworkWorkloads.Length > 0)
+        {
+            html.Append("<h3>hostNetwork workload templates (").Append(report.HostNetworkWorkloads.Length.ToString(CultureInfo.InvariantCulture)).Append(")</h3>\n");
+            html.Append("<p>They create hostNetwork pods whenever they run — also those at zero replicas, suspended or waiting for their schedule.</p>\n");
+            html.Append("<table><thead><tr><th>Kind</th><th>Namespace</th><th>Name</th><th>Replicas</th><th>Host ports</th><th>Exempt</th></tr></thead><tbody>\n");
+            foreach (var workload in report.HostNetworkWorkloads.OrderBy(w => w.Namespace, StringComparer.Ordinal).ThenBy(w => w.Kind, StringComparer.Ordinal).ThenBy(w => w.Name, StringComparer.Ordinal))
+            {
+                html.Append("<tr><td>").Append(E(workload.Kind)).Append("</td><td>").Append(E(workload.Namespace)).Append("</td><td>").Append(E(workload.Name))
+                    .Append("</td><td>").Append(E(workload.ReplicaSummary)).Append("</td><td>").Append(E(string.Join(", ", workload.HostPorts.Select(p => p.ToString()))))
+                    .Append("</td><td>").Append(workload.Exemption is null ? "—" : E(workload.Exemption)).Append("</td></tr>\n");
             }
 
             html.Append("</tbody></table>\n");

@@ -31,6 +31,10 @@ internal static class SarifReport
             "A pod runs with spec.hostNetwork: true.",
             "The pod shares the node's network namespace: it sees the node's loopback and the traffic of every other pod on the node.",
             "Remove hostNetwork, or declare the workload in the exemptions file with a justification."),
+        new("HNA005", "HostNetworkWorkload", "note",
+            "A workload template creates pods with spec.hostNetwork: true.",
+            "Every pod the workload creates (also after scaling up, resuming or the next schedule) shares the node's network namespace.",
+            "Remove hostNetwork from the pod template, or declare the workload in the exemptions file with a justification."),
     };
 
     public static void Write(IReadOnlyList<AuditReport> reports, Stream output)
@@ -101,7 +105,9 @@ internal static class SarifReport
         json.WriteEndObject();
         json.WriteEndArray();
 
-        var artifacts = report.HostNetworkPods.Select(p => p.SourcePath).Where(p => !string.IsNullOrEmpty(p)).Distinct(StringComparer.Ordinal).ToList();
+        var artifacts = report.HostNetworkPods.Select(p => p.SourcePath).Concat(report.HostNetworkWorkloads.Select(w => w.SourcePath))
+            .Where(p => !string.IsNullOrEmpty(p)).Select(p => p!).Distinct(StringComparer.Ordinal).ToList();
+        var files = new SourceFiles();
         if (artifacts.Count > 0)
         {
             json.WriteStartArray("artifacts");
@@ -109,7 +115,7 @@ internal static class SarifReport
             {
                 json.WriteStartObject();
                 json.WriteStartObject("location");
-                json.WriteString("uri", FileUri(artifact!));
+                json.WriteString("uri", FileUri(artifact));
                 json.WriteEndObject();
                 json.WriteEndObject();
             }
@@ -164,45 +170,20 @@ internal static class SarifReport
             json.WriteEndObject();
         }
 
-        var exempt = ExemptPods(report);
-        foreach (var pod in report.HostNetworkPods.Where(p => !exempt.Contains(p.Namespace + "/" + p.Name)))
+        foreach (var pod in report.HostNetworkPods.Where(p => p.Exemption is null))
         {
-            json.WriteStartObject();
-            json.WriteString("ruleId", Rules[3].Id);
-            json.WriteNumber("ruleIndex", 3);
-            json.WriteString("level", Rules[3].Level);
-            json.WriteStartObject("message");
-            json.WriteString("text", $"Pod '{pod.Namespace}/{pod.Name}' ({pod.Owner}) runs with hostNetwork: true.");
-            json.WriteEndObject();
-            json.WriteStartArray("locations");
-            json.WriteStartObject();
-            if (!string.IsNullOrEmpty(pod.SourcePath))
-            {
-                json.WriteStartObject("physicalLocation");
-                json.WriteStartObject("artifactLocation");
-                json.WriteString("uri", FileUri(pod.SourcePath!));
-                json.WriteNumber("index", artifacts.IndexOf(pod.SourcePath));
-                json.WriteEndObject();
-                json.WriteEndObject();
-            }
+            WriteResource(json, 3, $"Pod '{pod.Namespace}/{pod.Name}' ({pod.Owner}) runs with hostNetwork: true.",
+                report.Context + "/" + pod.Namespace + "/" + pod.Name, pod.SourcePath, pod.SourceLine, artifacts, files,
+                "hostNetAuditPod/v1", report.Context + "/" + pod.Namespace + "/" + (pod.OwnerKind is null ? pod.Name : pod.Owner),
+                ("owner", pod.Owner), ("node", pod.NodeName));
+        }
 
-            json.WriteStartArray("logicalLocations");
-            json.WriteStartObject();
-            json.WriteString("name", pod.Name);
-            json.WriteString("fullyQualifiedName", report.Context + "/" + pod.Namespace + "/" + pod.Name);
-            json.WriteString("kind", "resource");
-            json.WriteEndObject();
-            json.WriteEndArray();
-            json.WriteEndObject();
-            json.WriteEndArray();
-            json.WriteStartObject("partialFingerprints");
-            json.WriteString("hostNetAuditPod/v1", report.Context + "/" + pod.Namespace + "/" + (pod.OwnerKind is null ? pod.Name : pod.Owner));
-            json.WriteEndObject();
-            json.WriteStartObject("properties");
-            json.WriteString("owner", pod.Owner);
-            WriteOptional(json, "node", pod.NodeName);
-            json.WriteEndObject();
-            json.WriteEndObject();
+        foreach (var workload in report.HostNetworkWorkloads.Where(w => w.Exemption is null))
+        {
+            WriteResource(json, 4, $"{workload.Kind} '{workload.Namespace}/{workload.Name}' creates pods with hostNetwork: true.",
+                report.Context + "/" + workload.Namespace + "/" + workload.Kind + "/" + workload.Name, workload.SourcePath, workload.SourceLine, artifacts, files,
+                "hostNetAuditWorkload/v1", report.Context + "/" + workload.Kind + "/" + workload.Namespace + "/" + workload.Name,
+                ("kind", workload.Kind), ("replicas", workload.ReplicaSummary));
         }
 
         json.WriteEndArray();
@@ -217,8 +198,107 @@ internal static class SarifReport
         json.WriteEndObject();
     }
 
-    internal static HashSet<string> ExemptPods(AuditReport report) =>
-        report.Exemptions.SelectMany(e => e.Matched).Where(m => m.StartsWith("Pod/", StringComparison.Ordinal)).Select(m => m[4..]).ToHashSet(StringComparer.Ordinal);
+    private static void WriteResource(
+        Utf8JsonWriter json,
+        int ruleIndex,
+        string message,
+        string qualifiedName,
+        string? sourcePath,
+        int? sourceLine,
+        List<string> artifacts,
+        SourceFiles files,
+        string fingerprintName,
+        string fingerprint,
+        params (string Name, string? Value)[] properties)
+    {
+        json.WriteStartObject();
+        json.WriteString("ruleId", Rules[ruleIndex].Id);
+        json.WriteNumber("ruleIndex", ruleIndex);
+        json.WriteString("level", Rules[ruleIndex].Level);
+        json.WriteStartObject("message");
+        json.WriteString("text", message);
+        json.WriteEndObject();
+        json.WriteStartArray("locations");
+        json.WriteStartObject();
+        if (!string.IsNullOrEmpty(sourcePath))
+        {
+            json.WriteStartObject("physicalLocation");
+            json.WriteStartObject("artifactLocation");
+            json.WriteString("uri", FileUri(sourcePath));
+            json.WriteNumber("index", artifacts.IndexOf(sourcePath));
+            json.WriteEndObject();
+            if (files.Region(sourcePath, sourceLine) is { } region)
+            {
+                json.WriteStartObject("region");
+                json.WriteNumber("startLine", region.StartLine);
+                json.WriteNumber("startColumn", 1);
+                json.WriteNumber("endLine", region.EndLine);
+                json.WriteNumber("endColumn", region.EndColumn);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndObject();
+        }
+
+        json.WriteStartArray("logicalLocations");
+        json.WriteStartObject();
+        json.WriteString("name", qualifiedName[(qualifiedName.LastIndexOf('/') + 1)..]);
+        json.WriteString("fullyQualifiedName", qualifiedName);
+        json.WriteString("kind", "resource");
+        json.WriteEndObject();
+        json.WriteEndArray();
+        json.WriteEndObject();
+        json.WriteEndArray();
+        json.WriteStartObject("partialFingerprints");
+        json.WriteString(fingerprintName, fingerprint);
+        json.WriteEndObject();
+        json.WriteStartObject("properties");
+        foreach (var (name, value) in properties)
+        {
+            WriteOptional(json, name, value);
+        }
+
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Regions in the evidence files: the object's first line when known, else the whole file; read once per
+    /// file, and left out when the file cannot be read (the report may be written elsewhere than it was made).
+    /// </summary>
+    private sealed class SourceFiles
+    {
+        private readonly Dictionary<string, string[]?> lines = new(StringComparer.Ordinal);
+
+        public (int StartLine, int EndLine, int EndColumn)? Region(string path, int? line)
+        {
+            if (!lines.TryGetValue(path, out var text))
+            {
+                try
+                {
+                    text = File.Exists(path) ? File.ReadAllLines(path) : null;
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    text = null;
+                }
+
+                lines[path] = text;
+            }
+
+            if (text is null || text.Length == 0)
+            {
+                return null;
+            }
+
+            if (line is { } start && start >= 1 && start <= text.Length)
+            {
+                return (start, start, text[start - 1].Length + 1);
+            }
+
+            return (1, text.Length, text[^1].Length + 1);
+        }
+    }
 
     private static string FileUri(string path) => Path.IsPathRooted(path) ? new Uri(path).AbsoluteUri : path.Replace('\\', '/');
 

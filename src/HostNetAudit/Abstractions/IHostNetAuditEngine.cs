@@ -46,6 +46,10 @@ public interface IClusterSession : IDisposable
     /// One list per resource kind, never a request per namespace (except the probe's dry-run creates).</summary>
     Task<IReadOnlyList<NamespacePolicyResult>> TestNamespacePoliciesAsync(NamespacePolicyQuery query, CancellationToken cancellationToken);
 
+    /// <summary>The control's verdict for this cluster, with its evidence (Invoke-HostNetworkAudit): policies,
+    /// hostNetwork pods and workloads, each read with one list per resource kind.</summary>
+    Task<AuditReport> AuditAsync(AuditQuery query, CancellationToken cancellationToken);
+
     /// <summary>Pod Security Admission remediation (Set-/Restore-NamespacePodSecurity) on this cluster.</summary>
     IPodSecurityRemediation PodSecurity { get; }
 }
@@ -63,6 +67,9 @@ public interface IEvidenceSet
 
     /// <summary>Workload templates whose pod spec sets hostNetwork.</summary>
     IEnumerable<HostNetworkWorkload> GetHostNetworkWorkloads(WorkloadQuery query);
+
+    /// <summary>The control's verdict for the evidence (Invoke-HostNetworkAudit -Path).</summary>
+    AuditReport Audit(AuditQuery query, CancellationToken cancellationToken);
 }
 
 /// <summary>Which pods to look at.</summary>

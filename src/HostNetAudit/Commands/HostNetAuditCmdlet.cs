@@ -119,7 +119,12 @@ public abstract class HostNetAuditCmdlet : PSCmdlet, IDisposable
     /// Runs work against each session. With one cluster a failure is terminating; with several, it is
     /// written as an error and the next cluster goes on.
     /// </summary>
-    protected void ForEachCluster(IReadOnlyList<IClusterSession> targets, Action<IClusterSession> work)
+    protected void ForEachCluster(IReadOnlyList<IClusterSession> targets, Action<IClusterSession> work) =>
+        ForEachCluster(targets, work, severalClusters: targets.Count > 1);
+
+    /// <summary>As above; <paramref name="severalClusters"/> says whether the run as a whole reaches more than one
+    /// cluster (cmdlets that collect input call this once per cluster).</summary>
+    protected void ForEachCluster(IReadOnlyList<IClusterSession> targets, Action<IClusterSession> work, bool severalClusters)
     {
         foreach (var session in targets)
         {
@@ -127,7 +132,7 @@ public abstract class HostNetAuditCmdlet : PSCmdlet, IDisposable
             {
                 work(session);
             }
-            catch (HostNetAuditException ex) when (targets.Count > 1)
+            catch (HostNetAuditException ex) when (severalClusters)
             {
                 Bridge.Drain();
                 WriteError(ErrorRecords.From(ex));

@@ -118,6 +118,7 @@ public sealed class TestNamespacePolicyCommand : HostNetAuditCmdlet
             }
 
             var failed = true;
+            var severalClusters = order.Count(k => targets[k].Session is not null) > 1;
             ForEachCluster(new[] { target.Session }, session =>
             {
                 WriteProgress(new ProgressRecord(1, "Test-NamespacePolicy", $"Evaluating admission policies in context '{session.Context}'"));
@@ -125,7 +126,7 @@ public sealed class TestNamespacePolicyCommand : HostNetAuditCmdlet
                 WriteProgress(new ProgressRecord(1, "Test-NamespacePolicy", "Done") { RecordType = ProgressRecordType.Completed });
                 Emit(results, ref allComply, ref evaluated);
                 failed = false;
-            });
+            }, severalClusters);
             if (failed)
             {
                 allComply = false;
@@ -188,26 +189,9 @@ public sealed class TestNamespacePolicyCommand : HostNetAuditCmdlet
         return Bridge.Wait(Task.Run(() => Engine.ReadEvidence(resolved, Bridge, CancelToken), CancelToken));
     }
 
-    private string ResolveFile(string path, string errorId) => ResolveFiles(path, errorId).First();
+    private string ResolveFile(string path, string errorId) => PathResolver.ResolveRequiredFiles(this, path, errorId)[0];
 
-    private IEnumerable<string> ResolveFiles(string path, string errorId)
-    {
-        try
-        {
-            var resolved = GetResolvedProviderPathFromPSPath(path, out var provider);
-            if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase) || resolved.Count == 0)
-            {
-                throw new ItemNotFoundException($"'{path}' is not a file system path.");
-            }
-
-            return resolved;
-        }
-        catch (Exception ex) when (ex is ItemNotFoundException or System.Management.Automation.DriveNotFoundException)
-        {
-            ThrowTerminatingError(ErrorRecords.Create(errorId, ErrorCategory.ObjectNotFound, path, $"Cannot find the file '{path}'.", ex));
-            throw; // unreachable
-        }
-    }
+    private IEnumerable<string> ResolveFiles(string path, string errorId) => PathResolver.ResolveRequiredFiles(this, path, errorId);
 
     private sealed class Target
     {

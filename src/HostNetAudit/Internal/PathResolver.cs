@@ -33,4 +33,27 @@ internal static class PathResolver
 
         return result;
     }
+
+    /// <summary>
+    /// Resolves a file argument (wildcards allowed) that the command cannot do without: a path that does not
+    /// exist is a terminating error with <paramref name="errorId"/> and the path as target.
+    /// </summary>
+    public static IReadOnlyList<string> ResolveRequiredFiles(PSCmdlet cmdlet, string path, string errorId)
+    {
+        try
+        {
+            var resolved = cmdlet.GetResolvedProviderPathFromPSPath(path, out var provider);
+            if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase) || resolved.Count == 0)
+            {
+                throw new ItemNotFoundException($"'{path}' is not a file system path.");
+            }
+
+            return resolved;
+        }
+        catch (Exception ex) when (ex is ItemNotFoundException or System.Management.Automation.DriveNotFoundException)
+        {
+            cmdlet.ThrowTerminatingError(ErrorRecords.Create(errorId, ErrorCategory.ObjectNotFound, path, $"Cannot find the file '{path}'.", ex));
+            throw; // unreachable
+        }
+    }
 }

@@ -3,7 +3,7 @@ namespace HostNetAudit;
 /// <summary>
 /// The control's verdict for one cluster (or one set of offline evidence), with its evidence.
 /// Output of Invoke-HostNetworkAudit; input of Export-HostNetworkAuditReport.
-/// Serialize with <c>ConvertTo-Json -Depth 6</c>.
+/// Serialize completely with <c>ConvertTo-Json -Depth 5</c> (report → PolicyResults → findings → strings).
 /// </summary>
 public sealed class AuditReport
 {
@@ -42,6 +42,15 @@ public sealed class AuditReport
 
     public HostNetworkPod[] HostNetworkPods { get; set; } = Array.Empty<HostNetworkPod>();
 
+    /// <summary>Workload templates that create hostNetwork pods (also at zero replicas or suspended).</summary>
+    public HostNetworkWorkload[] HostNetworkWorkloads { get; set; } = Array.Empty<HostNetworkWorkload>();
+
+    /// <summary>The detailed verdicts of Test-NamespacePolicy behind <see cref="Namespaces"/>.</summary>
+    public NamespacePolicyResult[] PolicyResults { get; set; } = Array.Empty<NamespacePolicyResult>();
+
+    /// <summary>What the reader should know about the evidence (namespaces not in the evidence, ...).</summary>
+    public string[] Notes { get; set; } = Array.Empty<string>();
+
     /// <summary>Exemptions declared in the exemptions file that matched something, with their justification.</summary>
     public AuditExemption[] Exemptions { get; set; } = Array.Empty<AuditExemption>();
 
@@ -75,6 +84,10 @@ public sealed class AuditSummary
     public int ExemptHostNetworkPods { get; set; }
 
     public int HostNetworkWorkloads { get; set; }
+
+    public override string ToString() =>
+        $"{Namespaces} namespaces: {Compliant} compliant, {NonCompliant} non-compliant, {Conditional} conditional, {Unknown} unknown, {Exempt} exempt; " +
+        $"{HostNetworkPods} hostNetwork pods ({ExemptHostNetworkPods} exempt), {HostNetworkWorkloads} hostNetwork workloads";
 }
 
 /// <summary>One namespace's verdict in a report, flat (CSV, JUnit, SARIF).</summary>
@@ -84,9 +97,10 @@ public sealed class AuditNamespace
 
     public string Namespace { get; set; } = string.Empty;
 
-    /// <summary>Compliant, NonCompliant, Conditional, Exempt or Unknown.</summary>
+    /// <summary>Compliant, NonCompliant, Conditional, Exempt or Unknown. Compliant and Exempt namespaces let the control pass.</summary>
     public string Status { get; set; } = "Unknown";
 
+    /// <summary>True only when Status is Compliant (as in NamespacePolicyResult).</summary>
     public bool Compliant { get; set; }
 
     /// <summary>The enforcing mechanisms that refuse hostNetwork here, "Engine: policy" joined with "; ".</summary>

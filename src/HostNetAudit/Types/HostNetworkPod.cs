@@ -53,5 +53,11 @@ public sealed class HostNetworkPod
     /// <summary>For offline evidence: the file the object came from.</summary>
     public string? SourcePath { get; set; }
 
+    /// <summary>For offline YAML evidence: the line where the object's document starts.</summary>
+    public int? SourceLine { get; set; }
+
+    /// <summary>The justification of the declared exemption that covers it (set by Invoke-HostNetworkAudit), else null.</summary>
+    public string? Exemption { get; set; }
+
     public override string ToString() => Namespace + "/" + Name;
 }

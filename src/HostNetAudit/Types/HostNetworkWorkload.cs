@@ -66,6 +66,12 @@ public sealed class HostNetworkWorkload
     /// <summary>For offline evidence: the file the object came from.</summary>
     public string? SourcePath { get; set; }
 
+    /// <summary>For offline YAML evidence: the line where the object's document starts.</summary>
+    public int? SourceLine { get; set; }
+
+    /// <summary>The justification of the declared exemption that covers it (set by Invoke-HostNetworkAudit), else null.</summary>
+    public string? Exemption { get; set; }
+
     /// <summary>
     /// What the REPLICAS column shows: "ready/desired" (or the desired count alone), "suspended", a
     /// CronJob's schedule, or "-" where the evidence does not say.

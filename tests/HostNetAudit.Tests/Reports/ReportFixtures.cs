@@ -22,7 +22,7 @@ internal static class ReportFixtures
             };
         var pods = new[]
         {
-            new HostNetworkPod { Context = context, Namespace = "kube-system", Name = "cilium-abcde", NodeName = "node-1", OwnerKind = "DaemonSet", OwnerName = "cilium", Privileged = true, HostPorts = new[] { new HostPortBinding { Port = 4244, Protocol = "TCP", Container = "cilium-agent" } } },
+            new HostNetworkPod { Context = context, Namespace = "kube-system", Name = "cilium-abcde", NodeName = "node-1", OwnerKind = "DaemonSet", OwnerName = "cilium", Privileged = true, Exemption = "CNI agent", HostPorts = new[] { new HostPortBinding { Port = 4244, Protocol = "TCP", Container = "cilium-agent" } } },
             new HostNetworkPod { Context = context, Namespace = "ops", Name = "probe-1", NodeName = "node-2", OwnerKind = "CronJob", OwnerName = "probe", SourcePath = "/evidence/ops.yaml" },
         };
         var report = new AuditReport
@@ -61,7 +61,7 @@ internal static class ReportFixtures
         Context = context,
         Namespace = name,
         Status = status,
-        Compliant = status is "Compliant" or "Exempt",
+        Compliant = status == "Compliant",
         EnforcedBy = enforcedBy,
         PodSecurity = status == "Compliant" ? "baseline:latest" : "privileged:latest",
         PodSecuritySource = status == "Compliant" ? "Label" : "AssumedBuiltInDefault",

@@ -58,7 +58,7 @@ public class ReportWriterTests
         Assert.StartsWith("\"Context\",\"Namespace\",\"Status\"", lines[0], StringComparison.Ordinal);
         var hostile = lines.Single(l => l.Contains("<script>", StringComparison.Ordinal));
         Assert.Contains("\"'=cmd|' /C calc'!A0 \"\"quoted\"\", ümlaut\"", hostile, StringComparison.Ordinal);
-        Assert.Contains("\"prod-east\",\"kube-system\",\"Exempt\",\"True\"", string.Join('\n', lines), StringComparison.Ordinal);
+        Assert.Contains("\"prod-east\",\"kube-system\",\"Exempt\",\"False\"", string.Join('\n', lines), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -67,6 +67,15 @@ internal sealed class ExemptionSet
             ((ownerKind is not null && Wildcard.MatchIgnoreCase(e.Kind ?? "*", ownerKind) && Wildcard.MatchIgnoreCase(e.Name ?? "*", ownerName ?? string.Empty)) ||
              (string.Equals(e.Kind, "Pod", StringComparison.OrdinalIgnoreCase) && Wildcard.MatchIgnoreCase(e.Name ?? "*", podName))));
 
+    /// <summary>The workload exemption covering a workload template (kind and name), if any.</summary>
+    public Exemption? ForWorkload(string context, string ns, string kind, string name) =>
+        Entries.FirstOrDefault(e => !e.IsNamespace && InContext(e, context) && Wildcard.MatchIgnoreCase(e.Namespace, ns) &&
+            !string.Equals(e.Kind, "Pod", StringComparison.OrdinalIgnoreCase) &&
+            Wildcard.MatchIgnoreCase(e.Kind ?? "*", kind) && Wildcard.MatchIgnoreCase(e.Name ?? "*", name));
+
+    /// <summary>The entries that apply to a context.</summary>
+    public IEnumerable<Exemption> InContext(string context) => Entries.Where(e => InContext(e, context));
+
     private static bool InContext(Exemption e, string context) => e.Context is null || Wildcard.MatchIgnoreCase(e.Context, context);
 
     private static List<Exemption> LoadFile(string path, IEngineLog log, DateTimeOffset now)

@@ -1,0 +1,203 @@
+using HostNetAudit.Abstractions;
+using HostNetAudit.Engine.Policy.Exemptions;
+
+namespace HostNetAudit.Engine.Audit;
+
+/// <summary>
+/// Turns what one cluster (or one set of evidence) showed into the control's verdict: namespaces as flat
+/// records, the hostNetwork pods and workloads with the exemptions that cover them, the exemptions that
+/// matched, the summary and the result (Pass when every namespace is Compliant or Exempt).
+/// </summary>
+internal static class AuditReportBuilder
+{
+    public sealed record Evidence(
+        string Context,
+        string? Source,
+        string? ServerVersion,
+        bool Live,
+        IReadOnlyList<NamespacePolicyResult> Results,
+        IReadOnlyList<HostNetworkPod> Pods,
+        IReadOnlyList<HostNetworkWorkload> Workloads,
+        ExemptionSet Exemptions);
+
+    public static AuditReport Build(Evidence evidence, AuditQuery query)
+    {
+        var context = evidence.Context;
+        bool Selected(string ns) => query.NamespaceFilter is null || query.NamespaceFilter(ns);
+        var pods = evidence.Pods.Where(p => Selected(p.Namespace)).OrderBy(p => p.Namespace, StringComparer.Ordinal).ThenBy(p => p.Name, StringComparer.Ordinal).ToArray();
+        var workloads = evidence.Workloads.Where(w => Selected(w.Namespace)).ToArray();
+        var results = evidence.Results.ToArray();
+
+        // Which declared exemption covers what: a workload entry covers its workloads and their pods, a
+        // namespace entry everything in the namespace.
+        var matches = new Dictionary<Exemption, List<string>>();
+        void Match(Exemption? exemption, string item)
+        {
+            if (exemption is null)
+            {
+                return;
+            }
+
+            if (!matches.TryGetValue(exemption, out var list))
+            {
+                list = new List<string>();
+                matches[exemption] = list;
+            }
+
+            if (!list.Contains(item, StringComparer.Ordinal))
+            {
+                list.Add(item);
+            }
+        }
+
+        foreach (var result in results)
+        {
+            Match(evidence.Exemptions.ForNamespace(context, result.Namespace), "Namespace/" + result.Namespace);
+        }
+
+        foreach (var workload in workloads)
+        {
+            var exemption = evidence.Exemptions.ForWorkload(context, workload.Namespace, workload.Kind, workload.Name)
+                ?? evidence.Exemptions.ForNamespace(context, workload.Namespace);
+            workload.Exemption = exemption?.Justification;
+            Match(exemption, $"{workload.Kind}/{workload.Namespace}/{workload.Name}");
+        }
+
+        foreach (var pod in pods)
+        {
+            var exemption = evidence.Exemptions.ForPod(context, pod.Namespace, pod.Name, pod.OwnerKind, pod.OwnerName)
+                ?? evidence.Exemptions.ForNamespace(context, pod.Namespace);
+            pod.Exemption = exemption?.Justification;
+            Match(exemption, $"Pod/{pod.Namespace}/{pod.Name}");
+        }
+
+        var notes = new List<string>();
+        var namespaces = results.Select(r => Flatten(r, evidence.Live)).ToList();
+
+        // Offline evidence may hold workloads whose Namespace object is not in the files: their namespace's
+        // policies cannot be judged, so the control cannot pass for them.
+        if (!evidence.Live)
+        {
+            var known = new HashSet<string>(results.Select(r => r.Namespace), StringComparer.Ordinal);
+            var missing = pods.Where(p => p.Exemption is null).Select(p => p.Namespace)
+                .Concat(workloads.Where(w => w.Exemption is null).Select(w => w.Namespace))
+                .Where(ns => !known.Contains(ns))
+                .Distinct(StringComparer.Ordinal)
+                .OrderBy(ns => ns, StringComparer.Ordinal)
+                .ToList();
+            foreach (var ns in missing)
+            {
+                namespaces.Add(new AuditNamespace
+                {
+                    Context = context,
+                    Namespace = ns,
+                    Status = PolicyStatus.Unknown,
+                    HostNetworkPodCount = pods.Count(p => p.Namespace == ns),
+                    Reason = "The evidence holds hostNetwork workloads in this namespace but not its Namespace object, so its admission policies cannot be judged; add the Namespace manifest (with its Pod Security labels) or declare an exemption.",
+                });
+            }
+
+            if (missing.Count > 0)
+            {
+                notes.Add($"{missing.Count} namespace(s) with hostNetwork workloads have no Namespace object in the evidence: {string.Join(", ", missing)}.");
+            }
+        }
+
+        var summary = new AuditSummary
+        {
+            Namespaces = namespaces.Count,
+            Compliant = namespaces.Count(n => n.Status == PolicyStatus.Compliant),
+            NonCompliant = namespaces.Count(n => n.Status == PolicyStatus.NonCompliant),
+            Conditional = namespaces.Count(n => n.Status == PolicyStatus.Conditional),
+            Unknown = namespaces.Count(n => n.Status == PolicyStatus.Unknown),
+            Exempt = namespaces.Count(n => n.Status == PolicyStatus.Exempt),
+            HostNetworkPods = pods.Length,
+            ExemptHostNetworkPods = pods.Count(p => p.Exemption is not null),
+            HostNetworkWorkloads = workloads.Length,
+        };
+
+        var passed = namespaces.Count > 0 && namespaces.All(n => n.Status is PolicyStatus.Compliant or PolicyStatus.Exempt);
+        if (namespaces.Count == 0)
+        {
+            notes.Add("No namespace was evaluated, so the control cannot pass: the evidence holds no Namespace objects (offline) or the namespace filter left none.");
+        }
+
+        var assumed = query.AdmissionConfigurationPath is null && results.Any(r => r.PodSecuritySource == PodSecuritySources.AssumedBuiltInDefault);
+        var failing = namespaces.Where(n => n.Status is not (PolicyStatus.Compliant or PolicyStatus.Exempt)).ToList();
+        var decided = assumed && failing.Count > 0 && failing.All(n => n.Status == PolicyStatus.NonCompliant && n.PodSecuritySource == PodSecuritySources.AssumedBuiltInDefault);
+        if (assumed)
+        {
+            notes.Add("No AdmissionConfiguration was given: namespaces without Pod Security labels were judged with the built-in default (privileged), which the API cannot show." +
+                (decided ? " That assumption decided the result: with a cluster default of baseline or restricted it would pass." : string.Empty));
+        }
+
+        var unmatched = evidence.Exemptions.InContext(context).Count(e => !matches.ContainsKey(e));
+        if (unmatched > 0)
+        {
+            notes.Add($"{unmatched} declared exemption(s) matched nothing here.");
+        }
+
+        return new AuditReport
+        {
+            Context = context,
+            Source = evidence.Source,
+            Result = passed ? "Pass" : "Fail",
+            PodSecurityDefaultAssumed = assumed,
+            AssumedDefaultDecidedResult = decided,
+            Summary = summary,
+            Namespaces = namespaces.ToArray(),
+            HostNetworkPods = pods,
+            HostNetworkWorkloads = workloads,
+            PolicyResults = results,
+            Exemptions = matches
+                .OrderBy(m => m.Key.Source, StringComparer.Ordinal).ThenBy(m => m.Key.Index)
+                .Select(m => new AuditExemption
+                {
+                    Scope = m.Key.IsNamespace ? "Namespace" : "Workload",
+                    Namespace = m.Key.Namespace,
+                    Kind = m.Key.IsNamespace ? null : m.Key.Kind ?? "*",
+                    Name = m.Key.IsNamespace ? null : m.Key.Name ?? "*",
+                    Justification = m.Key.Justification,
+                    Matched = m.Value.ToArray(),
+                })
+                .ToArray(),
+            Notes = notes.ToArray(),
+            KubernetesVersion = evidence.ServerVersion,
+            ModuleVersion = query.ModuleVersion,
+            GeneratedAt = DateTimeOffset.UtcNow,
+        };
+    }
+
+    /// <summary>A namespace's verdict as one flat record.</summary>
+    internal static AuditNamespace Flatten(NamespacePolicyResult result, bool live)
+    {
+        static string? Join(PolicyFinding[] findings) => findings.Length == 0 ? null : string.Join("; ", findings.Select(f => f.ShortName).Distinct(StringComparer.Ordinal));
+
+        string? remediation = null;
+        if (result.Status == PolicyStatus.NonCompliant)
+        {
+            var ns = Quote(result.Namespace);
+            remediation = live
+                ? $"Set-NamespacePodSecurity -Context {Quote(result.Context)} -Namespace {ns} -Level Baseline"
+                : $"Add the label pod-security.kubernetes.io/enforce: baseline to the Namespace manifest of {ns}, or Set-NamespacePodSecurity -Namespace {ns} -Level Baseline on the cluster";
+        }
+
+        return new AuditNamespace
+        {
+            Context = result.Context,
+            Namespace = result.Namespace,
+            Status = result.Status,
+            Compliant = result.Status == PolicyStatus.Compliant,
+            EnforcedBy = Join(result.EnforcedBy),
+            AuditOnly = Join(result.AuditOnly),
+            PodSecurity = result.PodSecurity,
+            PodSecuritySource = result.PodSecuritySource,
+            HostNetworkPodCount = result.HostNetworkPodCount ?? 0,
+            Justification = result.Exemption,
+            Reason = result.Reason,
+            Remediation = remediation,
+        };
+    }
+
+    private static string Quote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+}
