@@ -174,42 +174,7 @@ internal sealed class ExemptionSet
         return result;
     }
 
-    private static IEnumerable<JsonElement> Documents(string text, string path)
-    {
-        var trimmed = text.TrimStart('\uFEFF', ' ', '\t', '\r', '\n');
-        if (trimmed.StartsWith('{') || trimmed.StartsWith('['))
-        {
-            JsonElement root;
-            try
-            {
-                using var document = JsonDocument.Parse(trimmed, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
-                root = document.RootElement.Clone();
-            }
-            catch (JsonException)
-            {
-                root = default;
-            }
-
-            if (root.ValueKind != JsonValueKind.Undefined)
-            {
-                yield return root;
-                yield break;
-            }
-        }
-
-        foreach (var document in YamlDocuments.Read(text))
-        {
-            if (document.Error is not null)
-            {
-                throw Invalid(path, $"document {document.Index} does not parse ({document.Error})");
-            }
-
-            if (document.Node is not null)
-            {
-                yield return JsonSerializer.SerializeToElement(document.Node);
-            }
-        }
-    }
+    private static IEnumerable<JsonElement> Documents(string text, string path) => ConfigurationDocuments.Read(text, path, Invalid);
 
     private static HostNetAuditException Invalid(string path, string why) =>
         new("ExemptionFileInvalid", FailureCategory.InvalidData, path, $"The exemptions file '{path}' cannot be used: {why}.");

@@ -131,42 +131,7 @@ internal sealed partial class PodSecurityConfiguration
         }
     }
 
-    private static IEnumerable<JsonElement> Documents(string text, string path)
-    {
-        var trimmed = text.TrimStart('\uFEFF', ' ', '\t', '\r', '\n');
-        if (trimmed.StartsWith('{'))
-        {
-            JsonElement root;
-            try
-            {
-                using var document = JsonDocument.Parse(trimmed, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
-                root = document.RootElement.Clone();
-            }
-            catch (JsonException)
-            {
-                root = default;
-            }
-
-            if (root.ValueKind == JsonValueKind.Object)
-            {
-                yield return root;
-                yield break;
-            }
-        }
-
-        foreach (var document in YamlDocuments.Read(text))
-        {
-            if (document.Error is not null)
-            {
-                throw Invalid(path, $"document {document.Index} does not parse ({document.Error})");
-            }
-
-            if (document.Node is not null)
-            {
-                yield return JsonSerializer.SerializeToElement(document.Node);
-            }
-        }
-    }
+    private static IEnumerable<JsonElement> Documents(string text, string path) => ConfigurationDocuments.Read(text, path, Invalid);
 
     private static PodSecurityConfiguration Parse(JsonElement config, string source)
     {
