@@ -39,6 +39,7 @@ public sealed partial class SimCluster
                 ("DELETE", "/_sim/admission") => Clear(Admission.Clear),
                 ("POST", "/_sim/tokens") => AddToken(body),
                 ("GET", "/_sim/truth") => Scenario.Truth,
+                ("GET", "/_sim/client-certificate") => ClientCertificate(context.Request.Query),
                 ("GET", "/_sim/objects") => FindObjects(context.Request.Query),
                 ("POST", "/_sim/objects") => PutObjects(body),
                 ("DELETE", "/_sim/objects") => DeleteObject(context.Request.Query),
@@ -85,6 +86,22 @@ public sealed partial class SimCluster
 
         return new { added = items.Count };
     }
+
+    /// <summary>A client certificate for a user (and groups), signed by the cluster's CA.</summary>
+    private object ClientCertificate(IQueryCollection query)
+    {
+        var user = query["user"].ToString();
+        if (user.Length == 0 || IssueClientCertificate is null)
+        {
+            throw new ArgumentException("user= is required, and the server must serve HTTPS");
+        }
+
+        var (certificate, key) = IssueClientCertificate(user, query["group"].Select(g => g ?? string.Empty).Where(g => g.Length > 0).ToArray());
+        return new { certificate, key };
+    }
+
+    /// <summary>Issues client certificates (set by the host that owns the CA).</summary>
+    public Func<string, string[], (string Certificate, string Key)>? IssueClientCertificate { get; set; }
 
     private object AddToken(string body)
     {

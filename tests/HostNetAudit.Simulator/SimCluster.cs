@@ -63,6 +63,9 @@ public sealed partial class SimCluster
 
     public List<DeclaredAdmission> Admission { get; } = new();
 
+    /// <summary>Reads the user a TLS client certificate names (set by the host that terminates TLS).</summary>
+    public Func<System.Security.Cryptography.X509Certificates.X509Certificate2?, string?>? ClientCertificateUser { get; set; }
+
     /// <summary>Minor version of the emulated Kubernetes (31 for v1.31.4).</summary>
     public int MinorVersion => int.TryParse(Scenario.ServerVersion.TrimStart('v').Split('.').ElementAtOrDefault(1), NumberStyles.Integer, CultureInfo.InvariantCulture, out var minor) ? minor : 31;
 
@@ -151,7 +154,8 @@ public sealed partial class SimCluster
 
     private async Task<SimResponse?> ProcessAsync(HttpContext context, RequestRecord record, Route route)
     {
-        var user = Access.Authenticate(context.Request.Headers.Authorization.ToString());
+        var user = Access.Authenticate(context.Request.Headers.Authorization.ToString())
+            ?? ClientCertificateUser?.Invoke(context.Connection.ClientCertificate);
         if (user is null)
         {
             return SimResponse.Json(401, Status.Unauthorized());

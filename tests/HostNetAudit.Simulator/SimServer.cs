@@ -44,11 +44,20 @@ public sealed class SimServer : IAsyncDisposable
             options.Listen(IPAddress.Loopback, 0, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
-                listen.UseHttps(certificates.Server);
+                listen.UseHttps(https =>
+                {
+                    https.ServerCertificate = certificates.Server;
+
+                    // Client certificates are optional, as on a real apiserver; the cluster decides whom they name.
+                    https.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate;
+                    https.AllowAnyClientCertificate();
+                });
             });
             options.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1);
         });
         var app = builder.Build();
+        cluster.ClientCertificateUser = certificates.UserOf;
+        cluster.IssueClientCertificate = (user, groups) => certificates.CreateClientCertificate(user, groups);
         app.Run(cluster.HandleAsync);
         var server = new SimServer(app, cluster, certificates);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -54,6 +54,73 @@ Describe 'Connection parameters' {
         }
     }
 
+    Context 'credentials a kubeconfig names' {
+        It 'authenticates with a client certificate (client-certificate-data and client-key-data)' {
+            $issued = Invoke-Sim $A -Path '/_sim/client-certificate?user=cert-admin&group=auditors'
+            $kubeconfig = Join-Path $Temp 'cert.kubeconfig'
+            $b64 = { param($text) [Convert]::ToBase64String([Text.Encoding]::ASCII.GetBytes($text)) }
+            Set-Content -Path $kubeconfig -Value @"
+apiVersion: v1
+kind: Config
+current-context: cert
+clusters:
+- name: sim
+  cluster:
+    server: $($A.Https)
+    certificate-authority-data: $($A.CaData)
+users:
+- name: cert-admin
+  user:
+    client-certificate-data: $(& $b64 $issued.certificate)
+    client-key-data: $(& $b64 $issued.key)
+contexts:
+- name: cert
+  context:
+    cluster: sim
+    user: cert-admin
+"@
+            Clear-SimRequest $A
+            @(Get-HostNetworkPod -KubeConfig $kubeconfig).Count | Should -Be $TruthA.hostNetworkPods.Count
+            (Get-SimRequest $A | Where-Object verb -EQ 'list')[0].user | Should -Be 'cert-admin'
+        }
+
+        It 'runs an exec credential plugin (client.authentication.k8s.io/v1) and never shows the token it returns' -Skip:$IsWindows {
+            $pluginToken = 'exec-' + [guid]::NewGuid().ToString('N')
+            Invoke-Sim $A -Method POST -Path '/_sim/tokens' -Body @{ token = $pluginToken; user = 'exec-user' } | Out-Null
+            $plugin = Join-Path $Temp 'credential-plugin.sh'
+            Set-Content -Path $plugin -Value "#!/bin/sh`necho '{""apiVersion"":""client.authentication.k8s.io/v1"",""kind"":""ExecCredential"",""status"":{""token"":""$pluginToken""}}'"
+            & chmod +x $plugin
+            $kubeconfig = Join-Path $Temp 'exec.kubeconfig'
+            Set-Content -Path $kubeconfig -Value @"
+apiVersion: v1
+kind: Config
+current-context: exec
+clusters:
+- name: sim
+  cluster:
+    server: $($A.Https)
+    certificate-authority-data: $($A.CaData)
+users:
+- name: exec-user
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: $plugin
+      interactiveMode: Never
+contexts:
+- name: exec
+  context:
+    cluster: sim
+    user: exec-user
+"@
+            Clear-SimRequest $A
+            $output = Get-HostNetworkPod -KubeConfig $kubeconfig -Verbose 4>&1 | Out-String
+            (Get-SimRequest $A | Where-Object verb -EQ 'list')[0].user | Should -Be 'exec-user'
+            $output | Should -Match 'kube-system'
+            $output | Should -Not -Match $pluginToken
+        }
+    }
+
     Context 'token and server (no kubeconfig file)' {
         It 'accepts the token as a string, verifies TLS with -CertificateAuthorityData, and labels records with the server' {
             $pods = @(Get-HostNetworkPod -Server $A.Https -Token $A.Token -CertificateAuthorityData $A.CaData)

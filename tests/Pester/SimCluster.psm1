@@ -83,12 +83,21 @@ function Stop-SimCluster {
         if (-not $Cluster) { return }
         Save-SimRequestLog $Cluster
         if (-not $Cluster.Process.HasExited) {
-            Stop-Process -Id $Cluster.Pid -ErrorAction SilentlyContinue
+            Send-SimTerminate $Cluster
             if (-not $Cluster.Process.WaitForExit(10000)) { Stop-Process -Id $Cluster.Pid -Force -ErrorAction SilentlyContinue }
         }
         Remove-Item -Recurse -Force $Cluster.Directory -ErrorAction SilentlyContinue
         [void] $script:Started.Remove($Cluster)
     }
+}
+
+# Asks the simulator to stop as a service manager would: SIGTERM on Linux and macOS (Stop-Process sends
+# SIGKILL there), Stop-Process on Windows. The simulator shuts down gracefully and exits with 0.
+function Send-SimTerminate {
+    param($Cluster)
+    $kill = if (-not $IsWindows) { Get-Command -Name kill -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1 }
+    if ($kill) { & $kill.Source -TERM $Cluster.Pid 2>$null }
+    else { Stop-Process -Id $Cluster.Pid -ErrorAction SilentlyContinue }
 }
 
 function Invoke-Sim {
