@@ -13,8 +13,19 @@ function Get-SarifMultitool {
     if (-not (Test-Path $exe)) {
         New-Item -ItemType Directory -Force -Path $root | Out-Null
         $package = if ($IsWindows) { '@microsoft/sarif-multitool-win32@5.7.0' } elseif ($IsMacOS) { '@microsoft/sarif-multitool-darwin@5.7.0' } else { '@microsoft/sarif-multitool-linux@5.7.0' }
-        Push-Location $root
-        try { & $npm.Source install --no-audit --no-fund --silent --prefix $root $package *> $null } finally { Pop-Location }
+        # A bounded download: a slow or unreachable registry makes the validation skip, never hang the suite.
+        $info = [Diagnostics.ProcessStartInfo]::new($npm.Source)
+        foreach ($a in 'install', '--no-audit', '--no-fund', '--silent', '--prefix', $root, $package) { $info.ArgumentList.Add($a) }
+        $info.WorkingDirectory = $root
+        $info.RedirectStandardOutput = $true
+        $info.RedirectStandardError = $true
+        $process = [Diagnostics.Process]::Start($info)
+        $process.StandardOutput.ReadToEndAsync() | Out-Null
+        $process.StandardError.ReadToEndAsync() | Out-Null
+        if (-not $process.WaitForExit(240000)) {
+            $process.Kill($true)
+            return $null
+        }
         if (-not (Test-Path $exe)) { return $null }
         if (-not $IsWindows) { & chmod u+x $exe }
     }
