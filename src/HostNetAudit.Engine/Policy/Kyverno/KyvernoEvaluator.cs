@@ -44,10 +44,11 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
 
                 var name = rule.Get("name").AsString() ?? "(unnamed)";
                 var (judgement, podScope, perNamespace) = KyvernoRuleJudge.Judge(rule, $"{policy.Kind}/{policy.QualifiedName}", cel);
-                log.Debug($"Kyverno {policy.Kind} {policy.QualifiedName} rule {name}: {judgement.Outcome} ({judgement.Detail}).");
-                if (judgement.Outcome != PodOutcome.DoesNotRefuse || perNamespace is not null)
+                var readsNamespace = KyvernoRuleJudge.ReadsNamespace(rule);
+                log.Debug($"Kyverno {policy.Kind} {policy.QualifiedName} rule {name}: {judgement.Outcome} ({judgement.Detail}){(readsNamespace ? "; it reads the namespace, so it is judged in each namespace" : string.Empty)}.");
+                if (judgement.Outcome != PodOutcome.DoesNotRefuse || perNamespace is not null || readsNamespace)
                 {
-                    rules.Add(new RuleEntry(policy, rule, name, judgement, podScope, perNamespace, KyvernoMatcher.Match(rule.Get("match")), KyvernoMatcher.Exclude(rule.Get("exclude")), CompileExceptions(policy, name, rule.Get("validate").Get("podSecurity").Exists())));
+                    rules.Add(new RuleEntry(policy, rule, name, judgement, podScope, perNamespace, readsNamespace, KyvernoMatcher.Match(rule.Get("match")), KyvernoMatcher.Exclude(rule.Get("exclude")), CompileExceptions(policy, name, rule.Get("validate").Get("podSecurity").Exists())));
                 }
             }
         }
@@ -107,8 +108,18 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         }
 
         var judgement = entry.Judgement;
+        var podScope = entry.PodScope;
         var scope = match;
-        if (entry.PerNamespace is not null)
+        if (entry.ReadsNamespace)
+        {
+            // Its preconditions or validation read the namespace: judge the pods created in this one.
+            (judgement, podScope, _) = KyvernoRuleJudge.Judge(entry.Rule, $"{policy.Kind}/{policy.QualifiedName}", cel, ns);
+            if (judgement.Outcome == PodOutcome.DoesNotRefuse)
+            {
+                return;
+            }
+        }
+        else if (entry.PerNamespace is not null)
         {
             var verdict = cel.Judge(entry.PerNamespace, ns.Object);
             judgement = CelVerdicts.ToPod(verdict, "validate.cel: ");
@@ -133,7 +144,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         var failurePolicyIgnore = string.Equals(policy.Spec.Get("failurePolicy").AsString(), "Ignore", StringComparison.OrdinalIgnoreCase);
         var webhook = Webhook("validate.kyverno.svc", failurePolicyIgnore, policy.Name);
         scope = scope
-            .And(entry.PodScope)
+            .And(podScope)
             .And(processes)
             .And(webhook.ScopeFor(ns))
             .And(Exceptions(entry.Exceptions, ns));
@@ -365,7 +376,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         return result;
     }
 
-    private sealed record RuleEntry(PolicyObject Policy, JsonElement Rule, string RuleName, PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace, KyvernoMatcher Match, KyvernoMatcher Exclude, List<(PolicyObject Exception, KyvernoMatcher Match, bool Conditional)> Exceptions);
+    private sealed record RuleEntry(PolicyObject Policy, JsonElement Rule, string RuleName, PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace, bool ReadsNamespace, KyvernoMatcher Match, KyvernoMatcher Exclude, List<(PolicyObject Exception, KyvernoMatcher Match, bool Conditional)> Exceptions);
 
     private sealed record VpolEntry(PolicyObject Policy, CelJudgement Cel, CelPolicy? PerNamespace, CompiledMatchResources Match, List<(PolicyObject Exception, CelPolicy? Match)> Exceptions);
 }

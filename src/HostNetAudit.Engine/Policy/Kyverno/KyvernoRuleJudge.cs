@@ -19,32 +19,65 @@ internal static class KyvernoRuleJudge
     /// The judgement, the pod-level scope (Depends when preconditions cannot be evaluated or CEL preconditions
     /// decide per request), and the CEL policy to judge again per namespace when its CEL reads namespaceObject.
     /// </summary>
-    public static (PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace) Judge(JsonElement rule, string policyName, ICelJudge cel)
+    /// <remarks>
+    /// Without <paramref name="ns"/> the pods are created in "default"; a rule whose preconditions or validate
+    /// read the namespace (<see cref="ReadsNamespace"/>) must be judged again with each namespace.
+    /// </remarks>
+    public static (PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace) Judge(JsonElement rule, string policyName, ICelJudge cel, NamespaceInfo? ns = null)
     {
+        var nsName = ns?.Name ?? "default";
+        var reference = ns is null ? Reference : ReferencePod.Reference(nsName);
+        var twin = ns is null ? Twin : ReferencePod.Twin(nsName);
         var podScope = Scope.Yes();
+        bool? twinMeetsPreconditions = true;
         var preconditions = rule.Get("preconditions");
         if (preconditions.Exists())
         {
-            var holds = KyvernoConditions.Evaluate(preconditions, Reference, "default");
+            var holds = KyvernoConditions.Evaluate(preconditions, reference, nsName);
             if (holds == false)
             {
-                return (PodJudgement.DoesNotRefuse("its preconditions do not hold for a pod create"), podScope, null);
+                return (PodJudgement.DoesNotRefuse(ns is null ? "its preconditions do not hold for a pod create" : $"its preconditions do not hold for a pod create in {nsName}"), podScope, null);
             }
 
             if (holds is null)
             {
                 podScope = Scope.Depends("the rule's preconditions decide per request");
             }
+
+            twinMeetsPreconditions = KyvernoConditions.Evaluate(preconditions, twin, nsName);
         }
 
         var validate = rule.Get("validate");
+        PodJudgement result;
+        CelPolicy? perNamespace = null;
         if (validate.Get("cel").Exists())
         {
-            var (judgement, scope, perNamespace) = JudgeCel(rule, policyName, cel);
-            return (judgement, podScope.And(scope), perNamespace);
+            (result, var scope, perNamespace) = JudgeCel(rule, policyName, cel, ns?.Object);
+            podScope = podScope.And(scope);
+        }
+        else
+        {
+            result = JudgeValidate(validate, rule, reference, twin, nsName);
         }
 
-        return (JudgeValidate(validate, rule), podScope, null);
+        // Kyverno skips a rule whose preconditions do not hold: a twin that does not meet them is admitted.
+        if (twinMeetsPreconditions == false && result.Outcome == PodOutcome.DeniesBoth)
+        {
+            result = new PodJudgement(PodOutcome.Refuses, result.JudgedBy, "the twin (no hostNetwork) does not meet its preconditions, so Kyverno skips the rule for it, and its validation denies the reference pod");
+        }
+
+        return (result, podScope, perNamespace);
+    }
+
+    /// <summary>
+    /// True when the rule's preconditions or (non-CEL) validation read the namespace (request.namespace,
+    /// metadata.namespace, a (namespace) anchor): its judgement can differ between namespaces.
+    /// </summary>
+    public static bool ReadsNamespace(JsonElement rule)
+    {
+        var validate = rule.Get("validate");
+        var parts = new[] { rule.Get("preconditions"), validate.Get("pattern"), validate.Get("anyPattern"), validate.Get("deny"), validate.Get("foreach") };
+        return parts.Any(p => p.Exists() && p.GetRawText().Contains("namespace", StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>A validate.cel rule, judged by the CEL judge (celPreconditions act as match conditions).</summary>
@@ -62,7 +95,7 @@ internal static class KyvernoRuleJudge
         return (judgement, CelVerdicts.MatchScope(verdict, "the rule's celPreconditions"), verdict.DependsOnNamespace ? policy : null);
     }
 
-    private static PodJudgement JudgeValidate(JsonElement validate, JsonElement rule)
+    private static PodJudgement JudgeValidate(JsonElement validate, JsonElement rule, JsonElement reference, JsonElement twin, string ns)
     {
         if (validate.Get("podSecurity").Exists())
         {
@@ -71,16 +104,16 @@ internal static class KyvernoRuleJudge
 
         if (validate.Get("pattern").Exists())
         {
-            var r = KyvernoPattern.Match(Reference, validate.Get("pattern"), out var path);
-            var t = KyvernoPattern.Match(Twin, validate.Get("pattern"), out var twinPath);
+            var r = KyvernoPattern.Match(reference, validate.Get("pattern"), out var path);
+            var t = KyvernoPattern.Match(twin, validate.Get("pattern"), out var twinPath);
             return FromResults(r, t, "validate.pattern", path, twinPath, rule);
         }
 
         if (validate.Get("anyPattern").ValueKind == JsonValueKind.Array)
         {
             var patterns = validate.Get("anyPattern").EnumerateArray().ToList();
-            var r = AnyPattern(Reference, patterns);
-            var t = AnyPattern(Twin, patterns);
+            var r = AnyPattern(reference, patterns);
+            var t = AnyPattern(twin, patterns);
             return FromResults(r, t, "validate.anyPattern", string.Empty, string.Empty, rule);
         }
 
@@ -92,8 +125,8 @@ internal static class KyvernoRuleJudge
                 return new PodJudgement(PodOutcome.DeniesBoth, JudgedBy.Evaluated, "validate.deny has no conditions: it denies every matching request");
             }
 
-            var r = KyvernoConditions.Evaluate(conditions, Reference, "default");
-            var t = KyvernoConditions.Evaluate(conditions, Twin, "default");
+            var r = KyvernoConditions.Evaluate(conditions, reference, ns);
+            var t = KyvernoConditions.Evaluate(conditions, twin, ns);
             if (r is null || t is null)
             {
                 return Mentions(rule)

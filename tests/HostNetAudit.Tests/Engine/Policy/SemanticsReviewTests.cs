@@ -1,0 +1,74 @@
+using System.Text.Json;
+using Xunit;
+using static HostNetAudit.Tests.Engine.Policies.PolicyHarness;
+
+namespace HostNetAudit.Tests.Engine.Policies;
+
+/// <summary>
+/// Adversarial cases from the review of the policy semantics (issue 4): each pins a place where the verdict
+/// deviated from DESIGN.md "Semantics" or from what Kyverno, Gatekeeper or the apiserver really do.
+/// </summary>
+public sealed class SemanticsReviewTests
+{
+    private static JsonElement KyvernoPolicy(string spec, string name = "p") =>
+        Json("{\"apiVersion\":\"kyverno.io/v1\",\"kind\":\"ClusterPolicy\",\"metadata\":{\"name\":\"" + name + "\"},\"spec\":" + spec + "}");
+
+    private static readonly JsonElement Template = Json("""{"apiVersion":"templates.gatekeeper.sh/v1","kind":"ConstraintTemplate","metadata":{"name":"k8sblockhostnetwork"},"spec":{"crd":{"spec":{"names":{"kind":"K8sBlockHostNetwork"}}},"targets":[{"target":"admission.k8s.gatekeeper.sh","rego":"package x\nviolation[{\"msg\": msg}] {\n  input.review.object.spec.hostNetwork\n  msg := \"no\"\n}"}]}}""");
+
+    private static JsonElement Constraint(string spec) =>
+        Json("{\"apiVersion\":\"constraints.gatekeeper.sh/v1beta1\",\"kind\":\"K8sBlockHostNetwork\",\"metadata\":{\"name\":\"c\"},\"spec\":" + spec + "}");
+
+    private static Dictionary<string, HostNetAudit.NamespacePolicyResult> ByNamespace(params JsonElement[] objects) =>
+        Evaluate(objects).ToDictionary(r => r.Namespace);
+
+    // ---- Kyverno: conditions and patterns that read the namespace are judged in each namespace ----
+
+    [Fact]
+    public void A_Kyverno_precondition_on_request_namespace_is_judged_in_each_namespace()
+    {
+        // Kyverno skips the rule in ingress; everywhere else it refuses hostNetwork.
+        var policy = KyvernoPolicy("""{"validationFailureAction":"Enforce","rules":[{"name":"r","match":{"any":[{"resources":{"kinds":["Pod"]}}]},"preconditions":{"all":[{"key":"{{ request.namespace }}","operator":"NotEquals","value":"ingress"}]},"validate":{"pattern":{"spec":{"=(hostNetwork)":"false"}}}}]}""");
+        var results = ByNamespace(Namespace("ingress"), Namespace("default"), Namespace("app"), policy);
+        Assert.Equal("NonCompliant", results["ingress"].Status);
+        Assert.Equal("Compliant", results["default"].Status);
+        Assert.Equal("Compliant", results["app"].Status);
+    }
+
+    [Fact]
+    public void A_Kyverno_precondition_that_selects_one_namespace_counts_there_only()
+    {
+        var policy = KyvernoPolicy("""{"validationFailureAction":"Enforce","rules":[{"name":"r","match":{"any":[{"resources":{"kinds":["Pod"]}}]},"preconditions":{"any":[{"key":"{{ request.object.metadata.namespace }}","operator":"AnyIn","value":["prod-*"]}]},"validate":{"pattern":{"spec":{"=(hostNetwork)":"false"}}}}]}""");
+        var results = ByNamespace(Namespace("default"), Namespace("prod-a"), policy);
+        Assert.Equal("NonCompliant", results["default"].Status);
+        Assert.Equal("Compliant", results["prod-a"].Status);
+    }
+
+    [Fact]
+    public void A_Kyverno_deny_condition_on_the_namespace_is_judged_in_each_namespace()
+    {
+        var policy = KyvernoPolicy("""{"validationFailureAction":"Enforce","rules":[{"name":"r","match":{"any":[{"resources":{"kinds":["Pod"]}}]},"validate":{"deny":{"conditions":{"all":[{"key":"{{ request.object.spec.hostNetwork || false }}","operator":"Equals","value":true},{"key":"{{ request.namespace }}","operator":"AnyNotIn","value":["ingress","monitoring"]}]}}}}]}""");
+        var results = ByNamespace(Namespace("ingress"), Namespace("default"), Namespace("app"), policy);
+        Assert.Equal("NonCompliant", results["ingress"].Status);
+        Assert.Equal("Compliant", results["default"].Status);
+        Assert.Equal("Compliant", results["app"].Status);
+    }
+
+    [Fact]
+    public void A_Kyverno_pattern_anchored_on_the_pods_namespace_is_judged_in_each_namespace()
+    {
+        // The conditional anchor skips pods in kube-flannel: the rule does not apply there.
+        var policy = KyvernoPolicy("""{"validationFailureAction":"Enforce","rules":[{"name":"r","match":{"any":[{"resources":{"kinds":["Pod"]}}]},"validate":{"pattern":{"metadata":{"(namespace)":"!kube-flannel"},"spec":{"=(hostNetwork)":"false"}}}}]}""");
+        var results = ByNamespace(Namespace("kube-flannel"), Namespace("app"), policy);
+        Assert.Equal("NonCompliant", results["kube-flannel"].Status);
+        Assert.Equal("Compliant", results["app"].Status);
+    }
+
+    [Fact]
+    public void A_Kyverno_precondition_that_only_hostNetwork_pods_meet_makes_a_deny_all_rule_refuse_hostNetwork()
+    {
+        // The twin does not meet the precondition, so Kyverno skips the rule for it: only hostNetwork pods are denied.
+        var policy = KyvernoPolicy("""{"validationFailureAction":"Enforce","rules":[{"name":"r","match":{"any":[{"resources":{"kinds":["Pod"]}}]},"preconditions":{"all":[{"key":"{{ request.object.spec.hostNetwork || false }}","operator":"Equals","value":true}]},"validate":{"deny":{}}}]}""");
+        var result = One(new[] { Namespace("a"), policy });
+        Assert.Equal("Compliant", result.Status);
+    }
+}
