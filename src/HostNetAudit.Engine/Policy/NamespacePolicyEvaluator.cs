@@ -176,6 +176,11 @@ internal sealed class NamespacePolicyEvaluator
         }
 
         var audit = r.AuditOnly.FirstOrDefault();
+        if (audit is not null && audit.Action.Contains(Gatekeeper.GatekeeperEvaluator.Unrecognised, StringComparison.Ordinal))
+        {
+            return $"{Describe(audit)} would refuse hostNetwork pods, but its action is not an enforcement action Gatekeeper recognises ({audit.Action}; Gatekeeper knows deny, dryrun, warn and scoped, lowercase), so it denies nothing: set enforcementAction: deny; or {fix}.";
+        }
+
         if (audit is not null)
         {
             var verb = audit.Action is "Warn" or "warn" or "Warn,Audit" ? "warns about" : "audits";

@@ -140,7 +140,14 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
         return webhookScope(ns);
     }
 
-    /// <summary>The enforcement action at the validation webhook.</summary>
+    /// <summary>Marks an enforcementAction Gatekeeper does not recognise (it compares them case-sensitively).</summary>
+    public const string Unrecognised = "not recognised by Gatekeeper";
+
+    /// <summary>
+    /// The enforcement action at the validation webhook, as Gatekeeper compares it: case-sensitively. Only deny
+    /// (or absent) denies; scoped denies when a scoped action "deny" names validation.gatekeeper.sh or "*";
+    /// anything else ("Deny", "DENY", "Scoped") is an unrecognised action that Gatekeeper skips.
+    /// </summary>
     private static (string Action, bool Enforcing) Action(JsonElement spec)
     {
         var action = spec.Get("enforcementAction").AsString();
@@ -149,20 +156,27 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
             return ("deny", true);
         }
 
-        if (action.Equals("deny", StringComparison.OrdinalIgnoreCase))
+        switch (action)
         {
-            return (action, true);
-        }
+            case "deny":
+                return (action, true);
+            case "dryrun" or "warn":
+                return (action, false);
+            case "scoped":
+                var atWebhook = spec.Get("scopedEnforcementActions").Items()
+                    .Where(s => s.Get("enforcementPoints").Items().Any(p => p.Get("name").AsString() is WebhookName or "*"))
+                    .Select(s => s.Get("action").AsString() ?? string.Empty)
+                    .ToList();
+                if (atWebhook.Contains("deny", StringComparer.Ordinal))
+                {
+                    return ("scoped (deny at validation.gatekeeper.sh)", true);
+                }
 
-        if (action.Equals("scoped", StringComparison.OrdinalIgnoreCase))
-        {
-            var deny = spec.Get("scopedEnforcementActions").Items().Any(s =>
-                string.Equals(s.Get("action").AsString(), "deny", StringComparison.OrdinalIgnoreCase) &&
-                s.Get("enforcementPoints").Items().Any(p => p.Get("name").AsString() is WebhookName or "*"));
-            return (deny ? "scoped (deny at validation.gatekeeper.sh)" : "scoped", deny);
+                var unknown = atWebhook.Where(a => a is not ("dryrun" or "warn")).ToList();
+                return (unknown.Count > 0 ? $"scoped ({string.Join(", ", unknown)}: {Unrecognised})" : "scoped", false);
+            default:
+                return ($"{action} ({Unrecognised})", false);
         }
-
-        return (action, false);
     }
 
     private PodJudgement Judge(PolicyObject constraint, PolicyObject? template, out Scope matchScope)

@@ -71,4 +71,23 @@ public sealed class SemanticsReviewTests
         var result = One(new[] { Namespace("a"), policy });
         Assert.Equal("Compliant", result.Status);
     }
+
+    // ---- Gatekeeper ----
+
+    [Theory]
+    [InlineData("""{"enforcementAction":"Deny"}""", "NonCompliant")]
+    [InlineData("""{"enforcementAction":"DENY"}""", "NonCompliant")]
+    [InlineData("""{"enforcementAction":"Scoped","scopedEnforcementActions":[{"action":"deny","enforcementPoints":[{"name":"validation.gatekeeper.sh"}]}]}""", "NonCompliant")]
+    [InlineData("""{"enforcementAction":"scoped","scopedEnforcementActions":[{"action":"Deny","enforcementPoints":[{"name":"validation.gatekeeper.sh"}]}]}""", "NonCompliant")]
+    [InlineData("""{"enforcementAction":"scoped","scopedEnforcementActions":[{"action":"deny","enforcementPoints":[{"name":"validation.gatekeeper.sh"}]}]}""", "Compliant")]
+    [InlineData("""{"enforcementAction":""}""", "Compliant")]
+    public void Gatekeeper_enforcement_actions_are_case_sensitive(string spec, string status)
+    {
+        var result = One(new[] { Namespace("a"), Template, Constraint(spec) });
+        Assert.Equal(status, result.Status);
+        if (status == "NonCompliant")
+        {
+            Assert.Contains("not an enforcement action Gatekeeper recognises", result.Reason, StringComparison.Ordinal);
+        }
+    }
 }
