@@ -17,9 +17,10 @@ internal sealed class GatekeeperMatch
     {
         podScope = templateScope;
         var kinds = match.Get("kinds").Items().ToList();
+        // As Gatekeeper matches: an entry with no apiGroups matches every group, with no kinds every kind.
         if (kinds.Count > 0 && !kinds.Any(k =>
-                k.Get("apiGroups").Items().Select(g => g.AsString()).Any(g => g is "" or "*") &&
-                k.Get("kinds").Items().Select(n => n.AsString()).Any(n => n is "Pod" or "*")))
+                (!k.Get("apiGroups").Items().Any() || k.Get("apiGroups").Items().Select(g => g.AsString()).Any(g => g is "" or "*")) &&
+                (!k.Get("kinds").Items().Any() || k.Get("kinds").Items().Select(n => n.AsString()).Any(n => n is "Pod" or "*"))))
         {
             constantNo = Scope.No("match.kinds does not include Pod");
         }

@@ -90,4 +90,28 @@ public sealed class SemanticsReviewTests
             Assert.Contains("not an enforcement action Gatekeeper recognises", result.Reason, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void Gatekeeper_globs_with_a_star_at_both_ends_match_anywhere_in_the_name()
+    {
+        var excluded = ByNamespace(Namespace("team-ingress-a"), Namespace("app"), Template, Constraint("""{"match":{"excludedNamespaces":["*ingress*"]}}"""));
+        Assert.Equal("NonCompliant", excluded["team-ingress-a"].Status);
+        Assert.Equal("Compliant", excluded["app"].Status);
+
+        var config = Json("""{"apiVersion":"config.gatekeeper.sh/v1alpha1","kind":"Config","metadata":{"name":"config","namespace":"gatekeeper-system"},"spec":{"match":[{"excludedNamespaces":["*system*"],"processes":["*"]}]}}""");
+        var byConfig = ByNamespace(Namespace("my-system-ns"), Namespace("app"), Template, config, Constraint("""{"match":{}}"""));
+        Assert.Equal("NonCompliant", byConfig["my-system-ns"].Status);
+        Assert.Equal("Compliant", byConfig["app"].Status);
+
+        var included = ByNamespace(Namespace("a-team-b"), Namespace("other"), Template, Constraint("""{"match":{"namespaces":["*team*"]}}"""));
+        Assert.Equal("Compliant", included["a-team-b"].Status);
+        Assert.Equal("NonCompliant", included["other"].Status);
+    }
+
+    [Theory]
+    [InlineData("""[{"kinds":["Pod"]}]""")]
+    [InlineData("""[{"apiGroups":[""]}]""")]
+    [InlineData("""[{"apiGroups":["*"],"kinds":[]}]""")]
+    public void Gatekeeper_match_kinds_with_empty_groups_or_kinds_match_every_group_or_kind(string kinds) =>
+        Assert.Equal("Compliant", One(new[] { Namespace("a"), Template, Constraint("{\"match\":{\"kinds\":" + kinds + "}}") }).Status);
 }
