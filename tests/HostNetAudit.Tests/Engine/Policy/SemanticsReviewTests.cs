@@ -72,6 +72,13 @@ public sealed class SemanticsReviewTests
         Assert.Equal("Compliant", result.Status);
     }
 
+    [Fact]
+    public void Kyverno_operations_left_empty_match_every_operation()
+    {
+        var policy = KyvernoPolicy("""{"validationFailureAction":"Enforce","rules":[{"name":"r","match":{"any":[{"resources":{"kinds":["Pod"],"operations":[]}}]},"validate":{"pattern":{"spec":{"=(hostNetwork)":"false"}}}}]}""");
+        Assert.Equal("Compliant", One(new[] { Namespace("a"), policy }).Status);
+    }
+
     // ---- Gatekeeper ----
 
     [Theory]
@@ -114,4 +121,16 @@ public sealed class SemanticsReviewTests
     [InlineData("""[{"apiGroups":["*"],"kinds":[]}]""")]
     public void Gatekeeper_match_kinds_with_empty_groups_or_kinds_match_every_group_or_kind(string kinds) =>
         Assert.Equal("Compliant", One(new[] { Namespace("a"), Template, Constraint("{\"match\":{\"kinds\":" + kinds + "}}") }).Status);
+
+    // ---- Label selectors that the apiserver would reject are not guessed ----
+
+    [Theory]
+    [InlineData("""{"key":"team","operator":"Exists","values":["x"]}""")]
+    [InlineData("""{"key":"team","operator":"NotIn","values":[]}""")]
+    [InlineData("""{"key":"team","operator":"NotIn"}""")]
+    public void An_invalid_namespaceSelector_expression_is_unknown_not_a_match(string expression)
+    {
+        var policy = KyvernoPolicy("""{"validationFailureAction":"Enforce","rules":[{"name":"r","match":{"any":[{"resources":{"kinds":["Pod"],"namespaceSelector":{"matchExpressions":[""" + expression + """]}}}]},"validate":{"pattern":{"spec":{"=(hostNetwork)":"false"}}}}]}""");
+        Assert.Equal("Unknown", One(new[] { Namespace("a"), policy }).Status);
+    }
 }
