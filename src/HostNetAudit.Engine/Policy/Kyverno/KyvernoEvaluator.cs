@@ -48,7 +48,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
                 log.Debug($"Kyverno {policy.Kind} {policy.QualifiedName} rule {name}: {judgement.Outcome} ({judgement.Detail}){(readsNamespace ? "; it reads the namespace, so it is judged in each namespace" : string.Empty)}.");
                 if (judgement.Outcome != PodOutcome.DoesNotRefuse || perNamespace is not null || readsNamespace)
                 {
-                    rules.Add(new RuleEntry(policy, rule, name, judgement, podScope, perNamespace, readsNamespace, KyvernoMatcher.Match(rule.Get("match")), KyvernoMatcher.Exclude(rule.Get("exclude")), CompileExceptions(policy, name, rule.Get("validate").Get("podSecurity").Exists())));
+                    rules.Add(new RuleEntry(policy, rule, name, judgement, podScope, perNamespace, readsNamespace, WebhookMatchPolicy(policy), KyvernoMatcher.Match(rule.Get("match")), KyvernoMatcher.Exclude(rule.Get("exclude")), CompileExceptions(policy, name, rule.Get("validate").Get("podSecurity").Exists())));
                 }
             }
         }
@@ -141,7 +141,16 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             scope = scope.And(Scope.No("spec.admission is false: the policy runs in background scans only"));
         }
 
-        var failurePolicyIgnore = string.Equals(policy.Spec.Get("failurePolicy").AsString(), "Ignore", StringComparison.OrdinalIgnoreCase);
+        if (entry.WebhookMatch is not null)
+        {
+            // spec.webhookConfiguration.matchConditions go on the policy's own (fine-grained) webhook.
+            var (webhookMatch, why) = CelVerdicts.Match(cel, entry.WebhookMatch, ns.Object);
+            scope = scope.And(webhookMatch == CelMatch.DoesNotMatch
+                ? Scope.No($"its spec.webhookConfiguration.matchConditions skip the reference pod ({why})")
+                : Scope.Depends($"its spec.webhookConfiguration.matchConditions ({string.Join(", ", entry.WebhookMatch.MatchConditions.Select(c => c.Name))}) decide per request"));
+        }
+
+        var failurePolicyIgnore = FailurePolicyIgnore(policy.Spec);
         var webhook = Webhook("validate.kyverno.svc", failurePolicyIgnore, policy.Name);
         scope = scope
             .And(podScope)
@@ -211,6 +220,17 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         };
         findings.Classify(CelVerdicts.ToPod(verdict), scope, actions.Contains("Deny", StringComparer.Ordinal), finding, reportNotApplied: true);
     }
+
+    /// <summary>The policy's failure policy as Kyverno reads it: spec.webhookConfiguration.failurePolicy, else spec.failurePolicy, else Fail.</summary>
+    private static bool FailurePolicyIgnore(JsonElement spec)
+    {
+        var failurePolicy = spec.Get("webhookConfiguration", "failurePolicy").AsString() ?? spec.Get("failurePolicy").AsString();
+        return string.Equals(failurePolicy, "Ignore", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>A ClusterPolicy's spec.webhookConfiguration.matchConditions, as a policy the CEL judge can match.</summary>
+    private static CelPolicy? WebhookMatchPolicy(PolicyObject policy) =>
+        CelVerdicts.MatchPolicy(CelDialect.ValidatingAdmissionPolicy, $"{policy.Kind}/{policy.QualifiedName} webhookConfiguration", CelVerdicts.Named(policy.Spec.Get("webhookConfiguration", "matchConditions")));
 
     /// <summary>The effective validation failure action in a namespace, as Kyverno resolves it.</summary>
     public static string ResolveAction(JsonElement validate, JsonElement spec, NamespaceInfo ns)
@@ -376,7 +396,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         return result;
     }
 
-    private sealed record RuleEntry(PolicyObject Policy, JsonElement Rule, string RuleName, PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace, bool ReadsNamespace, KyvernoMatcher Match, KyvernoMatcher Exclude, List<(PolicyObject Exception, KyvernoMatcher Match, bool Conditional)> Exceptions);
+    private sealed record RuleEntry(PolicyObject Policy, JsonElement Rule, string RuleName, PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace, bool ReadsNamespace, CelPolicy? WebhookMatch, KyvernoMatcher Match, KyvernoMatcher Exclude, List<(PolicyObject Exception, KyvernoMatcher Match, bool Conditional)> Exceptions);
 
     private sealed record VpolEntry(PolicyObject Policy, CelJudgement Cel, CelPolicy? PerNamespace, CompiledMatchResources Match, List<(PolicyObject Exception, CelPolicy? Match)> Exceptions);
 }

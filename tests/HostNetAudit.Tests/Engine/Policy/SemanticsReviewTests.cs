@@ -79,6 +79,22 @@ public sealed class SemanticsReviewTests
         Assert.Equal("Compliant", One(new[] { Namespace("a"), policy }).Status);
     }
 
+    [Fact]
+    public void Kyverno_webhookConfiguration_matchConditions_make_a_rule_conditional_and_its_failurePolicy_is_honoured()
+    {
+        const string rule = """{"name":"r","match":{"any":[{"resources":{"kinds":["Pod"]}}]},"validate":{"pattern":{"spec":{"=(hostNetwork)":"false"}}}}""";
+        var some = KyvernoPolicy("""{"validationFailureAction":"Enforce","webhookConfiguration":{"failurePolicy":"Ignore","matchConditions":[{"name":"not-skipped","expression":"!has(object.metadata.labels) || !('skip' in object.metadata.labels)"}]},"rules":[""" + rule + "]}");
+        var result = One(new[] { Namespace("a"), some });
+        Assert.Equal("Conditional", result.Status);
+        Assert.Contains("not-skipped", result.Reason, StringComparison.Ordinal);
+        Assert.True(result.Conditional[0].FailOpen);
+
+        var none = KyvernoPolicy("""{"validationFailureAction":"Enforce","webhookConfiguration":{"matchConditions":[{"name":"labelled","expression":"has(object.metadata.labels) && 'enforce' in object.metadata.labels"}]},"rules":[""" + rule + "]}");
+        var skipped = One(new[] { Namespace("a"), none });
+        Assert.Equal("NonCompliant", skipped.Status);
+        Assert.Contains("labelled", skipped.Reason, StringComparison.Ordinal);
+    }
+
     // ---- Gatekeeper ----
 
     [Theory]
