@@ -43,6 +43,10 @@ internal static class KyvernoRuleJudge
             {
                 podScope = Scope.Depends("the rule's preconditions decide per request");
             }
+            else if (KyvernoConditions.Evaluate(preconditions, reference, nsName, podFieldsFree: true) is null)
+            {
+                podScope = Scope.Depends("the rule's preconditions read fields the pod's creator sets (labels, annotations, containers...): pods that set them otherwise skip the rule");
+            }
 
             twinMeetsPreconditions = KyvernoConditions.Evaluate(preconditions, twin, nsName);
         }
@@ -57,7 +61,8 @@ internal static class KyvernoRuleJudge
         }
         else
         {
-            result = JudgeValidate(validate, rule, reference, twin, nsName);
+            (result, var scope) = JudgeValidate(validate, rule, reference, twin, nsName);
+            podScope = podScope.And(scope);
         }
 
         // Kyverno skips a rule whose preconditions do not hold: a twin that does not meet them is admitted.
@@ -95,18 +100,19 @@ internal static class KyvernoRuleJudge
         return (judgement, CelVerdicts.MatchScope(verdict, "the rule's celPreconditions"), verdict.DependsOnNamespace ? policy : null);
     }
 
-    private static PodJudgement JudgeValidate(JsonElement validate, JsonElement rule, JsonElement reference, JsonElement twin, string ns)
+    private static (PodJudgement Judgement, Scope Scope) JudgeValidate(JsonElement validate, JsonElement rule, JsonElement reference, JsonElement twin, string ns)
     {
+        var all = Scope.Yes();
         if (validate.Get("podSecurity").Exists())
         {
-            return PodSecurity(validate.Get("podSecurity"));
+            return (PodSecurity(validate.Get("podSecurity")), all);
         }
 
         if (validate.Get("pattern").Exists())
         {
             var r = KyvernoPattern.Match(reference, validate.Get("pattern"), out var path);
             var t = KyvernoPattern.Match(twin, validate.Get("pattern"), out var twinPath);
-            return FromResults(r, t, "validate.pattern", path, twinPath, rule);
+            return (FromResults(r, t, "validate.pattern", path, twinPath, rule), all);
         }
 
         if (validate.Get("anyPattern").ValueKind == JsonValueKind.Array)
@@ -114,7 +120,19 @@ internal static class KyvernoRuleJudge
             var patterns = validate.Get("anyPattern").EnumerateArray().ToList();
             var r = AnyPattern(reference, patterns);
             var t = AnyPattern(twin, patterns);
-            return FromResults(r, t, "validate.anyPattern", string.Empty, string.Empty, rule);
+            var judgement = FromResults(r, t, "validate.anyPattern", string.Empty, string.Empty, rule);
+            if (judgement.Outcome == PodOutcome.Refuses)
+            {
+                // An alternative that both pods fail without reading hostNetwork admits the hostNetwork pods that meet it.
+                var escape = patterns.FindIndex(p => !p.GetRawText().Contains("hostNetwork", StringComparison.Ordinal) &&
+                    KyvernoPattern.Match(reference, p) == PatternResult.Fail && KyvernoPattern.Match(twin, p) == PatternResult.Fail);
+                if (escape >= 0)
+                {
+                    all = Scope.Depends($"validate.anyPattern alternative {escape + 1} does not read hostNetwork, so a hostNetwork pod that meets it is admitted");
+                }
+            }
+
+            return (judgement, all);
         }
 
         if (validate.Get("deny").ValueKind == JsonValueKind.Object)
@@ -122,29 +140,34 @@ internal static class KyvernoRuleJudge
             var conditions = validate.Get("deny").Get("conditions");
             if (!conditions.Exists())
             {
-                return new PodJudgement(PodOutcome.DeniesBoth, JudgedBy.Evaluated, "validate.deny has no conditions: it denies every matching request");
+                return (new PodJudgement(PodOutcome.DeniesBoth, JudgedBy.Evaluated, "validate.deny has no conditions: it denies every matching request"), all);
             }
 
             var r = KyvernoConditions.Evaluate(conditions, reference, ns);
             var t = KyvernoConditions.Evaluate(conditions, twin, ns);
             if (r is null || t is null)
             {
-                return Mentions(rule)
+                return (Mentions(rule)
                     ? PodJudgement.Unknown("its deny conditions use variables or operators not evaluated here")
-                    : PodJudgement.DoesNotRefuse("its deny conditions do not read hostNetwork", JudgedBy.Text);
+                    : PodJudgement.DoesNotRefuse("its deny conditions do not read hostNetwork", JudgedBy.Text), all);
             }
 
-            return (r.Value, t.Value) switch
+            if (r == true && t == false && KyvernoConditions.Evaluate(conditions, reference, ns, podFieldsFree: true) is null)
+            {
+                all = Scope.Depends("its deny conditions also read fields the pod's creator sets (labels, annotations, containers...), so a hostNetwork pod that sets them otherwise is admitted");
+            }
+
+            return ((r.Value, t.Value) switch
             {
                 (true, false) => new PodJudgement(PodOutcome.Refuses, JudgedBy.Evaluated, "its deny conditions hold for the reference pod (hostNetwork: true) and not for the twin"),
                 (true, true) => new PodJudgement(PodOutcome.DeniesBoth, JudgedBy.Evaluated, "its deny conditions hold for every pod create"),
                 _ => PodJudgement.DoesNotRefuse("its deny conditions do not hold for the reference pod"),
-            };
+            }, all);
         }
 
-        return Mentions(rule)
+        return (Mentions(rule)
             ? PodJudgement.Unknown("its validate rule (foreach, manifests or assert) reads hostNetwork but is not evaluated here")
-            : PodJudgement.DoesNotRefuse("its validate rule does not read hostNetwork, so it cannot tell the reference pod from its twin", JudgedBy.Text);
+            : PodJudgement.DoesNotRefuse("its validate rule does not read hostNetwork, so it cannot tell the reference pod from its twin", JudgedBy.Text), all);
     }
 
     /// <summary>The podSecurity subrule: baseline and restricted include the Host Namespaces control unless it is excluded.</summary>

@@ -95,6 +95,36 @@ public sealed class SemanticsReviewTests
         Assert.Contains("labelled", skipped.Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_Kyverno_precondition_on_a_pod_label_makes_the_rule_conditional()
+    {
+        // Pods labelled hostaccess=granted skip the rule: it refuses hostNetwork only for the others.
+        var policy = KyvernoPolicy("""{"validationFailureAction":"Enforce","rules":[{"name":"r","match":{"any":[{"resources":{"kinds":["Pod"]}}]},"preconditions":{"all":[{"key":"{{ request.operation || 'BACKGROUND' }}","operator":"NotEquals","value":"DELETE"},{"key":"{{ request.object.metadata.labels.hostaccess || '' }}","operator":"NotEquals","value":"granted"}]},"validate":{"pattern":{"spec":{"=(hostNetwork)":"false"}}}}]}""");
+        var result = One(new[] { Namespace("a"), policy });
+        Assert.Equal("Conditional", result.Status);
+        Assert.Contains("pod's creator sets", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_Kyverno_deny_condition_with_an_annotation_escape_makes_the_rule_conditional()
+    {
+        var policy = KyvernoPolicy("""{"validationFailureAction":"Enforce","rules":[{"name":"r","match":{"any":[{"resources":{"kinds":["Pod"]}}]},"validate":{"deny":{"conditions":{"all":[{"key":"{{ request.object.spec.hostNetwork || false }}","operator":"Equals","value":true},{"key":"{{ request.object.metadata.annotations.exempt || '' }}","operator":"NotEquals","value":"yes"}]}}}}]}""");
+        Assert.Equal("Conditional", One(new[] { Namespace("a"), policy }).Status);
+
+        // Conditions that read only hostNetwork (and the operation) refuse every hostNetwork pod.
+        var plain = KyvernoPolicy("""{"validationFailureAction":"Enforce","rules":[{"name":"r","match":{"any":[{"resources":{"kinds":["Pod"]}}]},"validate":{"deny":{"conditions":{"any":[{"key":"{{ request.object.spec.hostNetwork || false }}","operator":"Equals","value":true},{"key":"{{ request.object.metadata.annotations.other || '' }}","operator":"Equals","value":"x"}]}}}}]}""");
+        Assert.Equal("Compliant", One(new[] { Namespace("a"), plain }).Status);
+    }
+
+    [Fact]
+    public void A_Kyverno_anyPattern_alternative_that_admits_labelled_hostNetwork_pods_makes_the_rule_conditional()
+    {
+        var policy = KyvernoPolicy("""{"validationFailureAction":"Enforce","rules":[{"name":"r","match":{"any":[{"resources":{"kinds":["Pod"]}}]},"validate":{"anyPattern":[{"spec":{"=(hostNetwork)":"false"}},{"metadata":{"labels":{"hostaccess":"granted"}}}]}}]}""");
+        var result = One(new[] { Namespace("a"), policy });
+        Assert.Equal("Conditional", result.Status);
+        Assert.Contains("anyPattern", result.Reason, StringComparison.Ordinal);
+    }
+
     // ---- Gatekeeper ----
 
     [Theory]
