@@ -168,6 +168,30 @@ public sealed class SemanticsReviewTests
     public void Gatekeeper_match_kinds_with_empty_groups_or_kinds_match_every_group_or_kind(string kinds) =>
         Assert.Equal("Compliant", One(new[] { Namespace("a"), Template, Constraint("{\"match\":{\"kinds\":" + kinds + "}}") }).Status);
 
+    // ---- CEL: a validation that a pod's creator can satisfy otherwise refuses only some pods ----
+
+    private static JsonElement Vap(string expression) =>
+        Json("""{"apiVersion":"admissionregistration.k8s.io/v1","kind":"ValidatingAdmissionPolicy","metadata":{"name":"hn"},"spec":{"matchConstraints":{"resourceRules":[{"apiGroups":[""],"apiVersions":["v1"],"operations":["CREATE"],"resources":["pods"]}]},"validations":[{"expression":""" + JsonSerializer.Serialize(expression) + "}]}}");
+
+    private static readonly JsonElement DenyBinding = Json("""{"apiVersion":"admissionregistration.k8s.io/v1","kind":"ValidatingAdmissionPolicyBinding","metadata":{"name":"b"},"spec":{"policyName":"hn","validationActions":["Deny"]}}""");
+
+    [Theory]
+    [InlineData("object.spec.?hostNetwork.orValue(false) == false || (has(object.metadata.labels) && 'hostaccess' in object.metadata.labels)", "Conditional")]
+    [InlineData("object.spec.?hostNetwork.orValue(false) == false || request.userInfo.username == 'system:serviceaccount:kube-system:daemon-set-controller'", "Conditional")]
+    [InlineData("!has(object.spec.hostNetwork) || object.spec.hostNetwork == false || object.spec.containers.all(c, c.image.startsWith('trusted.example/'))", "Conditional")]
+    [InlineData("object.spec.?hostNetwork.orValue(false) == false && object.spec.?hostPID.orValue(false) == false && object.spec.?hostIPC.orValue(false) == false", "Compliant")]
+    [InlineData("object.kind != 'Pod' || !(has(object.spec.hostNetwork)) || object.spec.hostNetwork == false", "Compliant")]
+    [InlineData("request.operation == 'UPDATE' || !has(object.spec.hostNetwork) || !object.spec.hostNetwork", "Compliant")]
+    public void A_CEL_validation_with_an_escape_the_pods_creator_controls_is_conditional(string expression, string status)
+    {
+        var result = One(new[] { Namespace("a"), Vap(expression), DenyBinding });
+        Assert.Equal(status, result.Status);
+        if (status == "Conditional")
+        {
+            Assert.Contains("pod's creator", result.Reason, StringComparison.Ordinal);
+        }
+    }
+
     // ---- Label selectors that the apiserver would reject are not guessed ----
 
     [Theory]
