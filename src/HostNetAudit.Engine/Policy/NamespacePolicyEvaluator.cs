@@ -183,8 +183,10 @@ internal sealed class NamespacePolicyEvaluator
 
         if (audit is not null)
         {
-            var verb = audit.Action is "Warn" or "warn" or "Warn,Audit" ? "warns about" : "audits";
-            return $"{Describe(audit)} only {verb} hostNetwork pods ({audit.Action}): set it to enforce; or {fix}.";
+            var warns = audit.Action.Contains("warn", StringComparison.OrdinalIgnoreCase);
+            var audits = audit.Action.Contains("audit", StringComparison.OrdinalIgnoreCase) || audit.Action.Contains("dryrun", StringComparison.OrdinalIgnoreCase);
+            var verb = warns && audits ? "warns about and audits" : warns ? "warns about" : "audits";
+            return $"{Describe(audit)} only {verb} hostNetwork pods ({audit.Action}): {EnforceHint(audit)}; or {fix}.";
         }
 
         var skipped = r.Informational.FirstOrDefault(f => f.Verdict == Verdicts.NotApplied);
@@ -203,6 +205,17 @@ internal sealed class NamespacePolicyEvaluator
             _ => $"The configured Pod Security default is {r.PodSecurity} and no policy refuses hostNetwork pods; {fix}.",
         };
     }
+
+    /// <summary>How to make a warn- or audit-only mechanism enforce, in its engine's terms.</summary>
+    private static string EnforceHint(PolicyFinding f) => (f.Engine, f.Kind) switch
+    {
+        (Engines.PodSecurityAdmission, _) => "set the enforce level instead",
+        (Engines.Gatekeeper, _) => "set its enforcementAction to deny",
+        (Engines.Kyverno, "ValidatingPolicy") => "add Deny to its validationActions",
+        (Engines.Kyverno, _) => "set its failureAction (or validationFailureAction) to Enforce",
+        (Engines.ValidatingAdmissionPolicy, _) => "add Deny to the binding's validationActions",
+        _ => "set it to enforce",
+    };
 
     private static string Describe(PolicyFinding f)
     {

@@ -173,7 +173,9 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
                 }
 
                 var unknown = atWebhook.Where(a => a is not ("dryrun" or "warn")).ToList();
-                return (unknown.Count > 0 ? $"scoped ({string.Join(", ", unknown)}: {Unrecognised})" : "scoped", false);
+                return (unknown.Count > 0 ? $"scoped ({string.Join(", ", unknown)}: {Unrecognised})"
+                    : atWebhook.Count > 0 ? $"scoped ({string.Join(", ", atWebhook.Distinct(StringComparer.Ordinal))} at validation.gatekeeper.sh)"
+                    : "scoped (no action at validation.gatekeeper.sh)", false);
             default:
                 return ($"{action} ({Unrecognised})", false);
         }

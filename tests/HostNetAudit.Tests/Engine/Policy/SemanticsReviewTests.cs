@@ -145,6 +145,18 @@ public sealed class SemanticsReviewTests
     }
 
     [Fact]
+    public void A_warn_or_audit_only_mechanism_gets_a_reason_that_says_which_and_how_to_enforce_it()
+    {
+        var scopedWarn = One(new[] { Namespace("a"), Template, Constraint("""{"enforcementAction":"scoped","scopedEnforcementActions":[{"action":"warn","enforcementPoints":[{"name":"validation.gatekeeper.sh"}]}]}""") });
+        Assert.Equal("scoped (warn at validation.gatekeeper.sh)", scopedWarn.AuditOnly[0].Action);
+        Assert.Contains("only warns about hostNetwork pods", scopedWarn.Reason, StringComparison.Ordinal);
+        Assert.Contains("set its enforcementAction to deny", scopedWarn.Reason, StringComparison.Ordinal);
+
+        var audit = One(new[] { Namespace("a"), KyvernoPolicy("""{"validationFailureAction":"Audit","rules":[{"name":"r","match":{"any":[{"resources":{"kinds":["Pod"]}}]},"validate":{"pattern":{"spec":{"=(hostNetwork)":"false"}}}}]}""") });
+        Assert.Contains("only audits hostNetwork pods (Audit): set its failureAction (or validationFailureAction) to Enforce", audit.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Gatekeeper_globs_with_a_star_at_both_ends_match_anywhere_in_the_name()
     {
         var excluded = ByNamespace(Namespace("team-ingress-a"), Namespace("app"), Template, Constraint("""{"match":{"excludedNamespaces":["*ingress*"]}}"""));
