@@ -28,6 +28,10 @@ internal sealed class GatekeeperMatch
         {
             constantNo = Scope.No("match.scope is Cluster");
         }
+        else if (match.Get("source").AsString() is "Generated")
+        {
+            constantNo = Scope.No("match.source is Generated: it judges only the resources Gatekeeper expands from workload templates, not the creation of a pod");
+        }
 
         namespaces = match.Get("namespaces").Items().Select(n => n.AsString() ?? string.Empty).ToArray();
         excluded = match.Get("excludedNamespaces").Items().Select(n => n.AsString() ?? string.Empty).ToArray();

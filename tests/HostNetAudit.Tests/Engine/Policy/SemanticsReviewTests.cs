@@ -204,6 +204,13 @@ public sealed class SemanticsReviewTests
         }
     }
 
+    [Theory]
+    [InlineData("Generated", "NonCompliant")]
+    [InlineData("Original", "Compliant")]
+    [InlineData("All", "Compliant")]
+    public void A_Gatekeeper_constraint_matching_only_generated_resources_does_not_judge_pod_creation(string source, string status) =>
+        Assert.Equal(status, One(new[] { Namespace("a"), Template, Constraint("{\"match\":{\"source\":\"" + source + "\"}}") }).Status);
+
     // ---- Label selectors that the apiserver would reject are not guessed ----
 
     [Theory]
