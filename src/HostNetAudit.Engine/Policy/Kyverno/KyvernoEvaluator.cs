@@ -386,14 +386,38 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         {
             var assumed = WebhookWiring.AssumeDefault(
                 $"{prefix}-{mode}",
-                JsonSerializer.SerializeToElement(new { matchExpressions = new[] { new { key = "kubernetes.io/metadata.name", @operator = "NotIn", values = new[] { "kyverno" } } } }),
+                AssumedNamespaceSelector(config.WebhookNamespaceSelector),
                 ignore,
-                "Kyverno's default webhook, assumed because its ValidatingWebhookConfiguration is not in the evidence");
+                config.WebhookNamespaceSelector.Exists() || config.WebhookObjectSelector.Exists()
+                    ? $"Kyverno's webhook as {config.Origin} configures it (its \"webhooks\" entry), assumed because its ValidatingWebhookConfiguration is not in the evidence"
+                    : "Kyverno's default webhook, assumed because its ValidatingWebhookConfiguration is not in the evidence",
+                config.WebhookObjectSelector);
             result = (ns => assumed.Scope(ns, cel), ignore);
         }
 
         webhooks[key] = result;
         return result;
+    }
+
+    /// <summary>The namespaceSelector Kyverno puts on its webhooks: the ConfigMap's, and never its own namespace.</summary>
+    private static JsonElement AssumedNamespaceSelector(JsonElement configured)
+    {
+        var selector = configured.ValueKind == JsonValueKind.Object
+            ? System.Text.Json.Nodes.JsonNode.Parse(configured.GetRawText())!.AsObject()
+            : new System.Text.Json.Nodes.JsonObject();
+        if (selector["matchExpressions"] is not System.Text.Json.Nodes.JsonArray expressions)
+        {
+            expressions = new System.Text.Json.Nodes.JsonArray();
+            selector["matchExpressions"] = expressions;
+        }
+
+        expressions.Add(new System.Text.Json.Nodes.JsonObject
+        {
+            ["key"] = "kubernetes.io/metadata.name",
+            ["operator"] = "NotIn",
+            ["values"] = new System.Text.Json.Nodes.JsonArray("kyverno"),
+        });
+        return JsonSerializer.SerializeToElement(selector);
     }
 
     private sealed record RuleEntry(PolicyObject Policy, JsonElement Rule, string RuleName, PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace, bool ReadsNamespace, CelPolicy? WebhookMatch, KyvernoMatcher Match, KyvernoMatcher Exclude, List<(PolicyObject Exception, KyvernoMatcher Match, bool Conditional)> Exceptions);

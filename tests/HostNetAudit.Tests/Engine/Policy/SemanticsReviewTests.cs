@@ -125,6 +125,22 @@ public sealed class SemanticsReviewTests
         Assert.Contains("anyPattern", result.Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Without_its_webhook_in_the_evidence_Kyverno_wiring_follows_the_ConfigMap_webhooks_selectors()
+    {
+        const string rule = """{"name":"r","match":{"any":[{"resources":{"kinds":["Pod"]}}]},"validate":{"pattern":{"spec":{"=(hostNetwork)":"false"}}}}""";
+        var policy = KyvernoPolicy("""{"validationFailureAction":"Enforce","rules":[""" + rule + "]}");
+        var config = Json("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"kyverno","namespace":"kyverno"},"data":{"resourceFilters":"[Event,*,*]","webhooks":"[{\"namespaceSelector\":{\"matchExpressions\":[{\"key\":\"kubernetes.io/metadata.name\",\"operator\":\"NotIn\",\"values\":[\"prod\"]}]}}]"}}""");
+        var results = ByNamespace(Namespace("prod"), Namespace("app"), Namespace("kyverno"), policy, config);
+        Assert.Equal("NonCompliant", results["prod"].Status);
+        Assert.Contains("prod", results["prod"].Reason, StringComparison.Ordinal);
+        Assert.Equal("Compliant", results["app"].Status);
+        Assert.Equal("NonCompliant", results["kyverno"].Status);
+
+        var objectSelector = Json("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"kyverno","namespace":"kyverno"},"data":{"webhooks":"[{\"objectSelector\":{\"matchLabels\":{\"policy\":\"on\"}}}]"}}""");
+        Assert.Equal("Conditional", ByNamespace(Namespace("app"), policy, objectSelector)["app"].Status);
+    }
+
     // ---- Gatekeeper ----
 
     [Theory]
