@@ -197,6 +197,12 @@ internal sealed class NamespacePolicyEvaluator
             return $"{Describe(skipped)} would refuse hostNetwork pods but does not apply here: {Trim(why)}; {fix}.";
         }
 
+        var both = r.Informational.FirstOrDefault(f => f.Verdict == Verdicts.DeniesBoth);
+        if (both is not null)
+        {
+            return $"{Describe(both)} denies the reference pod's twin (no hostNetwork) as well, so its denial is not about hostNetwork and does not count; make it test hostNetwork alone (e.g. an =(hostNetwork) anchor), or {fix}.";
+        }
+
         return r.PodSecuritySource switch
         {
             PodSecuritySources.Label => $"Pod Security enforce is {r.PodSecurity} (label) and no policy refuses hostNetwork pods; {fix}.",

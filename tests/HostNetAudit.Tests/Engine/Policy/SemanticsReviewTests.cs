@@ -21,6 +21,25 @@ public sealed class SemanticsReviewTests
     private static Dictionary<string, HostNetAudit.NamespacePolicyResult> ByNamespace(params JsonElement[] objects) =>
         Evaluate(objects).ToDictionary(r => r.Namespace);
 
+    // ---- Pod Security Admission: labels over the configured defaults ----
+
+    [Theory]
+    [InlineData(new[] { "pod-security.kubernetes.io/enforce", "privileged" }, "NonCompliant", "privileged:v1.29", "Label")]
+    [InlineData(new[] { "pod-security.kubernetes.io/enforce-version", "v1.24" }, "Compliant", "baseline:v1.24", "ConfigurationDefault")]
+    [InlineData(new[] { "pod-security.kubernetes.io/enforce", "" }, "Compliant", "restricted:v1.29", "Label")]
+    [InlineData(new[] { "pod-security.kubernetes.io/enforce", "baseline", "pod-security.kubernetes.io/enforce-version", "v1.0" }, "Compliant", "baseline:v1.0", "Label")]
+    [InlineData(new[] { "pod-security.kubernetes.io/enforce", "privileged", "pod-security.kubernetes.io/enforce-version", "latest!" }, "NonCompliant", "privileged:latest", "Label")]
+    public void Pod_Security_labels_override_the_configured_default_level_and_version_separately(string[] labels, string status, string effective, string source)
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("hna-review-").FullName, "psa.json");
+        File.WriteAllText(path, """{"apiVersion":"pod-security.admission.config.k8s.io/v1","kind":"PodSecurityConfiguration","defaults":{"enforce":"baseline","enforce-version":"v1.29"}}""");
+        var pairs = Enumerable.Range(0, labels.Length / 2).Select(i => (labels[2 * i], labels[(2 * i) + 1])).ToArray();
+        var result = One(new[] { Namespace("a", pairs) }, HostNetAudit.Engine.Policy.Psa.PodSecurityConfiguration.Load(path));
+        Assert.Equal(status, result.Status);
+        Assert.Equal(effective, result.PodSecurity);
+        Assert.Equal(source, result.PodSecuritySource);
+    }
+
     // ---- Kyverno: conditions and patterns that read the namespace are judged in each namespace ----
 
     [Fact]
@@ -139,6 +158,15 @@ public sealed class SemanticsReviewTests
 
         var objectSelector = Json("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"kyverno","namespace":"kyverno"},"data":{"webhooks":"[{\"objectSelector\":{\"matchLabels\":{\"policy\":\"on\"}}}]"}}""");
         Assert.Equal("Conditional", ByNamespace(Namespace("app"), policy, objectSelector)["app"].Status);
+    }
+
+    [Fact]
+    public void A_policy_that_denies_the_twin_too_is_named_in_the_reason()
+    {
+        var policy = KyvernoPolicy("""{"validationFailureAction":"Enforce","rules":[{"name":"r","match":{"any":[{"resources":{"kinds":["Pod"]}}]},"validate":{"pattern":{"spec":{"hostNetwork":false}}}}]}""");
+        var result = One(new[] { Namespace("a"), policy });
+        Assert.Equal("NonCompliant", result.Status);
+        Assert.StartsWith("Kyverno ClusterPolicy p (rule r) denies the reference pod's twin", result.Reason, StringComparison.Ordinal);
     }
 
     // ---- Gatekeeper ----
