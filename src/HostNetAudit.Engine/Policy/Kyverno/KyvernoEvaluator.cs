@@ -159,6 +159,12 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             .And(Exceptions(entry.Exceptions, ns));
 
         var action = ResolveAction(entry.Rule.Get("validate"), policy.Spec, ns);
+        if (string.Equals(action, "Enforce", StringComparison.OrdinalIgnoreCase) && PolicyWideAction(policy.Spec, ns) is { } collapsed &&
+            !string.Equals(collapsed, "Enforce", StringComparison.OrdinalIgnoreCase))
+        {
+            scope = scope.And(Scope.Unknown($"Kyverno releases before the fix of kyverno/kyverno#16557 apply one action to the whole policy, that of its first validate rule with an action of its own ({collapsed}), so this rule's Enforce blocks only on fixed releases; move the rule into a policy of its own"));
+        }
+
         var finding = new PolicyFinding
         {
             Engine = Engine,
@@ -257,6 +263,37 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         }
 
         return spec.Get("validationFailureAction").AsString() ?? "Audit";
+    }
+
+    /// <summary>
+    /// The single action Kyverno releases before the fix of kyverno/kyverno#16557 use for a whole policy: the first
+    /// validate rule with a matching failureActionOverride or a failureAction of its own, else the policy's.
+    /// </summary>
+    private static string PolicyWideAction(JsonElement spec, NamespaceInfo ns)
+    {
+        foreach (var rule in spec.Get("rules").Items())
+        {
+            var validate = rule.Get("validate");
+            if (!validate.Exists())
+            {
+                continue;
+            }
+
+            foreach (var o in validate.Get("failureActionOverrides").Items())
+            {
+                if (OverrideMatches(o, ns))
+                {
+                    return o.Get("action").AsString()!;
+                }
+            }
+
+            if (validate.Get("failureAction").AsString() is { } ruleAction)
+            {
+                return ruleAction;
+            }
+        }
+
+        return ResolveAction(default, spec, ns);
     }
 
     private static bool OverrideMatches(JsonElement o, NamespaceInfo ns)

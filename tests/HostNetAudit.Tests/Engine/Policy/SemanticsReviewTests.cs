@@ -169,6 +169,20 @@ public sealed class SemanticsReviewTests
         Assert.StartsWith("Kyverno ClusterPolicy p (rule r) denies the reference pod's twin", result.Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_Kyverno_Enforce_rule_behind_an_Audit_rule_in_the_same_policy_is_unknown_because_Kyverno_versions_differ()
+    {
+        // Kyverno before the fix of kyverno/kyverno#16557 applies the first validate rule's action to the whole policy.
+        const string audit = """{"name":"team-label","match":{"any":[{"resources":{"kinds":["Pod"]}}]},"validate":{"failureAction":"Audit","pattern":{"metadata":{"labels":{"team":"?*"}}}}}""";
+        const string enforce = """{"name":"host-network","match":{"any":[{"resources":{"kinds":["Pod"]}}]},"validate":{"failureAction":"Enforce","pattern":{"spec":{"=(hostNetwork)":"false"}}}}""";
+        var behind = One(new[] { Namespace("a"), KyvernoPolicy("{\"rules\":[" + audit + "," + enforce + "]}") });
+        Assert.Equal("Unknown", behind.Status);
+        Assert.Contains("16557", behind.Reason, StringComparison.Ordinal);
+
+        var first = One(new[] { Namespace("a"), KyvernoPolicy("{\"rules\":[" + enforce + "," + audit + "]}") });
+        Assert.Equal("Compliant", first.Status);
+    }
+
     // ---- Gatekeeper ----
 
     [Theory]
