@@ -159,7 +159,12 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             .And(Exceptions(entry.Exceptions, ns));
 
         var action = ResolveAction(entry.Rule.Get("validate"), policy.Spec, ns);
-        if (string.Equals(action, "Enforce", StringComparison.OrdinalIgnoreCase) && PolicyWideAction(policy.Spec, ns) is { } collapsed &&
+        if (string.Equals(action, "Enforce", StringComparison.OrdinalIgnoreCase) &&
+            !string.Equals(ResolveAction(entry.Rule.Get("validate"), policy.Spec, ns, unscopedOverridesMatch: false), "Enforce", StringComparison.OrdinalIgnoreCase))
+        {
+            scope = scope.And(Scope.Unknown("its Enforce comes from a failure-action override with neither namespaces nor namespaceSelector, which current Kyverno applies to every namespace and older releases ignore; give the override namespaces, or set the action itself"));
+        }
+        else if (string.Equals(action, "Enforce", StringComparison.OrdinalIgnoreCase) && PolicyWideAction(policy.Spec, ns) is { } collapsed &&
             !string.Equals(collapsed, "Enforce", StringComparison.OrdinalIgnoreCase))
         {
             scope = scope.And(Scope.Unknown($"Kyverno releases before the fix of kyverno/kyverno#16557 apply one action to the whole policy, that of its first validate rule with an action of its own ({collapsed}), so this rule's Enforce blocks only on fixed releases; move the rule into a policy of its own"));
@@ -239,11 +244,15 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         CelVerdicts.MatchPolicy(CelDialect.ValidatingAdmissionPolicy, $"{policy.Kind}/{policy.QualifiedName} webhookConfiguration", CelVerdicts.Named(policy.Spec.Get("webhookConfiguration", "matchConditions")));
 
     /// <summary>The effective validation failure action in a namespace, as Kyverno resolves it.</summary>
-    public static string ResolveAction(JsonElement validate, JsonElement spec, NamespaceInfo ns)
+    /// <remarks>
+    /// An override with neither namespaces nor namespaceSelector applies to every namespace in current Kyverno;
+    /// older releases ignore it (<paramref name="unscopedOverridesMatch"/> false reads it their way).
+    /// </remarks>
+    public static string ResolveAction(JsonElement validate, JsonElement spec, NamespaceInfo ns, bool unscopedOverridesMatch = true)
     {
         foreach (var o in validate.Get("failureActionOverrides").Items())
         {
-            if (OverrideMatches(o, ns))
+            if (OverrideMatches(o, ns, unscopedOverridesMatch))
             {
                 return o.Get("action").AsString()!;
             }
@@ -256,7 +265,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
 
         foreach (var o in spec.Get("validationFailureActionOverrides").Items())
         {
-            if (OverrideMatches(o, ns))
+            if (OverrideMatches(o, ns, unscopedOverridesMatch))
             {
                 return o.Get("action").AsString()!;
             }
@@ -281,7 +290,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
 
             foreach (var o in validate.Get("failureActionOverrides").Items())
             {
-                if (OverrideMatches(o, ns))
+                if (OverrideMatches(o, ns, unscopedMatch: false))
                 {
                     return o.Get("action").AsString()!;
                 }
@@ -293,10 +302,10 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             }
         }
 
-        return ResolveAction(default, spec, ns);
+        return ResolveAction(default, spec, ns, unscopedOverridesMatch: false);
     }
 
-    private static bool OverrideMatches(JsonElement o, NamespaceInfo ns)
+    private static bool OverrideMatches(JsonElement o, NamespaceInfo ns, bool unscopedMatch)
     {
         if (o.Get("action").AsString() is not { } action || !(action.Equals("Enforce", StringComparison.OrdinalIgnoreCase) || action.Equals("Audit", StringComparison.OrdinalIgnoreCase)))
         {
@@ -307,7 +316,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         var namespaces = o.Get("namespaces");
         if (!namespaces.Exists())
         {
-            return !selector.Exists() || LabelSelector.Matches(selector, ns.Labels) == true;
+            return selector.Exists() ? LabelSelector.Matches(selector, ns.Labels) == true : unscopedMatch;
         }
 
         return namespaces.Items().Any(n => Wildcard.Match(n.AsString() ?? string.Empty, ns.Name)) &&

@@ -183,6 +183,15 @@ public sealed class SemanticsReviewTests
         Assert.Equal("Compliant", first.Status);
     }
 
+    [Fact]
+    public void An_Enforce_from_an_override_without_namespaces_or_selector_is_unknown_because_Kyverno_versions_differ()
+    {
+        var policy = KyvernoPolicy("""{"validationFailureAction":"Audit","validationFailureActionOverrides":[{"action":"Enforce"}],"rules":[{"name":"r","match":{"any":[{"resources":{"kinds":["Pod"]}}]},"validate":{"pattern":{"spec":{"=(hostNetwork)":"false"}}}}]}""");
+        var result = One(new[] { Namespace("a"), policy });
+        Assert.Equal("Unknown", result.Status);
+        Assert.Contains("neither namespaces nor namespaceSelector", result.Reason, StringComparison.Ordinal);
+    }
+
     // ---- Gatekeeper ----
 
     [Theory]
