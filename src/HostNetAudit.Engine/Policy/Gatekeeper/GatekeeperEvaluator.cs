@@ -116,7 +116,7 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
             }
 
             wiring ??= Wiring(ns);
-            scope = scope.And(wiring.Value);
+            scope = scope.And(wiring.Value).And(Ingested(constraint));
             findings.Classify(judgement, scope, enforcing, new PolicyFinding
             {
                 Engine = Engine,
@@ -138,6 +138,32 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
         }
 
         return webhookScope(ns);
+    }
+
+    /// <summary>
+    /// Whether the constraint's status (live evidence) shows Gatekeeper's webhook pods enforcing it: a webhook pod
+    /// that reports errors, or webhook pods none of which reports enforced: true, make it Unknown.
+    /// </summary>
+    private static Scope Ingested(PolicyObject constraint)
+    {
+        var webhookPods = constraint.Object.Get("status", "byPod").Items()
+            .Where(p => !p.Get("operations").Items().Any() || p.Get("operations").Items().Any(o => o.AsString() == "webhook"))
+            .ToList();
+        if (webhookPods.Count == 0)
+        {
+            return Scope.Yes();
+        }
+
+        var failing = webhookPods.FirstOrDefault(p => p.Get("errors").Items().Any());
+        if (failing.ValueKind != JsonValueKind.Undefined)
+        {
+            var message = failing.Get("errors").Items().Select(e => e.Get("message").AsString()).FirstOrDefault(m => m is not null);
+            return Scope.Unknown($"Gatekeeper pod {failing.Get("id").AsString()} reports errors for this constraint ({message}), so its webhook may not enforce it");
+        }
+
+        return webhookPods.Any(p => p.Get("enforced").IsTrue())
+            ? Scope.Yes()
+            : Scope.Unknown("no Gatekeeper webhook pod reports this constraint as enforced (status.byPod)");
     }
 
     /// <summary>Marks an enforcementAction Gatekeeper does not recognise (it compares them case-sensitively).</summary>

@@ -278,6 +278,14 @@ public sealed class SemanticsReviewTests
     public void A_Gatekeeper_constraint_matching_only_generated_resources_does_not_judge_pod_creation(string source, string status) =>
         Assert.Equal(status, One(new[] { Namespace("a"), Template, Constraint("{\"match\":{\"source\":\"" + source + "\"}}") }).Status);
 
+    [Theory]
+    [InlineData("""[{"id":"gatekeeper-controller-manager-0","operations":["mutation-webhook","webhook"],"enforced":true}]""", "Compliant")]
+    [InlineData("""[{"id":"gatekeeper-controller-manager-0","operations":["webhook"],"errors":[{"code":"ingest_error","message":"compile failed"}]}]""", "Unknown")]
+    [InlineData("""[{"id":"gatekeeper-controller-manager-0","operations":["webhook"]}]""", "Unknown")]
+    [InlineData("""[{"id":"gatekeeper-audit-0","operations":["audit","status"]}]""", "Compliant")]
+    public void A_Gatekeeper_constraint_its_webhook_pods_do_not_report_enforced_is_unknown(string byPod, string status) =>
+        Assert.Equal(status, One(new[] { Namespace("a"), Template, Json("""{"apiVersion":"constraints.gatekeeper.sh/v1beta1","kind":"K8sBlockHostNetwork","metadata":{"name":"c"},"spec":{},"status":{"byPod":""" + byPod + "}}") }).Status);
+
     // ---- Label selectors that the apiserver would reject are not guessed ----
 
     [Theory]
