@@ -256,6 +256,13 @@ internal sealed class NamespacePolicyEvaluator
     private static string Trim(string text)
     {
         var t = text.TrimEnd('.');
-        return t.Length > 160 ? t[..157] + "..." : t;
+        if (t.Length <= 160)
+        {
+            return t;
+        }
+
+        // Cut at a word boundary, so the reason never ends inside a name.
+        var cut = t.LastIndexOf(' ', 156);
+        return (cut > 100 ? t[..cut].TrimEnd(',', ';', ':') : t[..157]) + "...";
     }
 }

@@ -286,6 +286,19 @@ public sealed class SemanticsReviewTests
     public void A_Gatekeeper_constraint_its_webhook_pods_do_not_report_enforced_is_unknown(string byPod, string status) =>
         Assert.Equal(status, One(new[] { Namespace("a"), Template, Json("""{"apiVersion":"constraints.gatekeeper.sh/v1beta1","kind":"K8sBlockHostNetwork","metadata":{"name":"c"},"spec":{},"status":{"byPod":""" + byPod + "}}") }).Status);
 
+    [Fact]
+    public void A_long_reason_is_cut_at_a_word_boundary()
+    {
+        var webhook = Json("""{"apiVersion":"admissionregistration.k8s.io/v1","kind":"ValidatingWebhookConfiguration","metadata":{"name":"gatekeeper-validating-webhook-configuration"},"webhooks":[{"name":"validation.gatekeeper.sh","failurePolicy":"Ignore","namespaceSelector":{"matchExpressions":[{"key":"admission.gatekeeper.sh/ignore","operator":"DoesNotExist"},{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["gatekeeper-system","another-long-namespace-name"]}]},"rules":[{"apiGroups":["*"],"apiVersions":["*"],"operations":["CREATE","UPDATE"],"resources":["*"]}]}]}""");
+        var result = One(new[] { Namespace("a", ("admission.gatekeeper.sh/ignore", "yes")), Template, webhook, Constraint("""{"match":{}}""") });
+        const string marker = "does not apply here: ";
+        var shown = result.Reason[(result.Reason.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..result.Reason.IndexOf("...", StringComparison.Ordinal)];
+        var full = result.Informational.Single(f => f.Verdict == "NotApplied").Detail;
+        full = full[(full.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..];
+        Assert.StartsWith(shown, full, StringComparison.Ordinal);
+        Assert.True(full.Length > shown.Length && full[shown.Length] == ' ', $"cut inside a word: '{shown}'");
+    }
+
     // ---- Label selectors that the apiserver would reject are not guessed ----
 
     [Theory]
