@@ -35,11 +35,20 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         vpolExceptions = inputs.Of("policies.kyverno.io", "PolicyException").ToList();
         foreach (var policy in inputs.Of("kyverno.io", "ClusterPolicy").Concat(inputs.Of("kyverno.io", "Policy")))
         {
+            // spec.applyRules One: validation stops at the first rule that applies, so earlier rules may hide later ones.
+            var applyOne = string.Equals(policy.Spec.Get("applyRules").AsString(), "One", StringComparison.Ordinal);
+            var before = new List<(string Name, KyvernoMatcher Match, KyvernoMatcher Exclude)>();
             foreach (var rule in policy.Spec.Get("rules").Items())
             {
                 if (!rule.Get("validate").Exists())
                 {
                     continue;
+                }
+
+                var earlier = applyOne ? before.ToList() : null;
+                if (applyOne)
+                {
+                    before.Add((rule.Get("name").AsString() ?? "(unnamed)", KyvernoMatcher.Match(rule.Get("match")), KyvernoMatcher.Exclude(rule.Get("exclude"))));
                 }
 
                 var name = rule.Get("name").AsString() ?? "(unnamed)";
@@ -48,7 +57,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
                 log.Debug($"Kyverno {policy.Kind} {policy.QualifiedName} rule {name}: {judgement.Outcome} ({judgement.Detail}){(readsNamespace ? "; it reads the namespace, so it is judged in each namespace" : string.Empty)}.");
                 if (judgement.Outcome != PodOutcome.DoesNotRefuse || perNamespace is not null || readsNamespace)
                 {
-                    rules.Add(new RuleEntry(policy, rule, name, judgement, podScope, perNamespace, readsNamespace, WebhookMatchPolicy(policy), KyvernoMatcher.Match(rule.Get("match")), KyvernoMatcher.Exclude(rule.Get("exclude")), CompileExceptions(policy, name, rule.Get("validate").Get("podSecurity").Exists())));
+                    rules.Add(new RuleEntry(policy, rule, name, judgement, podScope, perNamespace, readsNamespace, WebhookMatchPolicy(policy), earlier, KyvernoMatcher.Match(rule.Get("match")), KyvernoMatcher.Exclude(rule.Get("exclude")), CompileExceptions(policy, name, rule.Get("validate").Get("podSecurity").Exists())));
                 }
             }
         }
@@ -136,6 +145,15 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             Applies.No => Scope.Yes(),
             _ => excluded,
         });
+        if (entry.Earlier is { Count: > 0 } earlierRules)
+        {
+            var first = earlierRules.FirstOrDefault(r => r.Match.Evaluate(ns).And(r.Exclude.Evaluate(ns).Not(string.Empty)).State != Applies.No);
+            if (first.Name is not null)
+            {
+                scope = scope.And(Scope.Unknown($"spec.applyRules is One: Kyverno stops at the first validate rule that applies, and rule {first.Name} before it may apply to the pod"));
+            }
+        }
+
         if (policy.Spec.Get("admission").IsFalse())
         {
             scope = scope.And(Scope.No("spec.admission is false: the policy runs in background scans only"));
@@ -466,7 +484,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         return JsonSerializer.SerializeToElement(selector);
     }
 
-    private sealed record RuleEntry(PolicyObject Policy, JsonElement Rule, string RuleName, PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace, bool ReadsNamespace, CelPolicy? WebhookMatch, KyvernoMatcher Match, KyvernoMatcher Exclude, List<(PolicyObject Exception, KyvernoMatcher Match, bool Conditional)> Exceptions);
+    private sealed record RuleEntry(PolicyObject Policy, JsonElement Rule, string RuleName, PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace, bool ReadsNamespace, CelPolicy? WebhookMatch, List<(string Name, KyvernoMatcher Match, KyvernoMatcher Exclude)>? Earlier, KyvernoMatcher Match, KyvernoMatcher Exclude, List<(PolicyObject Exception, KyvernoMatcher Match, bool Conditional)> Exceptions);
 
     private sealed record VpolEntry(PolicyObject Policy, CelJudgement Cel, CelPolicy? PerNamespace, CompiledMatchResources Match, List<(PolicyObject Exception, CelPolicy? Match)> Exceptions);
 }

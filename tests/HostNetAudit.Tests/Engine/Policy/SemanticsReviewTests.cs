@@ -192,6 +192,20 @@ public sealed class SemanticsReviewTests
         Assert.Contains("neither namespaces nor namespaceSelector", result.Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void With_applyRules_One_an_earlier_rule_that_may_apply_leaves_the_hostNetwork_rule_unknown()
+    {
+        // The reference pod has limits: the first rule passes, Kyverno stops, the hostNetwork rule never runs.
+        const string limits = """{"name":"limits","match":{"any":[{"resources":{"kinds":["Pod"]}}]},"validate":{"pattern":{"spec":{"containers":[{"resources":{"limits":{"memory":"?*"}}}]}}}}""";
+        const string host = """{"name":"host-network","match":{"any":[{"resources":{"kinds":["Pod"]}}]},"validate":{"pattern":{"spec":{"=(hostNetwork)":"false"}}}}""";
+        var one = One(new[] { Namespace("a"), KyvernoPolicy("{\"validationFailureAction\":\"Enforce\",\"applyRules\":\"One\",\"rules\":[" + limits + "," + host + "]}") });
+        Assert.Equal("Unknown", one.Status);
+        Assert.Contains("applyRules is One", one.Reason, StringComparison.Ordinal);
+
+        Assert.Equal("Compliant", One(new[] { Namespace("a"), KyvernoPolicy("{\"validationFailureAction\":\"Enforce\",\"applyRules\":\"One\",\"rules\":[" + host + "," + limits + "]}") }).Status);
+        Assert.Equal("Compliant", One(new[] { Namespace("a"), KyvernoPolicy("{\"validationFailureAction\":\"Enforce\",\"rules\":[" + limits + "," + host + "]}") }).Status);
+    }
+
     // ---- Gatekeeper ----
 
     [Theory]
