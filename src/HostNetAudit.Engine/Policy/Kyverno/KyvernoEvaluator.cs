@@ -228,6 +228,11 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             scope = scope.And(Scope.No("admission evaluation is disabled (background scans only)"));
         }
 
+        if (string.Equals(spec.Get("evaluation", "mode").AsString(), "JSON", StringComparison.Ordinal))
+        {
+            scope = scope.And(Scope.No("spec.evaluation.mode is JSON: it judges JSON payloads, not admission requests"));
+        }
+
         var failurePolicyIgnore = string.Equals(spec.Get("failurePolicy").AsString(), "Ignore", StringComparison.OrdinalIgnoreCase);
         var webhook = Webhook("vpol.validate.kyverno.svc", failurePolicyIgnore, entry.Policy.Name);
         scope = scope.And(processes).And(webhook.ScopeFor(ns)).And(VpolExceptions(entry.Exceptions, ns));

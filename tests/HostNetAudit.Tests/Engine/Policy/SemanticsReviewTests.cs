@@ -206,6 +206,15 @@ public sealed class SemanticsReviewTests
         Assert.Equal("Compliant", One(new[] { Namespace("a"), KyvernoPolicy("{\"validationFailureAction\":\"Enforce\",\"rules\":[" + limits + "," + host + "]}") }).Status);
     }
 
+    [Theory]
+    [InlineData("JSON", "NonCompliant")]
+    [InlineData("Kubernetes", "Compliant")]
+    public void A_Kyverno_ValidatingPolicy_in_JSON_mode_does_not_judge_admission(string mode, string status)
+    {
+        var vpol = Json("""{"apiVersion":"policies.kyverno.io/v1","kind":"ValidatingPolicy","metadata":{"name":"v"},"spec":{"evaluation":{"mode":""" + JsonSerializer.Serialize(mode) + """},"validationActions":["Deny"],"matchConstraints":{"resourceRules":[{"apiGroups":[""],"apiVersions":["v1"],"operations":["CREATE"],"resources":["pods"]}]},"validations":[{"expression":"object.spec.?hostNetwork.orValue(false) == false"}]}}""");
+        Assert.Equal(status, One(new[] { Namespace("a"), vpol }).Status);
+    }
+
     // ---- Gatekeeper ----
 
     [Theory]
