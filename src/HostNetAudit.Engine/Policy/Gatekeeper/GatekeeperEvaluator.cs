@@ -22,7 +22,7 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
     private const string WebhookName = "validation.gatekeeper.sh";
     private readonly PolicyInputs inputs;
     private readonly ICelJudge cel;
-    private readonly List<(PolicyObject Constraint, PodJudgement Judgement, GatekeeperMatch Match, string Action, bool Enforcing)> constraints = new();
+    private readonly List<(PolicyObject Constraint, PodJudgement Judgement, GatekeeperMatch Match, string Action, bool Enforcing, Scope Ingested)> constraints = new();
     private readonly List<(string Pattern, string Source)> configExclusions = new();
     private readonly Func<NamespaceInfo, Scope> webhookScope;
     private readonly bool failOpen;
@@ -52,7 +52,7 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
             if (judgement.Outcome != PodOutcome.DoesNotRefuse)
             {
                 var (action, enforcing) = Action(constraint.Spec);
-                constraints.Add((constraint, judgement, new GatekeeperMatch(constraint.Spec.Get("match"), cached.MatchScope), action, enforcing));
+                constraints.Add((constraint, judgement, new GatekeeperMatch(constraint.Spec.Get("match"), cached.MatchScope), action, enforcing, Ingested(constraint)));
             }
         }
 
@@ -107,7 +107,7 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
         }
 
         Scope? wiring = null;
-        foreach (var (constraint, judgement, match, action, enforcing) in constraints)
+        foreach (var (constraint, judgement, match, action, enforcing, ingested) in constraints)
         {
             var scope = match.Evaluate(ns, out var excludedHere);
             if (scope.State == Applies.No && !excludedHere)
@@ -116,7 +116,7 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
             }
 
             wiring ??= Wiring(ns);
-            scope = scope.And(wiring.Value).And(Ingested(constraint));
+            scope = scope.And(wiring.Value).And(ingested);
             findings.Classify(judgement, scope, enforcing, new PolicyFinding
             {
                 Engine = Engine,
