@@ -325,6 +325,18 @@ public sealed class SemanticsReviewTests
     // ---- Label selectors that the apiserver would reject are not guessed ----
 
     [Theory]
+    [InlineData("""{"key":"tier","operator":"In","values":["prod"]}""", "Compliant", "NonCompliant", "NonCompliant")]
+    [InlineData("""{"key":"tier","operator":"NotIn","values":["prod"]}""", "NonCompliant", "Compliant", "Compliant")]
+    [InlineData("""{"key":"tier","operator":"Exists"}""", "Compliant", "Compliant", "NonCompliant")]
+    [InlineData("""{"key":"tier","operator":"DoesNotExist"}""", "NonCompliant", "NonCompliant", "Compliant")]
+    public void Namespace_selector_operators_as_the_apiserver_evaluates_them(string expression, string prod, string dev, string unlabelled)
+    {
+        var binding = Json("""{"apiVersion":"admissionregistration.k8s.io/v1","kind":"ValidatingAdmissionPolicyBinding","metadata":{"name":"b"},"spec":{"policyName":"hn","validationActions":["Deny"],"matchResources":{"namespaceSelector":{"matchExpressions":[""" + expression + "]}}}}");
+        var results = ByNamespace(Namespace("prod", ("tier", "prod")), Namespace("dev", ("tier", "dev")), Namespace("none"), Vap("object.spec.?hostNetwork.orValue(false) == false"), binding);
+        Assert.Equal((prod, dev, unlabelled), (results["prod"].Status, results["dev"].Status, results["none"].Status));
+    }
+
+    [Theory]
     [InlineData("""{"key":"team","operator":"Exists","values":["x"]}""")]
     [InlineData("""{"key":"team","operator":"NotIn","values":[]}""")]
     [InlineData("""{"key":"team","operator":"NotIn"}""")]
