@@ -62,11 +62,19 @@ internal static class CelVerdicts
         judgement.JudgedBy,
         prefix + judgement.Detail);
 
-    /// <summary>The scope match conditions give (DESIGN.md: an object with match conditions applies to some pods only).</summary>
-    public static Scope MatchScope(CelJudgement judgement, string where) =>
-        judgement.HasMatchConditions && judgement.ExcludedByMatchCondition is null
+    /// <summary>
+    /// The scope match conditions give (DESIGN.md: an object with match conditions applies to some pods only), and
+    /// a refusal that the pod's creator can escape (<see cref="CelJudgement.PodFieldsEscape"/>).
+    /// </summary>
+    public static Scope MatchScope(CelJudgement judgement, string where)
+    {
+        var scope = judgement.HasMatchConditions && judgement.ExcludedByMatchCondition is null
             ? Scope.Depends($"{where} has matchConditions that decide per request")
             : Scope.Yes();
+        return judgement.Verdict == CelVerdict.Refuses && judgement.PodFieldsEscape is { } escape
+            ? scope.And(Scope.Depends(escape))
+            : scope;
+    }
 
     /// <summary>A policy that denies everything it applies to, so judging it says whether match conditions select the reference pod.</summary>
     public static CelPolicy? MatchPolicy(CelDialect dialect, string name, IReadOnlyList<CelNamedExpression> conditions) =>

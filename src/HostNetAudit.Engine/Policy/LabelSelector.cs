@@ -45,6 +45,11 @@ internal static class LabelSelector
             }
 
             var values = expression.Get("values").Items().Select(v => v.AsString() ?? string.Empty).ToList();
+            if (!ValuesFit(op, values.Count))
+            {
+                return null;
+            }
+
             var has = labels.TryGetValue(key, out var actual);
             var ok = op switch
             {
@@ -67,6 +72,12 @@ internal static class LabelSelector
 
         return true;
     }
+
+    /// <summary>
+    /// The apiserver's rule (LabelSelectorAsSelector): In and NotIn need values, Exists and DoesNotExist take none;
+    /// a selector that breaks it is an error, never a match.
+    /// </summary>
+    public static bool ValuesFit(string op, int count) => op is "In" or "NotIn" ? count > 0 : count == 0;
 
     /// <summary>A short text of the selector for details.</summary>
     public static string Describe(JsonElement selector)
@@ -107,7 +118,7 @@ internal sealed class CompiledSelector
         expressions = selector.Get("matchExpressions").Items()
             .Select(e => (e.Get("key").AsString() ?? string.Empty, e.Get("operator").AsString() ?? string.Empty, new HashSet<string>(e.Get("values").Items().Select(v => v.AsString() ?? string.Empty), StringComparer.Ordinal)))
             .ToArray();
-        if (expressions.Any(e => e.Key.Length == 0 || e.Op is not ("In" or "NotIn" or "Exists" or "DoesNotExist")))
+        if (expressions.Any(e => e.Key.Length == 0 || e.Op is not ("In" or "NotIn" or "Exists" or "DoesNotExist") || !LabelSelector.ValuesFit(e.Op, e.Values.Count)))
         {
             Valid = false;
         }

@@ -75,8 +75,9 @@ internal sealed class NamespaceFindings
                 (enforcing ? Conditional : AuditOnly).Add(finding);
                 break;
             case Applies.Unknown:
+                // It would refuse; what is unknown is whether it applies here: say that first.
                 finding.Verdict = Verdicts.Unknown;
-                finding.Detail = Join(judgement.Detail, scope.Why);
+                finding.Detail = Join(scope.Why, judgement.Detail);
                 (enforcing ? Unknown : Informational).Add(finding);
                 break;
             default:

@@ -176,10 +176,17 @@ internal sealed class NamespacePolicyEvaluator
         }
 
         var audit = r.AuditOnly.FirstOrDefault();
+        if (audit is not null && audit.Action.Contains(Gatekeeper.GatekeeperEvaluator.Unrecognised, StringComparison.Ordinal))
+        {
+            return $"{Describe(audit)} would refuse hostNetwork pods, but its action is not an enforcement action Gatekeeper recognises ({audit.Action}; Gatekeeper knows deny, dryrun, warn and scoped, lowercase), so it denies nothing: set enforcementAction: deny; or {fix}.";
+        }
+
         if (audit is not null)
         {
-            var verb = audit.Action is "Warn" or "warn" or "Warn,Audit" ? "warns about" : "audits";
-            return $"{Describe(audit)} only {verb} hostNetwork pods ({audit.Action}): set it to enforce; or {fix}.";
+            var warns = audit.Action.Contains("warn", StringComparison.OrdinalIgnoreCase);
+            var audits = audit.Action.Contains("audit", StringComparison.OrdinalIgnoreCase) || audit.Action.Contains("dryrun", StringComparison.OrdinalIgnoreCase);
+            var verb = warns && audits ? "warns about and audits" : warns ? "warns about" : "audits";
+            return $"{Describe(audit)} only {verb} hostNetwork pods ({audit.Action}): {EnforceHint(audit)}; or {fix}.";
         }
 
         var skipped = r.Informational.FirstOrDefault(f => f.Verdict == Verdicts.NotApplied);
@@ -190,6 +197,12 @@ internal sealed class NamespacePolicyEvaluator
             return $"{Describe(skipped)} would refuse hostNetwork pods but does not apply here: {Trim(why)}; {fix}.";
         }
 
+        var both = r.Informational.FirstOrDefault(f => f.Verdict == Verdicts.DeniesBoth);
+        if (both is not null)
+        {
+            return $"{Describe(both)} denies the reference pod's twin (no hostNetwork) as well, so its denial is not about hostNetwork and does not count; make it test hostNetwork alone (e.g. an =(hostNetwork) anchor), or {fix}.";
+        }
+
         return r.PodSecuritySource switch
         {
             PodSecuritySources.Label => $"Pod Security enforce is {r.PodSecurity} (label) and no policy refuses hostNetwork pods; {fix}.",
@@ -198,6 +211,17 @@ internal sealed class NamespacePolicyEvaluator
             _ => $"The configured Pod Security default is {r.PodSecurity} and no policy refuses hostNetwork pods; {fix}.",
         };
     }
+
+    /// <summary>How to make a warn- or audit-only mechanism enforce, in its engine's terms.</summary>
+    private static string EnforceHint(PolicyFinding f) => (f.Engine, f.Kind) switch
+    {
+        (Engines.PodSecurityAdmission, _) => "set the enforce level instead",
+        (Engines.Gatekeeper, _) => "set its enforcementAction to deny",
+        (Engines.Kyverno, "ValidatingPolicy") => "add Deny to its validationActions",
+        (Engines.Kyverno, _) => "set its failureAction (or validationFailureAction) to Enforce",
+        (Engines.ValidatingAdmissionPolicy, _) => "add Deny to the binding's validationActions",
+        _ => "set it to enforce",
+    };
 
     private static string Describe(PolicyFinding f)
     {
@@ -232,6 +256,13 @@ internal sealed class NamespacePolicyEvaluator
     private static string Trim(string text)
     {
         var t = text.TrimEnd('.');
-        return t.Length > 160 ? t[..157] + "..." : t;
+        if (t.Length <= 160)
+        {
+            return t;
+        }
+
+        // Cut at a word boundary, so the reason never ends inside a name.
+        var cut = t.LastIndexOf(' ', 156);
+        return (cut > 100 ? t[..cut].TrimEnd(',', ';', ':') : t[..157]) + "...";
     }
 }

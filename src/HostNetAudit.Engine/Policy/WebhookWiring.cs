@@ -63,12 +63,13 @@ internal sealed class WebhookWiring
     }
 
     /// <summary>A webhook that is not in the evidence, with the engine's default wiring.</summary>
-    public static WebhookWiring AssumeDefault(string name, JsonElement namespaceSelector, bool failOpen, string why) =>
+    public static WebhookWiring AssumeDefault(string name, JsonElement namespaceSelector, bool failOpen, string why, JsonElement objectSelector = default) =>
         new(JsonSerializer.SerializeToElement(new Dictionary<string, object?>
         {
             ["name"] = name,
             ["failurePolicy"] = failOpen ? "Ignore" : "Fail",
             ["namespaceSelector"] = namespaceSelector.ValueKind == JsonValueKind.Undefined ? null : namespaceSelector,
+            ["objectSelector"] = objectSelector.ValueKind == JsonValueKind.Undefined ? null : objectSelector,
             ["rules"] = new[] { new Dictionary<string, object> { ["apiGroups"] = new[] { "*" }, ["apiVersions"] = new[] { "*" }, ["operations"] = new[] { "CREATE", "UPDATE" }, ["resources"] = new[] { "*" } } },
         }), "(assumed)", true, why);
 

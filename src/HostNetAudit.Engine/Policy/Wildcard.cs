@@ -21,12 +21,18 @@ internal static class Wildcard
         return MatchAt(pattern, 0, value, 0);
     }
 
-    /// <summary>Gatekeeper's namespace glob: a literal, or one '*' at the start (suffix match) or end (prefix match).</summary>
+    /// <summary>Gatekeeper's namespace glob: a literal, or '*' at the start (suffix match), at the end (prefix match)
+    /// or at both (substring match).</summary>
     public static bool MatchGlob(string pattern, string value)
     {
         if (pattern == "*")
         {
             return true;
+        }
+
+        if (pattern.Length > 1 && pattern.StartsWith('*') && pattern.EndsWith('*'))
+        {
+            return value.Contains(pattern[1..^1], StringComparison.Ordinal);
         }
 
         if (pattern.EndsWith('*'))

@@ -422,7 +422,82 @@ internal static class CelJudge
                 detail += $" Read from the expression text, because the evaluator could not run it ({problem}).";
             }
 
-            return Result(CelVerdict.Refuses, byText, detail, outcomes: outcomes, index: deciding, message: Message(deciding, reference));
+            return Result(CelVerdict.Refuses, byText, detail, outcomes: outcomes, index: deciding, message: Message(deciding, reference), escape: Escape(onReference, reference));
+        }
+
+        /// <summary>
+        /// Whether a hostNetwork pod whose creator chose other labels, annotations, containers, name or user could
+        /// pass every validation that denies the reference pod: each is read again (by its text) with those fields
+        /// left open. One that stays false whatever they are refuses every hostNetwork pod. Only a validation the
+        /// reader understood for the reference pod itself can show an escape; one it cannot read proves nothing.
+        /// </summary>
+        private string? Escape(List<Decision> onReference, PodContext reference)
+        {
+            var open = OpenReader(input.ReferencePod);
+            var escapable = new List<int>();
+            for (var i = 0; i < onReference.Count; i++)
+            {
+                if (onReference[i].Outcome != CelOutcome.Deny || runtime.Prepare(policy.Validations[i].Expression).Syntax is not { } syntax)
+                {
+                    continue;
+                }
+
+                if (open.Read(syntax).IsFalse)
+                {
+                    return null;
+                }
+
+                if (reference.Reader.Read(syntax).IsFalse)
+                {
+                    escapable.Add(i);
+                }
+            }
+
+            return escapable.Count == 0 ? null
+                : $"validation {string.Join(", ", escapable.Select(Ordinal))} ({Short(policy.Validations[escapable[0]].Expression)}) also reads fields the pod's creator chooses (labels, annotations, containers, name or the requesting user), so a hostNetwork pod that sets them otherwise may be admitted";
+        }
+
+        /// <summary>A text reader for a hostNetwork pod whose creator-chosen fields are open (unknown).</summary>
+        private CelTextReader OpenReader(JsonElement pod)
+        {
+            var metadata = new CelTextReader.OpenMap();
+            if (pod.Get("metadata", "namespace").AsString() is { } ns)
+            {
+                metadata["namespace"] = ns;
+            }
+
+            var openPod = new CelTextReader.OpenMap
+            {
+                ["apiVersion"] = "v1",
+                ["kind"] = "Pod",
+                ["metadata"] = metadata,
+                ["spec"] = new CelTextReader.OpenMap { ["hostNetwork"] = true },
+            };
+            var openRequest = new CelTextReader.OpenMap();
+            foreach (var (key, value) in Request(pod))
+            {
+                if (key is not ("name" or "userInfo"))
+                {
+                    openRequest[key] = value;
+                }
+            }
+
+            var bindings = new Dictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["object"] = openPod,
+                ["oldObject"] = oldObject,
+                ["request"] = openRequest,
+                ["params"] = facts.Params,
+                ["namespaceObject"] = namespaceObject,
+            };
+            var preset = new Dictionary<string, object?>(StringComparer.Ordinal);
+            if (policy.Dialect == CelDialect.Gatekeeper)
+            {
+                preset["anyObject"] = openPod;
+                preset["params"] = facts.GatekeeperParameters;
+            }
+
+            return new CelTextReader(bindings, variableSyntax, preset);
         }
 
         /// <summary>The message the engine returns on denial: messageExpression, else message, else the apiserver's default.</summary>
@@ -459,7 +534,8 @@ internal static class CelJudge
             string? excludedBy = null,
             List<CelValidationOutcome>? outcomes = null,
             int? index = null,
-            string? message = null)
+            string? message = null,
+            string? escape = null)
         {
             if (policy.FailurePolicy is { } failurePolicy && verdict == CelVerdict.Unknown)
             {
@@ -475,6 +551,7 @@ internal static class CelJudge
                 Expression = index is { } i ? policy.Validations[i].Expression : null,
                 Message = message,
                 ExcludedByMatchCondition = excludedBy,
+                PodFieldsEscape = escape,
                 HasMatchConditions = policy.MatchConditions.Count > 0,
                 DependsOnNamespace = facts.DependsOnNamespace,
                 DependsOnParams = facts.DependsOnParams,

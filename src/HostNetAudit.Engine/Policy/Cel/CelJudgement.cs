@@ -75,6 +75,13 @@ internal sealed class CelJudgement
     /// <summary>Some expression reads <c>params</c> (or Gatekeeper's <c>variables.params</c>): the judgement depends on them.</summary>
     public bool DependsOnParams { get; init; }
 
+    /// <summary>
+    /// For Refuses: why the denial may not hold for every hostNetwork pod — each validation that denies the
+    /// reference pod also reads fields its creator chooses (labels, containers, the requesting user...), so a
+    /// hostNetwork pod that sets them otherwise may be admitted. Null when one denial holds whatever they are.
+    /// </summary>
+    public string? PodFieldsEscape { get; init; }
+
     /// <summary>Rewrites applied so the evaluator could run (see <see cref="CelRewriter"/>).</summary>
     public IReadOnlyList<string> Rewrites { get; init; } = Array.Empty<string>();
 

@@ -45,6 +45,18 @@ internal sealed class CelTextReader
         this.presetVariables = presetVariables;
     }
 
+    /// <summary>
+    /// A map of which only some entries are known (an open world): a key it lacks is unknown, never absent.
+    /// The judge reads validations with a pod whose creator-chosen fields are left open this way.
+    /// </summary>
+    internal sealed class OpenMap : Dictionary<string, object?>
+    {
+        public OpenMap()
+            : base(StringComparer.Ordinal)
+        {
+        }
+    }
+
     /// <summary>An optional value as the text reader holds it.</summary>
     private sealed record OptionalValue(bool Present, object? Value)
     {
@@ -179,7 +191,7 @@ internal sealed class CelTextReader
             return CelTextValue.Of(select.Optional ? new OptionalValue(true, value) : value);
         }
 
-        return select.Optional ? CelTextValue.Of(OptionalValue.None) : CelTextValue.Unknown;
+        return select.Optional && map is not OpenMap ? CelTextValue.Of(OptionalValue.None) : CelTextValue.Unknown;
     }
 
     private CelTextValue Index(CelIndex index, Scope scope)
@@ -199,7 +211,7 @@ internal sealed class CelTextReader
                     return CelTextValue.Of(index.Optional ? new OptionalValue(true, value) : value);
                 }
 
-                return index.Optional ? CelTextValue.Of(OptionalValue.None) : CelTextValue.Unknown;
+                return index.Optional && map is not OpenMap ? CelTextValue.Of(OptionalValue.None) : CelTextValue.Unknown;
             case object?[] list when key.Value is long position && !index.Optional:
                 return position >= 0 && position < list.Length ? CelTextValue.Of(list[position]) : CelTextValue.Unknown;
             default:
@@ -314,7 +326,7 @@ internal sealed class CelTextReader
                 }
 
                 var operand = Eval(field.Operand, scope);
-                return operand is { Known: true, Value: IDictionary<string, object?> map }
+                return operand is { Known: true, Value: IDictionary<string, object?> map } && (map is not OpenMap || map.ContainsKey(field.Field))
                     ? CelTextValue.Of(map.ContainsKey(field.Field))
                     : CelTextValue.Unknown;
             case "size" when call.Args.Count == 1:
@@ -327,6 +339,7 @@ internal sealed class CelTextReader
 
     private static CelTextValue Size(object? value) => value switch
     {
+        OpenMap => CelTextValue.Unknown,
         string s => CelTextValue.Of(CelKubernetesFunctions.Size(s)),
         object?[] list => CelTextValue.Of((long)list.Length),
         IDictionary<string, object?> map => CelTextValue.Of((long)map.Count),
@@ -342,7 +355,7 @@ internal sealed class CelTextReader
             case object?[] list when range.Known:
                 items = list;
                 break;
-            case IDictionary<string, object?> map when range.Known:
+            case IDictionary<string, object?> map when range.Known && map is not OpenMap:
                 items = map.Keys;
                 break;
             default:
@@ -503,7 +516,7 @@ internal sealed class CelTextReader
         switch (container)
         {
             case IDictionary<string, object?> map:
-                return item is string key ? CelTextValue.Of(map.ContainsKey(key)) : CelTextValue.Unknown;
+                return item is string key && (map is not OpenMap || map.ContainsKey(key)) ? CelTextValue.Of(map.ContainsKey(key)) : CelTextValue.Unknown;
             case object?[] list:
                 var uncertain = false;
                 foreach (var element in list)

@@ -22,7 +22,7 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
     private const string WebhookName = "validation.gatekeeper.sh";
     private readonly PolicyInputs inputs;
     private readonly ICelJudge cel;
-    private readonly List<(PolicyObject Constraint, PodJudgement Judgement, GatekeeperMatch Match, string Action, bool Enforcing)> constraints = new();
+    private readonly List<(PolicyObject Constraint, PodJudgement Judgement, GatekeeperMatch Match, string Action, bool Enforcing, Scope Ingested)> constraints = new();
     private readonly List<(string Pattern, string Source)> configExclusions = new();
     private readonly Func<NamespaceInfo, Scope> webhookScope;
     private readonly bool failOpen;
@@ -52,7 +52,7 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
             if (judgement.Outcome != PodOutcome.DoesNotRefuse)
             {
                 var (action, enforcing) = Action(constraint.Spec);
-                constraints.Add((constraint, judgement, new GatekeeperMatch(constraint.Spec.Get("match"), cached.MatchScope), action, enforcing));
+                constraints.Add((constraint, judgement, new GatekeeperMatch(constraint.Spec.Get("match"), cached.MatchScope), action, enforcing, Ingested(constraint)));
             }
         }
 
@@ -107,7 +107,7 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
         }
 
         Scope? wiring = null;
-        foreach (var (constraint, judgement, match, action, enforcing) in constraints)
+        foreach (var (constraint, judgement, match, action, enforcing, ingested) in constraints)
         {
             var scope = match.Evaluate(ns, out var excludedHere);
             if (scope.State == Applies.No && !excludedHere)
@@ -116,7 +116,7 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
             }
 
             wiring ??= Wiring(ns);
-            scope = scope.And(wiring.Value);
+            scope = scope.And(wiring.Value).And(ingested);
             findings.Classify(judgement, scope, enforcing, new PolicyFinding
             {
                 Engine = Engine,
@@ -140,7 +140,40 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
         return webhookScope(ns);
     }
 
-    /// <summary>The enforcement action at the validation webhook.</summary>
+    /// <summary>
+    /// Whether the constraint's status (live evidence) shows Gatekeeper's webhook pods enforcing it: a webhook pod
+    /// that reports errors, or webhook pods none of which reports enforced: true, make it Unknown.
+    /// </summary>
+    private static Scope Ingested(PolicyObject constraint)
+    {
+        var webhookPods = constraint.Object.Get("status", "byPod").Items()
+            .Where(p => !p.Get("operations").Items().Any() || p.Get("operations").Items().Any(o => o.AsString() == "webhook"))
+            .ToList();
+        if (webhookPods.Count == 0)
+        {
+            return Scope.Yes();
+        }
+
+        var failing = webhookPods.FirstOrDefault(p => p.Get("errors").Items().Any());
+        if (failing.ValueKind != JsonValueKind.Undefined)
+        {
+            var message = failing.Get("errors").Items().Select(e => e.Get("message").AsString()).FirstOrDefault(m => m is not null);
+            return Scope.Unknown($"Gatekeeper pod {failing.Get("id").AsString()} reports errors for this constraint ({message}), so its webhook may not enforce it");
+        }
+
+        return webhookPods.Any(p => p.Get("enforced").IsTrue())
+            ? Scope.Yes()
+            : Scope.Unknown("no Gatekeeper webhook pod reports this constraint as enforced (status.byPod)");
+    }
+
+    /// <summary>Marks an enforcementAction Gatekeeper does not recognise (it compares them case-sensitively).</summary>
+    public const string Unrecognised = "not recognised by Gatekeeper";
+
+    /// <summary>
+    /// The enforcement action at the validation webhook, as Gatekeeper compares it: case-sensitively. Only deny
+    /// (or absent) denies; scoped denies when a scoped action "deny" names validation.gatekeeper.sh or "*";
+    /// anything else ("Deny", "DENY", "Scoped") is an unrecognised action that Gatekeeper skips.
+    /// </summary>
     private static (string Action, bool Enforcing) Action(JsonElement spec)
     {
         var action = spec.Get("enforcementAction").AsString();
@@ -149,20 +182,29 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
             return ("deny", true);
         }
 
-        if (action.Equals("deny", StringComparison.OrdinalIgnoreCase))
+        switch (action)
         {
-            return (action, true);
-        }
+            case "deny":
+                return (action, true);
+            case "dryrun" or "warn":
+                return (action, false);
+            case "scoped":
+                var atWebhook = spec.Get("scopedEnforcementActions").Items()
+                    .Where(s => s.Get("enforcementPoints").Items().Any(p => p.Get("name").AsString() is WebhookName or "*"))
+                    .Select(s => s.Get("action").AsString() ?? string.Empty)
+                    .ToList();
+                if (atWebhook.Contains("deny", StringComparer.Ordinal))
+                {
+                    return ("scoped (deny at validation.gatekeeper.sh)", true);
+                }
 
-        if (action.Equals("scoped", StringComparison.OrdinalIgnoreCase))
-        {
-            var deny = spec.Get("scopedEnforcementActions").Items().Any(s =>
-                string.Equals(s.Get("action").AsString(), "deny", StringComparison.OrdinalIgnoreCase) &&
-                s.Get("enforcementPoints").Items().Any(p => p.Get("name").AsString() is WebhookName or "*"));
-            return (deny ? "scoped (deny at validation.gatekeeper.sh)" : "scoped", deny);
+                var unknown = atWebhook.Where(a => a is not ("dryrun" or "warn")).ToList();
+                return (unknown.Count > 0 ? $"scoped ({string.Join(", ", unknown)}: {Unrecognised})"
+                    : atWebhook.Count > 0 ? $"scoped ({string.Join(", ", atWebhook.Distinct(StringComparer.Ordinal))} at validation.gatekeeper.sh)"
+                    : "scoped (no action at validation.gatekeeper.sh)", false);
+            default:
+                return ($"{action} ({Unrecognised})", false);
         }
-
-        return (action, false);
     }
 
     private PodJudgement Judge(PolicyObject constraint, PolicyObject? template, out Scope matchScope)

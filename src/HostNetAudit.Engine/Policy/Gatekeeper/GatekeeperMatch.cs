@@ -17,15 +17,20 @@ internal sealed class GatekeeperMatch
     {
         podScope = templateScope;
         var kinds = match.Get("kinds").Items().ToList();
+        // As Gatekeeper matches: an entry with no apiGroups matches every group, with no kinds every kind.
         if (kinds.Count > 0 && !kinds.Any(k =>
-                k.Get("apiGroups").Items().Select(g => g.AsString()).Any(g => g is "" or "*") &&
-                k.Get("kinds").Items().Select(n => n.AsString()).Any(n => n is "Pod" or "*")))
+                (!k.Get("apiGroups").Items().Any() || k.Get("apiGroups").Items().Select(g => g.AsString()).Any(g => g is "" or "*")) &&
+                (!k.Get("kinds").Items().Any() || k.Get("kinds").Items().Select(n => n.AsString()).Any(n => n is "Pod" or "*"))))
         {
             constantNo = Scope.No("match.kinds does not include Pod");
         }
         else if (match.Get("scope").AsString() is "Cluster")
         {
             constantNo = Scope.No("match.scope is Cluster");
+        }
+        else if (match.Get("source").AsString() is "Generated")
+        {
+            constantNo = Scope.No("match.source is Generated: it judges only the resources Gatekeeper expands from workload templates, not the creation of a pod");
         }
 
         namespaces = match.Get("namespaces").Items().Select(n => n.AsString() ?? string.Empty).ToArray();

@@ -13,8 +13,13 @@ namespace HostNetAudit.Engine.Policy.Kyverno;
 /// </summary>
 internal static partial class KyvernoConditions
 {
-    /// <summary>Evaluates a condition block: a list (all must hold) or {any, all}. Null when it cannot be evaluated.</summary>
-    public static bool? Evaluate(JsonElement block, JsonElement pod, string ns)
+    /// <summary>
+    /// Evaluates a condition block: a list (all must hold) or {any, all}. Null when it cannot be evaluated.
+    /// With <paramref name="podFieldsFree"/>, the fields of the pod that its creator chooses (everything under
+    /// request.object except spec.hostNetwork and metadata.namespace) are left unknown: a definite answer then
+    /// holds for every hostNetwork pod, whatever labels, annotations or containers it has.
+    /// </summary>
+    public static bool? Evaluate(JsonElement block, JsonElement pod, string ns, bool podFieldsFree = false)
     {
         if (!block.Exists())
         {
@@ -23,7 +28,7 @@ internal static partial class KyvernoConditions
 
         if (block.ValueKind == JsonValueKind.Array)
         {
-            return All(block, pod, ns);
+            return All(block, pod, ns, podFieldsFree);
         }
 
         if (block.ValueKind != JsonValueKind.Object)
@@ -34,7 +39,7 @@ internal static partial class KyvernoConditions
         bool? result = true;
         if (block.Get("any").ValueKind == JsonValueKind.Array)
         {
-            result = Any(block.Get("any"), pod, ns);
+            result = Any(block.Get("any"), pod, ns, podFieldsFree);
         }
 
         if (result == false)
@@ -44,19 +49,19 @@ internal static partial class KyvernoConditions
 
         if (block.Get("all").ValueKind == JsonValueKind.Array)
         {
-            var all = All(block.Get("all"), pod, ns);
+            var all = All(block.Get("all"), pod, ns, podFieldsFree);
             return all == false ? false : result is null || all is null ? null : true;
         }
 
         return result;
     }
 
-    private static bool? All(JsonElement conditions, JsonElement pod, string ns)
+    private static bool? All(JsonElement conditions, JsonElement pod, string ns, bool free)
     {
         bool? result = true;
         foreach (var condition in conditions.EnumerateArray())
         {
-            var one = One(condition, pod, ns);
+            var one = One(condition, pod, ns, free);
             if (one == false)
             {
                 return false;
@@ -71,12 +76,12 @@ internal static partial class KyvernoConditions
         return result;
     }
 
-    private static bool? Any(JsonElement conditions, JsonElement pod, string ns)
+    private static bool? Any(JsonElement conditions, JsonElement pod, string ns, bool free)
     {
         bool? result = false;
         foreach (var condition in conditions.EnumerateArray())
         {
-            var one = One(condition, pod, ns);
+            var one = One(condition, pod, ns, free);
             if (one == true)
             {
                 return true;
@@ -91,9 +96,9 @@ internal static partial class KyvernoConditions
         return result;
     }
 
-    private static bool? One(JsonElement condition, JsonElement pod, string ns)
+    private static bool? One(JsonElement condition, JsonElement pod, string ns, bool free)
     {
-        if (!Resolve(condition.Get("key"), pod, ns, out var key) || !Resolve(condition.Get("value"), pod, ns, out var value))
+        if (!Resolve(condition.Get("key"), pod, ns, free, out var key) || !Resolve(condition.Get("value"), pod, ns, free, out var value))
         {
             return null;
         }
@@ -179,7 +184,7 @@ internal static partial class KyvernoConditions
     }
 
     /// <summary>Resolves a key or value: a literal, or a string with {{ }} variables.</summary>
-    private static bool Resolve(JsonElement element, JsonElement pod, string ns, out object? value)
+    private static bool Resolve(JsonElement element, JsonElement pod, string ns, bool free, out object? value)
     {
         value = null;
         switch (element.ValueKind)
@@ -196,7 +201,7 @@ internal static partial class KyvernoConditions
                 var list = new List<object?>();
                 foreach (var item in element.EnumerateArray())
                 {
-                    if (!Resolve(item, pod, ns, out var one))
+                    if (!Resolve(item, pod, ns, free, out var one))
                     {
                         return false;
                     }
@@ -211,7 +216,7 @@ internal static partial class KyvernoConditions
                 var whole = WholeVariable().Match(text);
                 if (whole.Success)
                 {
-                    return Variable(whole.Groups[1].Value.Trim(), pod, ns, out value);
+                    return Variable(whole.Groups[1].Value.Trim(), pod, ns, free, out value);
                 }
 
                 if (!text.Contains("{{", StringComparison.Ordinal))
@@ -226,7 +231,7 @@ internal static partial class KyvernoConditions
         }
     }
 
-    private static bool Variable(string expression, JsonElement pod, string ns, out object? value)
+    private static bool Variable(string expression, JsonElement pod, string ns, bool free, out object? value)
     {
         value = null;
         var parts = expression.Split("||", 2);
@@ -239,6 +244,10 @@ internal static partial class KyvernoConditions
         else if (path == "request.namespace")
         {
             resolved = ns;
+        }
+        else if (free && path.StartsWith("request.object.", StringComparison.Ordinal) && path is not ("request.object.spec.hostNetwork" or "request.object.metadata.namespace"))
+        {
+            return false; // chosen by the pod's creator: left unknown
         }
         else if (path.StartsWith("request.object.", StringComparison.Ordinal) && SimplePath().IsMatch(path))
         {

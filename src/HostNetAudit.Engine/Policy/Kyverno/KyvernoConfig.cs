@@ -31,6 +31,12 @@ internal sealed partial class KyvernoConfig
     /// <summary>Where the configuration came from, for details.</summary>
     public string Origin { get; }
 
+    /// <summary>The namespaceSelector of the ConfigMap's "webhooks" entry (Kyverno puts it on its webhooks), if any.</summary>
+    public JsonElement WebhookNamespaceSelector { get; private init; }
+
+    /// <summary>The objectSelector of the ConfigMap's "webhooks" entry, if any.</summary>
+    public JsonElement WebhookObjectSelector { get; private init; }
+
     public bool Assumed { get; }
 
     public static KyvernoConfig From(PolicyInputs inputs)
@@ -40,6 +46,7 @@ internal sealed partial class KyvernoConfig
             case ConfigMapState.Found:
                 var data = inputs.KyvernoConfigMap!.Object.Get("data");
                 var origin = $"ConfigMap {inputs.KyvernoConfigMap.QualifiedName}" + (inputs.KyvernoConfigMap.Source is { } s ? $" ({s})" : string.Empty);
+                var webhook = FirstWebhook(data.Get("webhooks").AsString());
                 return new KyvernoConfig(
                     ParseFilters(data.Get("resourceFilters").AsString() ?? string.Empty),
                     new Exclusions(
@@ -48,7 +55,11 @@ internal sealed partial class KyvernoConfig
                         Split(data.Get("excludeRoles").AsString()),
                         Split(data.Get("excludeClusterRoles").AsString())),
                     origin,
-                    false);
+                    false)
+                {
+                    WebhookNamespaceSelector = webhook.Get("namespaceSelector"),
+                    WebhookObjectSelector = webhook.Get("objectSelector"),
+                };
             case ConfigMapState.NotFound:
                 return new KyvernoConfig(new List<Filter>(), Exclusions.None, "no kyverno ConfigMap (Kyverno runs without resource filters)", false);
             default:
@@ -87,6 +98,31 @@ internal sealed partial class KyvernoConfig
 
         var others = exclusions.Describe();
         return others is null ? Scope.Yes() : Scope.Depends($"{Origin} exempts requests by {others}");
+    }
+
+    /// <summary>The first entry of the ConfigMap's "webhooks" JSON (a list of {namespaceSelector, objectSelector}); Kyverno ignores text it cannot parse.</summary>
+    private static JsonElement FirstWebhook(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return default;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            var root = document.RootElement;
+            return root.ValueKind switch
+            {
+                JsonValueKind.Array => root.GetArrayLength() > 0 ? root[0].Clone() : default,
+                JsonValueKind.Object => root.Clone(),
+                _ => default,
+            };
+        }
+        catch (JsonException)
+        {
+            return default;
+        }
     }
 
     private static List<Filter> ParseFilters(string text) =>

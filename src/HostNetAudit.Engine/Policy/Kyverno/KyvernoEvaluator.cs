@@ -35,6 +35,9 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         vpolExceptions = inputs.Of("policies.kyverno.io", "PolicyException").ToList();
         foreach (var policy in inputs.Of("kyverno.io", "ClusterPolicy").Concat(inputs.Of("kyverno.io", "Policy")))
         {
+            // spec.applyRules One: validation stops at the first rule that applies, so earlier rules may hide later ones.
+            var applyOne = string.Equals(policy.Spec.Get("applyRules").AsString(), "One", StringComparison.Ordinal);
+            var before = new List<(string Name, KyvernoMatcher Match, KyvernoMatcher Exclude)>();
             foreach (var rule in policy.Spec.Get("rules").Items())
             {
                 if (!rule.Get("validate").Exists())
@@ -42,12 +45,19 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
                     continue;
                 }
 
+                var earlier = applyOne ? before.ToList() : null;
+                if (applyOne)
+                {
+                    before.Add((rule.Get("name").AsString() ?? "(unnamed)", KyvernoMatcher.Match(rule.Get("match")), KyvernoMatcher.Exclude(rule.Get("exclude"))));
+                }
+
                 var name = rule.Get("name").AsString() ?? "(unnamed)";
                 var (judgement, podScope, perNamespace) = KyvernoRuleJudge.Judge(rule, $"{policy.Kind}/{policy.QualifiedName}", cel);
-                log.Debug($"Kyverno {policy.Kind} {policy.QualifiedName} rule {name}: {judgement.Outcome} ({judgement.Detail}).");
-                if (judgement.Outcome != PodOutcome.DoesNotRefuse || perNamespace is not null)
+                var readsNamespace = KyvernoRuleJudge.ReadsNamespace(rule);
+                log.Debug($"Kyverno {policy.Kind} {policy.QualifiedName} rule {name}: {judgement.Outcome} ({judgement.Detail}){(readsNamespace ? "; it reads the namespace, so it is judged in each namespace" : string.Empty)}.");
+                if (judgement.Outcome != PodOutcome.DoesNotRefuse || perNamespace is not null || readsNamespace)
                 {
-                    rules.Add(new RuleEntry(policy, rule, name, judgement, podScope, perNamespace, KyvernoMatcher.Match(rule.Get("match")), KyvernoMatcher.Exclude(rule.Get("exclude")), CompileExceptions(policy, name, rule.Get("validate").Get("podSecurity").Exists())));
+                    rules.Add(new RuleEntry(policy, rule, name, judgement, podScope, perNamespace, readsNamespace, WebhookMatchPolicy(policy), earlier, KyvernoMatcher.Match(rule.Get("match")), KyvernoMatcher.Exclude(rule.Get("exclude")), CompileExceptions(policy, name, rule.Get("validate").Get("podSecurity").Exists())));
                 }
             }
         }
@@ -107,8 +117,18 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         }
 
         var judgement = entry.Judgement;
+        var podScope = entry.PodScope;
         var scope = match;
-        if (entry.PerNamespace is not null)
+        if (entry.ReadsNamespace)
+        {
+            // Its preconditions or validation read the namespace: judge the pods created in this one.
+            (judgement, podScope, _) = KyvernoRuleJudge.Judge(entry.Rule, $"{policy.Kind}/{policy.QualifiedName}", cel, ns);
+            if (judgement.Outcome == PodOutcome.DoesNotRefuse)
+            {
+                return;
+            }
+        }
+        else if (entry.PerNamespace is not null)
         {
             var verdict = cel.Judge(entry.PerNamespace, ns.Object);
             judgement = CelVerdicts.ToPod(verdict, "validate.cel: ");
@@ -125,20 +145,49 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             Applies.No => Scope.Yes(),
             _ => excluded,
         });
+        if (entry.Earlier is { Count: > 0 } earlierRules)
+        {
+            var first = earlierRules.FirstOrDefault(r => r.Match.Evaluate(ns).And(r.Exclude.Evaluate(ns).Not(string.Empty)).State != Applies.No);
+            if (first.Name is not null)
+            {
+                scope = scope.And(Scope.Unknown($"spec.applyRules is One: Kyverno stops at the first validate rule that applies, and rule {first.Name} before it may apply to the pod"));
+            }
+        }
+
         if (policy.Spec.Get("admission").IsFalse())
         {
             scope = scope.And(Scope.No("spec.admission is false: the policy runs in background scans only"));
         }
 
-        var failurePolicyIgnore = string.Equals(policy.Spec.Get("failurePolicy").AsString(), "Ignore", StringComparison.OrdinalIgnoreCase);
+        if (entry.WebhookMatch is not null)
+        {
+            // spec.webhookConfiguration.matchConditions go on the policy's own (fine-grained) webhook.
+            var (webhookMatch, why) = CelVerdicts.Match(cel, entry.WebhookMatch, ns.Object);
+            scope = scope.And(webhookMatch == CelMatch.DoesNotMatch
+                ? Scope.No($"its spec.webhookConfiguration.matchConditions skip the reference pod ({why})")
+                : Scope.Depends($"its spec.webhookConfiguration.matchConditions ({string.Join(", ", entry.WebhookMatch.MatchConditions.Select(c => c.Name))}) decide per request"));
+        }
+
+        var failurePolicyIgnore = FailurePolicyIgnore(policy.Spec);
         var webhook = Webhook("validate.kyverno.svc", failurePolicyIgnore, policy.Name);
         scope = scope
-            .And(entry.PodScope)
+            .And(podScope)
             .And(processes)
             .And(webhook.ScopeFor(ns))
             .And(Exceptions(entry.Exceptions, ns));
 
         var action = ResolveAction(entry.Rule.Get("validate"), policy.Spec, ns);
+        if (string.Equals(action, "Enforce", StringComparison.OrdinalIgnoreCase) &&
+            !string.Equals(ResolveAction(entry.Rule.Get("validate"), policy.Spec, ns, unscopedOverridesMatch: false), "Enforce", StringComparison.OrdinalIgnoreCase))
+        {
+            scope = scope.And(Scope.Unknown("its Enforce comes from a failure-action override with neither namespaces nor namespaceSelector, which current Kyverno applies to every namespace and older releases ignore; give the override namespaces, or set the action itself"));
+        }
+        else if (string.Equals(action, "Enforce", StringComparison.OrdinalIgnoreCase) && PolicyWideAction(policy.Spec, ns) is { } collapsed &&
+            !string.Equals(collapsed, "Enforce", StringComparison.OrdinalIgnoreCase))
+        {
+            scope = scope.And(Scope.Unknown($"Kyverno releases before the fix of kyverno/kyverno#16557 apply one action to the whole policy, that of its first validate rule with an action of its own ({collapsed}), so this rule's Enforce blocks only on fixed releases; move the rule into a policy of its own"));
+        }
+
         var finding = new PolicyFinding
         {
             Engine = Engine,
@@ -179,6 +228,11 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             scope = scope.And(Scope.No("admission evaluation is disabled (background scans only)"));
         }
 
+        if (string.Equals(spec.Get("evaluation", "mode").AsString(), "JSON", StringComparison.Ordinal))
+        {
+            scope = scope.And(Scope.No("spec.evaluation.mode is JSON: it judges JSON payloads, not admission requests"));
+        }
+
         var failurePolicyIgnore = string.Equals(spec.Get("failurePolicy").AsString(), "Ignore", StringComparison.OrdinalIgnoreCase);
         var webhook = Webhook("vpol.validate.kyverno.svc", failurePolicyIgnore, entry.Policy.Name);
         scope = scope.And(processes).And(webhook.ScopeFor(ns)).And(VpolExceptions(entry.Exceptions, ns));
@@ -201,12 +255,27 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         findings.Classify(CelVerdicts.ToPod(verdict), scope, actions.Contains("Deny", StringComparer.Ordinal), finding, reportNotApplied: true);
     }
 
+    /// <summary>The policy's failure policy as Kyverno reads it: spec.webhookConfiguration.failurePolicy, else spec.failurePolicy, else Fail.</summary>
+    private static bool FailurePolicyIgnore(JsonElement spec)
+    {
+        var failurePolicy = spec.Get("webhookConfiguration", "failurePolicy").AsString() ?? spec.Get("failurePolicy").AsString();
+        return string.Equals(failurePolicy, "Ignore", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>A ClusterPolicy's spec.webhookConfiguration.matchConditions, as a policy the CEL judge can match.</summary>
+    private static CelPolicy? WebhookMatchPolicy(PolicyObject policy) =>
+        CelVerdicts.MatchPolicy(CelDialect.ValidatingAdmissionPolicy, $"{policy.Kind}/{policy.QualifiedName} webhookConfiguration", CelVerdicts.Named(policy.Spec.Get("webhookConfiguration", "matchConditions")));
+
     /// <summary>The effective validation failure action in a namespace, as Kyverno resolves it.</summary>
-    public static string ResolveAction(JsonElement validate, JsonElement spec, NamespaceInfo ns)
+    /// <remarks>
+    /// An override with neither namespaces nor namespaceSelector applies to every namespace in current Kyverno;
+    /// older releases ignore it (<paramref name="unscopedOverridesMatch"/> false reads it their way).
+    /// </remarks>
+    public static string ResolveAction(JsonElement validate, JsonElement spec, NamespaceInfo ns, bool unscopedOverridesMatch = true)
     {
         foreach (var o in validate.Get("failureActionOverrides").Items())
         {
-            if (OverrideMatches(o, ns))
+            if (OverrideMatches(o, ns, unscopedOverridesMatch))
             {
                 return o.Get("action").AsString()!;
             }
@@ -219,7 +288,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
 
         foreach (var o in spec.Get("validationFailureActionOverrides").Items())
         {
-            if (OverrideMatches(o, ns))
+            if (OverrideMatches(o, ns, unscopedOverridesMatch))
             {
                 return o.Get("action").AsString()!;
             }
@@ -228,7 +297,38 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         return spec.Get("validationFailureAction").AsString() ?? "Audit";
     }
 
-    private static bool OverrideMatches(JsonElement o, NamespaceInfo ns)
+    /// <summary>
+    /// The single action Kyverno releases before the fix of kyverno/kyverno#16557 use for a whole policy: the first
+    /// validate rule with a matching failureActionOverride or a failureAction of its own, else the policy's.
+    /// </summary>
+    private static string PolicyWideAction(JsonElement spec, NamespaceInfo ns)
+    {
+        foreach (var rule in spec.Get("rules").Items())
+        {
+            var validate = rule.Get("validate");
+            if (!validate.Exists())
+            {
+                continue;
+            }
+
+            foreach (var o in validate.Get("failureActionOverrides").Items())
+            {
+                if (OverrideMatches(o, ns, unscopedMatch: false))
+                {
+                    return o.Get("action").AsString()!;
+                }
+            }
+
+            if (validate.Get("failureAction").AsString() is { } ruleAction)
+            {
+                return ruleAction;
+            }
+        }
+
+        return ResolveAction(default, spec, ns, unscopedOverridesMatch: false);
+    }
+
+    private static bool OverrideMatches(JsonElement o, NamespaceInfo ns, bool unscopedMatch)
     {
         if (o.Get("action").AsString() is not { } action || !(action.Equals("Enforce", StringComparison.OrdinalIgnoreCase) || action.Equals("Audit", StringComparison.OrdinalIgnoreCase)))
         {
@@ -239,7 +339,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         var namespaces = o.Get("namespaces");
         if (!namespaces.Exists())
         {
-            return !selector.Exists() || LabelSelector.Matches(selector, ns.Labels) == true;
+            return selector.Exists() ? LabelSelector.Matches(selector, ns.Labels) == true : unscopedMatch;
         }
 
         return namespaces.Items().Any(n => Wildcard.Match(n.AsString() ?? string.Empty, ns.Name)) &&
@@ -355,9 +455,12 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         {
             var assumed = WebhookWiring.AssumeDefault(
                 $"{prefix}-{mode}",
-                JsonSerializer.SerializeToElement(new { matchExpressions = new[] { new { key = "kubernetes.io/metadata.name", @operator = "NotIn", values = new[] { "kyverno" } } } }),
+                AssumedNamespaceSelector(config.WebhookNamespaceSelector),
                 ignore,
-                "Kyverno's default webhook, assumed because its ValidatingWebhookConfiguration is not in the evidence");
+                config.WebhookNamespaceSelector.Exists() || config.WebhookObjectSelector.Exists()
+                    ? $"Kyverno's webhook as {config.Origin} configures it (its \"webhooks\" entry), assumed because its ValidatingWebhookConfiguration is not in the evidence"
+                    : "Kyverno's default webhook, assumed because its ValidatingWebhookConfiguration is not in the evidence",
+                config.WebhookObjectSelector);
             result = (ns => assumed.Scope(ns, cel), ignore);
         }
 
@@ -365,7 +468,28 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         return result;
     }
 
-    private sealed record RuleEntry(PolicyObject Policy, JsonElement Rule, string RuleName, PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace, KyvernoMatcher Match, KyvernoMatcher Exclude, List<(PolicyObject Exception, KyvernoMatcher Match, bool Conditional)> Exceptions);
+    /// <summary>The namespaceSelector Kyverno puts on its webhooks: the ConfigMap's, and never its own namespace.</summary>
+    private static JsonElement AssumedNamespaceSelector(JsonElement configured)
+    {
+        var selector = configured.ValueKind == JsonValueKind.Object
+            ? System.Text.Json.Nodes.JsonNode.Parse(configured.GetRawText())!.AsObject()
+            : new System.Text.Json.Nodes.JsonObject();
+        if (selector["matchExpressions"] is not System.Text.Json.Nodes.JsonArray expressions)
+        {
+            expressions = new System.Text.Json.Nodes.JsonArray();
+            selector["matchExpressions"] = expressions;
+        }
+
+        expressions.Add(new System.Text.Json.Nodes.JsonObject
+        {
+            ["key"] = "kubernetes.io/metadata.name",
+            ["operator"] = "NotIn",
+            ["values"] = new System.Text.Json.Nodes.JsonArray("kyverno"),
+        });
+        return JsonSerializer.SerializeToElement(selector);
+    }
+
+    private sealed record RuleEntry(PolicyObject Policy, JsonElement Rule, string RuleName, PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace, bool ReadsNamespace, CelPolicy? WebhookMatch, List<(string Name, KyvernoMatcher Match, KyvernoMatcher Exclude)>? Earlier, KyvernoMatcher Match, KyvernoMatcher Exclude, List<(PolicyObject Exception, KyvernoMatcher Match, bool Conditional)> Exceptions);
 
     private sealed record VpolEntry(PolicyObject Policy, CelJudgement Cel, CelPolicy? PerNamespace, CompiledMatchResources Match, List<(PolicyObject Exception, CelPolicy? Match)> Exceptions);
 }

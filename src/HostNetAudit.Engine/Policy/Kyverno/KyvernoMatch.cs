@@ -129,8 +129,9 @@ internal sealed class KyvernoFilter
         var empty = true;
         if (resources.Exists())
         {
+            // An empty operations list matches every operation, as Kyverno reads it.
             var operations = resources.Get("operations");
-            if (operations.Exists())
+            if (operations.Items().Any())
             {
                 empty = false;
                 if (!operations.Items().Any(o => o.AsString() == "CREATE"))

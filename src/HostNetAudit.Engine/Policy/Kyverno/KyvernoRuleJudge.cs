@@ -19,32 +19,70 @@ internal static class KyvernoRuleJudge
     /// The judgement, the pod-level scope (Depends when preconditions cannot be evaluated or CEL preconditions
     /// decide per request), and the CEL policy to judge again per namespace when its CEL reads namespaceObject.
     /// </summary>
-    public static (PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace) Judge(JsonElement rule, string policyName, ICelJudge cel)
+    /// <remarks>
+    /// Without <paramref name="ns"/> the pods are created in "default"; a rule whose preconditions or validate
+    /// read the namespace (<see cref="ReadsNamespace"/>) must be judged again with each namespace.
+    /// </remarks>
+    public static (PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace) Judge(JsonElement rule, string policyName, ICelJudge cel, NamespaceInfo? ns = null)
     {
+        var nsName = ns?.Name ?? "default";
+        var reference = ns is null ? Reference : ReferencePod.Reference(nsName);
+        var twin = ns is null ? Twin : ReferencePod.Twin(nsName);
         var podScope = Scope.Yes();
+        bool? twinMeetsPreconditions = true;
         var preconditions = rule.Get("preconditions");
         if (preconditions.Exists())
         {
-            var holds = KyvernoConditions.Evaluate(preconditions, Reference, "default");
+            var holds = KyvernoConditions.Evaluate(preconditions, reference, nsName);
             if (holds == false)
             {
-                return (PodJudgement.DoesNotRefuse("its preconditions do not hold for a pod create"), podScope, null);
+                return (PodJudgement.DoesNotRefuse(ns is null ? "its preconditions do not hold for a pod create" : $"its preconditions do not hold for a pod create in {nsName}"), podScope, null);
             }
 
             if (holds is null)
             {
                 podScope = Scope.Depends("the rule's preconditions decide per request");
             }
+            else if (KyvernoConditions.Evaluate(preconditions, reference, nsName, podFieldsFree: true) is null)
+            {
+                podScope = Scope.Depends("the rule's preconditions read fields the pod's creator sets (labels, annotations, containers...): pods that set them otherwise skip the rule");
+            }
+
+            twinMeetsPreconditions = KyvernoConditions.Evaluate(preconditions, twin, nsName);
         }
 
         var validate = rule.Get("validate");
+        PodJudgement result;
+        CelPolicy? perNamespace = null;
         if (validate.Get("cel").Exists())
         {
-            var (judgement, scope, perNamespace) = JudgeCel(rule, policyName, cel);
-            return (judgement, podScope.And(scope), perNamespace);
+            (result, var scope, perNamespace) = JudgeCel(rule, policyName, cel, ns?.Object);
+            podScope = podScope.And(scope);
+        }
+        else
+        {
+            (result, var scope) = JudgeValidate(validate, rule, reference, twin, nsName);
+            podScope = podScope.And(scope);
         }
 
-        return (JudgeValidate(validate, rule), podScope, null);
+        // Kyverno skips a rule whose preconditions do not hold: a twin that does not meet them is admitted.
+        if (twinMeetsPreconditions == false && result.Outcome == PodOutcome.DeniesBoth)
+        {
+            result = new PodJudgement(PodOutcome.Refuses, result.JudgedBy, "the twin (no hostNetwork) does not meet its preconditions, so Kyverno skips the rule for it, and its validation denies the reference pod");
+        }
+
+        return (result, podScope, perNamespace);
+    }
+
+    /// <summary>
+    /// True when the rule's preconditions or (non-CEL) validation read the namespace (request.namespace,
+    /// metadata.namespace, a (namespace) anchor): its judgement can differ between namespaces.
+    /// </summary>
+    public static bool ReadsNamespace(JsonElement rule)
+    {
+        var validate = rule.Get("validate");
+        var parts = new[] { rule.Get("preconditions"), validate.Get("pattern"), validate.Get("anyPattern"), validate.Get("deny"), validate.Get("foreach") };
+        return parts.Any(p => p.Exists() && p.GetRawText().Contains("namespace", StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>A validate.cel rule, judged by the CEL judge (celPreconditions act as match conditions).</summary>
@@ -62,26 +100,39 @@ internal static class KyvernoRuleJudge
         return (judgement, CelVerdicts.MatchScope(verdict, "the rule's celPreconditions"), verdict.DependsOnNamespace ? policy : null);
     }
 
-    private static PodJudgement JudgeValidate(JsonElement validate, JsonElement rule)
+    private static (PodJudgement Judgement, Scope Scope) JudgeValidate(JsonElement validate, JsonElement rule, JsonElement reference, JsonElement twin, string ns)
     {
+        var all = Scope.Yes();
         if (validate.Get("podSecurity").Exists())
         {
-            return PodSecurity(validate.Get("podSecurity"));
+            return (PodSecurity(validate.Get("podSecurity")), all);
         }
 
         if (validate.Get("pattern").Exists())
         {
-            var r = KyvernoPattern.Match(Reference, validate.Get("pattern"), out var path);
-            var t = KyvernoPattern.Match(Twin, validate.Get("pattern"), out var twinPath);
-            return FromResults(r, t, "validate.pattern", path, twinPath, rule);
+            var r = KyvernoPattern.Match(reference, validate.Get("pattern"), out var path);
+            var t = KyvernoPattern.Match(twin, validate.Get("pattern"), out var twinPath);
+            return (FromResults(r, t, "validate.pattern", path, twinPath, rule), all);
         }
 
         if (validate.Get("anyPattern").ValueKind == JsonValueKind.Array)
         {
             var patterns = validate.Get("anyPattern").EnumerateArray().ToList();
-            var r = AnyPattern(Reference, patterns);
-            var t = AnyPattern(Twin, patterns);
-            return FromResults(r, t, "validate.anyPattern", string.Empty, string.Empty, rule);
+            var r = AnyPattern(reference, patterns);
+            var t = AnyPattern(twin, patterns);
+            var judgement = FromResults(r, t, "validate.anyPattern", string.Empty, string.Empty, rule);
+            if (judgement.Outcome == PodOutcome.Refuses)
+            {
+                // An alternative that both pods fail without reading hostNetwork admits the hostNetwork pods that meet it.
+                var escape = patterns.FindIndex(p => !p.GetRawText().Contains("hostNetwork", StringComparison.Ordinal) &&
+                    KyvernoPattern.Match(reference, p) == PatternResult.Fail && KyvernoPattern.Match(twin, p) == PatternResult.Fail);
+                if (escape >= 0)
+                {
+                    all = Scope.Depends($"validate.anyPattern alternative {escape + 1} does not read hostNetwork, so a hostNetwork pod that meets it is admitted");
+                }
+            }
+
+            return (judgement, all);
         }
 
         if (validate.Get("deny").ValueKind == JsonValueKind.Object)
@@ -89,29 +140,34 @@ internal static class KyvernoRuleJudge
             var conditions = validate.Get("deny").Get("conditions");
             if (!conditions.Exists())
             {
-                return new PodJudgement(PodOutcome.DeniesBoth, JudgedBy.Evaluated, "validate.deny has no conditions: it denies every matching request");
+                return (new PodJudgement(PodOutcome.DeniesBoth, JudgedBy.Evaluated, "validate.deny has no conditions: it denies every matching request"), all);
             }
 
-            var r = KyvernoConditions.Evaluate(conditions, Reference, "default");
-            var t = KyvernoConditions.Evaluate(conditions, Twin, "default");
+            var r = KyvernoConditions.Evaluate(conditions, reference, ns);
+            var t = KyvernoConditions.Evaluate(conditions, twin, ns);
             if (r is null || t is null)
             {
-                return Mentions(rule)
+                return (Mentions(rule)
                     ? PodJudgement.Unknown("its deny conditions use variables or operators not evaluated here")
-                    : PodJudgement.DoesNotRefuse("its deny conditions do not read hostNetwork", JudgedBy.Text);
+                    : PodJudgement.DoesNotRefuse("its deny conditions do not read hostNetwork", JudgedBy.Text), all);
             }
 
-            return (r.Value, t.Value) switch
+            if (r == true && t == false && KyvernoConditions.Evaluate(conditions, reference, ns, podFieldsFree: true) is null)
+            {
+                all = Scope.Depends("its deny conditions also read fields the pod's creator sets (labels, annotations, containers...), so a hostNetwork pod that sets them otherwise is admitted");
+            }
+
+            return ((r.Value, t.Value) switch
             {
                 (true, false) => new PodJudgement(PodOutcome.Refuses, JudgedBy.Evaluated, "its deny conditions hold for the reference pod (hostNetwork: true) and not for the twin"),
                 (true, true) => new PodJudgement(PodOutcome.DeniesBoth, JudgedBy.Evaluated, "its deny conditions hold for every pod create"),
                 _ => PodJudgement.DoesNotRefuse("its deny conditions do not hold for the reference pod"),
-            };
+            }, all);
         }
 
-        return Mentions(rule)
+        return (Mentions(rule)
             ? PodJudgement.Unknown("its validate rule (foreach, manifests or assert) reads hostNetwork but is not evaluated here")
-            : PodJudgement.DoesNotRefuse("its validate rule does not read hostNetwork, so it cannot tell the reference pod from its twin", JudgedBy.Text);
+            : PodJudgement.DoesNotRefuse("its validate rule does not read hostNetwork, so it cannot tell the reference pod from its twin", JudgedBy.Text), all);
     }
 
     /// <summary>The podSecurity subrule: baseline and restricted include the Host Namespaces control unless it is excluded.</summary>

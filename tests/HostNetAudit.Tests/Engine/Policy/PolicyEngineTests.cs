@@ -245,7 +245,7 @@ public sealed class PolicyEngineTests
     [InlineData("""{"enforcementAction":"dryrun","match":{"kinds":[{"apiGroups":[""],"kinds":["Pod"]}]}}""", "NonCompliant", "dryrun")]
     [InlineData("""{"enforcementAction":"warn","match":{"kinds":[{"apiGroups":[""],"kinds":["Pod"]}]}}""", "NonCompliant", "warn")]
     [InlineData("""{"enforcementAction":"scoped","scopedEnforcementActions":[{"action":"deny","enforcementPoints":[{"name":"*"}]}],"match":{"kinds":[{"apiGroups":[""],"kinds":["Pod"]}]}}""", "Compliant", "scoped (deny at validation.gatekeeper.sh)")]
-    [InlineData("""{"enforcementAction":"scoped","scopedEnforcementActions":[{"action":"deny","enforcementPoints":[{"name":"audit.gatekeeper.sh"}]}],"match":{"kinds":[{"apiGroups":[""],"kinds":["Pod"]}]}}""", "NonCompliant", "scoped")]
+    [InlineData("""{"enforcementAction":"scoped","scopedEnforcementActions":[{"action":"deny","enforcementPoints":[{"name":"audit.gatekeeper.sh"}]}],"match":{"kinds":[{"apiGroups":[""],"kinds":["Pod"]}]}}""", "NonCompliant", "scoped (no action at validation.gatekeeper.sh)")]
     public void Gatekeeper_enforcement_actions(string spec, string status, string action)
     {
         var result = One(new[] { Namespace("a"), Template("K8sPSPHostNetworkingPorts"), Constraint("K8sPSPHostNetworkingPorts", spec) });
