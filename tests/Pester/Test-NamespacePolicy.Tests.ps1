@@ -115,8 +115,9 @@ Describe 'Test-NamespacePolicy' {
         }
 
         It 'has a table view that fits 120 columns and a list view' {
-            $table = ($Results | Select-Object -First 3 | Format-Table | Out-String -Width 120) -split "`n"
-            $table[1] | Should -Match 'NAMESPACE\s+STATUS\s+ENFORCED BY\s+PSA\s+HOSTNET PODS\s+REASON'
+            $table = @(($Results | Select-Object -First 3 | Format-Table | Out-String -Width 120) -split "`n" | Where-Object { $_.Trim() })
+            $table[0].Trim() | Should -Be "Context: $($Cluster.Context)"
+            $table[1] | Should -Match 'NAMESPACE\s+STATUS\s+PSA\s+HOSTNET PODS\s+REASON'
             $list = $Results[0] | Format-List | Out-String
             $list | Should -Match 'PodSecuritySource'
             $list | Should -Match 'Informational'
