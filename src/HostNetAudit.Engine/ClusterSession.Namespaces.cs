@@ -2,32 +2,15 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Api;
-using HostNetAudit.Engine.Json;
 
 namespace HostNetAudit.Engine;
 
 /// <summary>
-/// Namespace names: for -Namespace tab completion, and to tell a namespace that does not exist from one
-/// that has nothing to report (a literal -Namespace with a typo must not look like a clean result).
+/// Tells a namespace that does not exist from one that has nothing to report: a literal -Namespace with a
+/// typo must not look like a clean result.
 /// </summary>
 internal sealed partial class ClusterSession
 {
-    public async Task<IReadOnlyList<string>> ListNamespaceNamesAsync(CancellationToken cancellationToken)
-    {
-        var names = new List<string>();
-        var request = new ApiRequest(HttpMethod.Get, "/api/v1/namespaces", "ListNamespaces", "list", "namespaces");
-        await foreach (var item in lister.ListAsync(request, 500, null, cancellationToken).ConfigureAwait(false))
-        {
-            var name = item.Get("metadata").Get("name").AsString();
-            if (!string.IsNullOrEmpty(name))
-            {
-                names.Add(name);
-            }
-        }
-
-        return names;
-    }
-
     /// <summary>
     /// Streams the hostNetwork workloads and, for each literal namespace that yielded none, checks that the
     /// namespace exists (one GET): a missing one is a non-terminating NamespaceNotFound.

@@ -86,6 +86,13 @@ Describe 'Get-HostNetworkPod' {
             $pods.Namespace | Select-Object -Unique | Should -Be 'monitoring'
         }
 
+        It 'takes Namespace objects as kubectl get -o json | ConvertFrom-Json gives them' {
+            $objects = 'monitoring', 'ops' | ForEach-Object { [pscustomobject]@{ apiVersion = 'v1'; kind = 'Namespace'; metadata = [pscustomobject]@{ name = $_ } } }
+            $pods = @($objects | Get-HostNetworkPod -KubeConfig $Cluster.KubeConfig -ErrorVariable errs)
+            $errs | Should -BeNullOrEmpty
+            $pods.Namespace | Sort-Object -Unique | Should -Be @('monitoring', 'ops')
+        }
+
         It 'filters wildcards and exclusions on one cluster-wide list' {
             $pods = @(Get-HostNetworkPod -KubeConfig $Cluster.KubeConfig -Namespace 'kube-*', 'mon*' -ExcludeNamespace 'monitoring')
             $pods.Namespace | Select-Object -Unique | Should -Be 'kube-system'

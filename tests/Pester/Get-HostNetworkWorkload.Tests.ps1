@@ -109,6 +109,8 @@ Describe 'Get-HostNetworkWorkload' {
         It 'takes namespaces from the pipeline, by value and by property name' {
             @('batch' | Get-HostNetworkWorkload -KubeConfig $Cluster.KubeConfig).Namespace | Select-Object -Unique | Should -Be 'batch'
             @([pscustomobject]@{ Namespace = 'apps' } | Get-HostNetworkWorkload -KubeConfig $Cluster.KubeConfig).Namespace | Select-Object -Unique | Should -Be 'apps'
+            $object = [pscustomobject]@{ apiVersion = 'v1'; kind = 'Namespace'; metadata = [pscustomobject]@{ name = 'legacy' } }
+            @($object | Get-HostNetworkWorkload -KubeConfig $Cluster.KubeConfig).Namespace | Select-Object -Unique | Should -Be 'legacy'
         }
 
         It 'filters wildcards and exclusions on cluster-wide lists' {

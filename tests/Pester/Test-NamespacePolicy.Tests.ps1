@@ -132,6 +132,13 @@ Describe 'Test-NamespacePolicy' {
             @(Get-SimRequest $Cluster | Where-Object { $_.verb -eq 'list' -and $_.path -eq '/api/v1/namespaces' }).Count | Should -Be 1
         }
 
+        It 'takes Namespace objects as kubectl get -o json | ConvertFrom-Json gives them' {
+            $objects = 'plain', 'vap-deny' | ForEach-Object { [pscustomobject]@{ apiVersion = 'v1'; kind = 'Namespace'; metadata = [pscustomobject]@{ name = $_ } } }
+            $r = @($objects | Test-NamespacePolicy -KubeConfig $Cluster.KubeConfig -ErrorVariable errs)
+            $errs | Should -BeNullOrEmpty
+            $r.Namespace | Should -Be @('plain', 'vap-deny')
+        }
+
         It 'binds Namespace and Context by property name, so its own records can be piped back' {
             $first = @(Test-NamespacePolicy -KubeConfig $Cluster.KubeConfig -Namespace 'gk-*')
             Clear-SimRequest $Cluster

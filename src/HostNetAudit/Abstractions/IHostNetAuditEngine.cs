@@ -52,9 +52,6 @@ public interface IClusterSession : IDisposable
 
     /// <summary>Pod Security Admission remediation (Set-/Restore-NamespacePodSecurity) on this cluster.</summary>
     IPodSecurityRemediation PodSecurity { get; }
-
-    /// <summary>The names of the cluster's namespaces (one paged list), for -Namespace tab completion.</summary>
-    Task<IReadOnlyList<string>> ListNamespaceNamesAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>Offline evidence read from files, evaluated by the same code as a live cluster.</summary>

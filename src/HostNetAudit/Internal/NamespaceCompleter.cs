@@ -84,7 +84,7 @@ public sealed class NamespaceCompleter : IArgumentCompleter
 
         using var session = engine.OpenSession(request, info, context, NullEngineLog.Instance);
         using var timeout = new CancellationTokenSource(Budget);
-        return session.ListNamespaceNamesAsync(timeout.Token).GetAwaiter().GetResult();
+        return session.PodSecurity.ListNamespacesAsync(timeout.Token).GetAwaiter().GetResult();
     }
 
     /// <summary>The first context the -Context value names (a wildcard picks its first match), else the current one.</summary>
