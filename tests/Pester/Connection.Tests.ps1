@@ -176,6 +176,22 @@ contexts:
             $err.Exception.Message | Should -Not -Match '   at '
         }
 
+        It 'KubeConfigInvalid naming the missing entry when a context names a cluster or user the file does not define' {
+            $dangling = Join-Path $Temp 'dangling.kubeconfig'
+            Set-Content -Path $dangling -Value @('apiVersion: v1', 'kind: Config', 'current-context: lost', 'clusters:', '- name: real', '  cluster:',
+                '    server: http://127.0.0.1:1', 'users:', '- name: me', '  user:', '    token: t', 'contexts:',
+                '- name: lost', '  context: {cluster: gone, user: me}', '- name: nobody', '  context: {cluster: real, user: ghost}')
+            $err = $null
+            try { Get-HostNetworkPod -KubeConfig $dangling -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be 'KubeConfigInvalid,HostNetAudit.Commands.GetHostNetworkPodCommand'
+            $err.TargetObject | Should -Be 'lost'
+            $err.Exception.Message | Should -Be "The context 'lost' of the kubeconfig '$dangling' names the cluster 'gone', which the kubeconfig does not define (clusters: real)."
+            $err = $null
+            try { Get-HostNetworkPod -KubeConfig $dangling -Context nobody -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be 'KubeConfigInvalid,HostNetAudit.Commands.GetHostNetworkPodCommand'
+            $err.Exception.Message | Should -Be "The context 'nobody' of the kubeconfig '$dangling' names the user 'ghost', which the kubeconfig does not define (users: me)."
+        }
+
         It 'KubeConfigUnreadable for a path that cannot be read as a file' {
             $err = $null
             try { Get-HostNetworkPod -KubeConfig $Temp -ErrorAction Stop } catch { $err = $_ }
