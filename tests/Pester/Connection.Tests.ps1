@@ -165,6 +165,19 @@ contexts:
             $err.TargetObject | Should -Be $missing
         }
 
+        It 'KubeConfigNotFound names every file of $env:KUBECONFIG when none exists' {
+            $first = Join-Path $Temp 'gone-1.yaml'
+            $second = Join-Path $Temp 'gone-2.yaml'
+            $saved = $env:KUBECONFIG
+            $env:KUBECONFIG = $first + [IO.Path]::PathSeparator + $second
+            $err = $null
+            try { Get-HostNetworkPod -ErrorAction Stop } catch { $err = $_ }
+            finally { $env:KUBECONFIG = $saved }
+            $err.FullyQualifiedErrorId | Should -Be 'KubeConfigNotFound,HostNetAudit.Commands.GetHostNetworkPodCommand'
+            $err.Exception.Message | Should -Be "None of the kubeconfig files from `$env:KUBECONFIG exists: '$first', '$second'."
+            $err.TargetObject | Should -Be ($first + [IO.Path]::PathSeparator + $second)
+        }
+
         It 'KubeConfigInvalid for a file that is not a kubeconfig' {
             $bad = Join-Path $Temp 'bad.yaml'
             Set-Content -Path $bad -Value "clusters: [ {name: x, cluster: {server: 'http://x'} ]`n  - : :"

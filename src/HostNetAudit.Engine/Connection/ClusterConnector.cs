@@ -27,12 +27,18 @@ internal static class ClusterConnector
                 return new KubeConfigInfo(Array.Empty<string>(), null, Array.Empty<string>(), null, inCluster: true);
             }
 
-            var missing = location.Missing[0];
+            // With files that exist (an explicit path list), the first missing one is the problem; with none
+            // (every file of $env:KUBECONFIG missing), say so of each, not only the first.
+            var missing = location.Files.Count == 0 && location.Missing.Count > 1
+                ? string.Join(Path.PathSeparator, location.Missing)
+                : location.Missing[0];
             throw new HostNetAuditException(
                 "KubeConfigNotFound",
                 FailureCategory.ObjectNotFound,
                 missing,
-                $"The kubeconfig file '{missing}' (from {location.Source}) does not exist.")
+                location.Files.Count == 0 && location.Missing.Count > 1
+                    ? $"None of the kubeconfig files from {location.Source} exists: '{string.Join("', '", location.Missing)}'."
+                    : $"The kubeconfig file '{missing}' (from {location.Source}) does not exist.")
             {
                 RecommendedAction = "Pass -KubeConfig <path>, set $env:KUBECONFIG, or connect with -Server and -Token.",
             };
