@@ -40,6 +40,14 @@ Describe 'Default views at 120 columns' {
             ($Pods.Name | Measure-Object -Maximum -Property Length).Maximum | Should -BeGreaterThan 40 -Because 'the demo has Deployment pods with long names'
         }
 
+        It 'shows in the list view the exemption that covers a pod, and where offline evidence put it' {
+            $exemptions = Join-Path $PSScriptRoot '../../examples/hostnetwork-exemptions.yaml'
+            $pod = (Invoke-HostNetworkAudit -KubeConfig $Demo.KubeConfig -ExemptionPath $exemptions).HostNetworkPods | Where-Object Name -Like 'cilium-*' | Select-Object -First 1
+            $lines = $pod | Get-ViewLine -List
+            $lines | Where-Object { $_ -match '^Exemption\s+: \S' } | Should -Not -BeNullOrEmpty
+            $lines | Where-Object { $_ -match '^SourceLine\s+:' } | Should -Not -BeNullOrEmpty
+        }
+
         It 'groups the records of several clusters under their Context' {
             $several = @(Get-HostNetworkPod -KubeConfig $Demo.KubeConfig -Context views-demo, views-demo-http -Namespace ops -WarningAction SilentlyContinue)
             $headings = @($several | Get-ViewLine | Where-Object { $_ -match '^\s+Context: ' } | ForEach-Object Trim)
