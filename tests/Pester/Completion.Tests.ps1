@@ -43,6 +43,16 @@ Describe 'Tab completion' {
             }
         }
 
+        It 'resolves a relative -KubeConfig against the current location, as the command will' {
+            Push-Location (Split-Path $Cluster.KubeConfig)
+            try {
+                $name = Split-Path -Leaf $Cluster.KubeConfig
+                Get-Completion "Get-HostNetworkPod -KubeConfig ./$name -Namespace ops" | Should -Be @('ops')
+                Get-Completion "Get-HostNetworkPod -KubeConfig ./$name -Context completion-demo-" | Should -Be @('completion-demo-http')
+            }
+            finally { Pop-Location }
+        }
+
         It 'reads the cluster of the -Context given' {
             Clear-SimRequest $Cluster
             Get-Completion "Get-HostNetworkWorkload -KubeConfig '$($Cluster.KubeConfig)' -Context completion-demo-h* -Namespace mon" | Should -Be @('monitoring')

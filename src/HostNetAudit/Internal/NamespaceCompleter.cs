@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using System.Management.Automation.Runspaces;
 using HostNetAudit.Abstractions;
 
 namespace HostNetAudit.Internal;
@@ -50,15 +49,8 @@ public sealed class NamespaceCompleter : IArgumentCompleter
 
     private static IReadOnlyList<string> ListNamespaces(IDictionary? bound, string commandName)
     {
-        var workingDirectory = CurrentDirectory();
-        var kubeConfigPath = bound?["KubeConfig"] as string;
-        if (kubeConfigPath is not null && workingDirectory is not null)
-        {
-            kubeConfigPath = string.Join(
-                Path.PathSeparator,
-                kubeConfigPath.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Select(p => Path.GetFullPath(p.Trim(), workingDirectory)));
-        }
-
+        var workingDirectory = CompletionPaths.CurrentDirectory();
+        var kubeConfigPath = CompletionPaths.ResolveKubeConfig(bound?["KubeConfig"] as string);
         var request = new ConnectionRequest
         {
             KubeConfigPath = kubeConfigPath,
@@ -103,17 +95,5 @@ public sealed class NamespaceCompleter : IArgumentCompleter
 
         var pattern = new WildcardPattern(first, WildcardOptions.IgnoreCase);
         return info.Contexts.FirstOrDefault(c => pattern.IsMatch(c));
-    }
-
-    private static string? CurrentDirectory()
-    {
-        try
-        {
-            return Runspace.DefaultRunspace?.SessionStateProxy.Path.CurrentFileSystemLocation.ProviderPath;
-        }
-        catch (InvalidOperationException)
-        {
-            return null;
-        }
     }
 }
