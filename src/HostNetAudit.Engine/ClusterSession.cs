@@ -47,10 +47,17 @@ internal sealed partial class ClusterSession : IClusterSession
         var scopes = query.Namespaces.Count > 0 ? query.Namespaces.Select(ns => (string?)ns).ToArray() : new string?[] { null };
         foreach (var ns in scopes)
         {
+            var inScope = 0;
             await foreach (var pod in ListPodsAsync(ns, query, cancellationToken).ConfigureAwait(false))
             {
                 found++;
+                inScope++;
                 yield return pod;
+            }
+
+            if (ns is not null && inScope == 0)
+            {
+                await ReportIfNamespaceMissingAsync(ns, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -122,7 +129,7 @@ internal sealed partial class ClusterSession : IClusterSession
     }
 
     public IAsyncEnumerable<HostNetworkWorkload> GetHostNetworkWorkloadsAsync(WorkloadQuery query, CancellationToken cancellationToken) =>
-        new WorkloadLister(Api, lister, log).ListAsync(query, cancellationToken);
+        WithMissingNamespacesReported(new WorkloadLister(Api, lister, log).ListAsync(query, cancellationToken), query.Namespaces, cancellationToken);
 
     public async Task<string?> GetServerVersionAsync(CancellationToken cancellationToken)
     {

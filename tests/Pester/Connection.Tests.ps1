@@ -165,6 +165,19 @@ contexts:
             $err.TargetObject | Should -Be $missing
         }
 
+        It 'KubeConfigNotFound names every file of $env:KUBECONFIG when none exists' {
+            $first = Join-Path $Temp 'gone-1.yaml'
+            $second = Join-Path $Temp 'gone-2.yaml'
+            $saved = $env:KUBECONFIG
+            $env:KUBECONFIG = $first + [IO.Path]::PathSeparator + $second
+            $err = $null
+            try { Get-HostNetworkPod -ErrorAction Stop } catch { $err = $_ }
+            finally { $env:KUBECONFIG = $saved }
+            $err.FullyQualifiedErrorId | Should -Be 'KubeConfigNotFound,HostNetAudit.Commands.GetHostNetworkPodCommand'
+            $err.Exception.Message | Should -Be "None of the kubeconfig files from `$env:KUBECONFIG exists: '$first', '$second'."
+            $err.TargetObject | Should -Be ($first + [IO.Path]::PathSeparator + $second)
+        }
+
         It 'KubeConfigInvalid for a file that is not a kubeconfig' {
             $bad = Join-Path $Temp 'bad.yaml'
             Set-Content -Path $bad -Value "clusters: [ {name: x, cluster: {server: 'http://x'} ]`n  - : :"
@@ -174,6 +187,22 @@ contexts:
             $err.CategoryInfo.Category | Should -Be 'InvalidData'
             $err.TargetObject | Should -Be $bad
             $err.Exception.Message | Should -Not -Match '   at '
+        }
+
+        It 'KubeConfigInvalid naming the missing entry when a context names a cluster or user the file does not define' {
+            $dangling = Join-Path $Temp 'dangling.kubeconfig'
+            Set-Content -Path $dangling -Value @('apiVersion: v1', 'kind: Config', 'current-context: lost', 'clusters:', '- name: real', '  cluster:',
+                '    server: http://127.0.0.1:1', 'users:', '- name: me', '  user:', '    token: t', 'contexts:',
+                '- name: lost', '  context: {cluster: gone, user: me}', '- name: nobody', '  context: {cluster: real, user: ghost}')
+            $err = $null
+            try { Get-HostNetworkPod -KubeConfig $dangling -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be 'KubeConfigInvalid,HostNetAudit.Commands.GetHostNetworkPodCommand'
+            $err.TargetObject | Should -Be 'lost'
+            $err.Exception.Message | Should -Be "The context 'lost' of the kubeconfig '$dangling' names the cluster 'gone', which the kubeconfig does not define (clusters: real)."
+            $err = $null
+            try { Get-HostNetworkPod -KubeConfig $dangling -Context nobody -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be 'KubeConfigInvalid,HostNetAudit.Commands.GetHostNetworkPodCommand'
+            $err.Exception.Message | Should -Be "The context 'nobody' of the kubeconfig '$dangling' names the user 'ghost', which the kubeconfig does not define (users: me)."
         }
 
         It 'KubeConfigUnreadable for a path that cannot be read as a file' {

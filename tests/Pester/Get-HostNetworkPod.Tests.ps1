@@ -68,9 +68,29 @@ Describe 'Get-HostNetworkPod' {
             (Get-SimRequest $Cluster | Where-Object verb -EQ 'list').path | Sort-Object | Should -Be @('/api/v1/namespaces/monitoring/pods', '/api/v1/namespaces/ops/pods')
         }
 
+        It 'reports a literal namespace that does not exist as NamespaceNotFound and goes on' {
+            Clear-SimRequest $Cluster
+            $pods = @(Get-HostNetworkPod -KubeConfig $Cluster.KubeConfig -Namespace 'no-such-namespace', 'ops', 'team-a' -ErrorVariable errs -ErrorAction SilentlyContinue)
+            $pods.Namespace | Sort-Object -Unique | Should -Be @('ops')
+            $errs.Count | Should -Be 1 -Because 'team-a exists and simply has no hostNetwork pod'
+            $errs[0].FullyQualifiedErrorId | Should -Be 'NamespaceNotFound,HostNetAudit.Commands.GetHostNetworkPodCommand'
+            $errs[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $errs[0].TargetObject | Should -Be 'no-such-namespace'
+            $errs[0].Exception.Message | Should -Be "The namespace 'no-such-namespace' does not exist in context '$($Cluster.Context)'."
+            # One GET per literal namespace that came back empty, none for the one that had pods.
+            (Get-SimRequest $Cluster | Where-Object { $_.verb -eq 'get' -and $_.resource -eq 'namespaces' }).name | Sort-Object | Should -Be @('no-such-namespace', 'team-a')
+        }
+
         It 'takes namespaces from the pipeline' {
             $pods = @('monitoring' | Get-HostNetworkPod -KubeConfig $Cluster.KubeConfig)
             $pods.Namespace | Select-Object -Unique | Should -Be 'monitoring'
+        }
+
+        It 'takes Namespace objects as kubectl get -o json | ConvertFrom-Json gives them' {
+            $objects = 'monitoring', 'ops' | ForEach-Object { [pscustomobject]@{ apiVersion = 'v1'; kind = 'Namespace'; metadata = [pscustomobject]@{ name = $_ } } }
+            $pods = @($objects | Get-HostNetworkPod -KubeConfig $Cluster.KubeConfig -ErrorVariable errs)
+            $errs | Should -BeNullOrEmpty
+            $pods.Namespace | Sort-Object -Unique | Should -Be @('monitoring', 'ops')
         }
 
         It 'filters wildcards and exclusions on one cluster-wide list' {

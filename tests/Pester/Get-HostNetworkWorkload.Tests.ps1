@@ -97,9 +97,20 @@ Describe 'Get-HostNetworkWorkload' {
                 '/api/v1/namespaces/edge/replicationcontrollers', '/api/v1/namespaces/legacy/replicationcontrollers')
         }
 
+        It 'reports a literal namespace that does not exist as NamespaceNotFound and goes on' {
+            $workloads = @(Get-HostNetworkWorkload -KubeConfig $Cluster.KubeConfig -Namespace 'no-such-namespace', 'legacy' -Kind ReplicationController -ErrorVariable errs -ErrorAction SilentlyContinue)
+            @($workloads | Get-WorkloadKey) | Should -Be @('ReplicationController/legacy/old-lb')
+            $errs.Count | Should -Be 1
+            $errs[0].FullyQualifiedErrorId | Should -Be 'NamespaceNotFound,HostNetAudit.Commands.GetHostNetworkWorkloadCommand'
+            $errs[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $errs[0].TargetObject | Should -Be 'no-such-namespace'
+        }
+
         It 'takes namespaces from the pipeline, by value and by property name' {
             @('batch' | Get-HostNetworkWorkload -KubeConfig $Cluster.KubeConfig).Namespace | Select-Object -Unique | Should -Be 'batch'
             @([pscustomobject]@{ Namespace = 'apps' } | Get-HostNetworkWorkload -KubeConfig $Cluster.KubeConfig).Namespace | Select-Object -Unique | Should -Be 'apps'
+            $object = [pscustomobject]@{ apiVersion = 'v1'; kind = 'Namespace'; metadata = [pscustomobject]@{ name = 'legacy' } }
+            @($object | Get-HostNetworkWorkload -KubeConfig $Cluster.KubeConfig).Namespace | Select-Object -Unique | Should -Be 'legacy'
         }
 
         It 'filters wildcards and exclusions on cluster-wide lists' {
@@ -154,7 +165,8 @@ Describe 'Get-HostNetworkWorkload' {
         It 'shows KIND, NAMESPACE, NAME, REPLICAS, HOSTPORTS, CONTAINERS within 120 columns' {
             $text = Get-HostNetworkWorkload -KubeConfig $Cluster.KubeConfig | Format-Table | Out-String -Width 120
             $lines = @($text -split "`r?`n" | Where-Object { $_.Trim() })
-            $lines[0] | Should -Match '^KIND\s+NAMESPACE\s+NAME\s+REPLICAS\s+HOSTPORTS\s+CONTAINERS$'
+            $lines[0].Trim() | Should -Be "Context: $($Cluster.Context)"
+            $lines[1] | Should -Match '^KIND\s+NAMESPACE\s+NAME\s+REPLICAS\s+HOSTPORTS\s+CONTAINERS$'
             $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual 120 }
             $text | Should -Match 'gpu-agent\s+0/0\s+9400/TCP\s+agent'
             $text | Should -Match 'paused-probe\s+suspended'

@@ -69,7 +69,8 @@ Describe 'Invoke-HostNetworkAudit' {
         BeforeAll {
             Clear-SimRequest $Demo
             $script:Reports = @(Invoke-HostNetworkAudit -KubeConfig $KubeConfigs -Context 'demo', 'policy')
-            $script:DemoRequests = @(Get-SimRequest $Demo | Where-Object verb)
+            $script:DemoAll = @(Get-SimRequest $Demo | Where-Object { $_.userAgent -like 'HostNetAudit/*' })
+            $script:DemoRequests = @($DemoAll | Where-Object verb)
         }
 
         It 'returns one AuditReport per cluster, each carrying its context' {
@@ -104,6 +105,8 @@ Describe 'Invoke-HostNetworkAudit' {
             ($lists | Where-Object resource -EQ 'pods').Count | Should -Be 1
             $DemoRequests | Where-Object { $_.verb -eq 'get' -and $_.resource -notin 'replicasets', 'jobs' } | Should -BeNullOrEmpty
             $DemoRequests | Where-Object { $_.path -like '/api/v1/namespaces/*/*' -and $_.verb -eq 'list' } | Should -BeNullOrEmpty
+            # README: 17 requests for the demo cluster (discovery, one list per kind, one lookup per distinct owner).
+            $DemoAll.Count | Should -Be 17
         }
 
         It 'says the built-in Pod Security default was assumed, and whether it decided the result' {

@@ -115,8 +115,9 @@ Describe 'Test-NamespacePolicy' {
         }
 
         It 'has a table view that fits 120 columns and a list view' {
-            $table = ($Results | Select-Object -First 3 | Format-Table | Out-String -Width 120) -split "`n"
-            $table[1] | Should -Match 'NAMESPACE\s+STATUS\s+ENFORCED BY\s+PSA\s+HOSTNET PODS\s+REASON'
+            $table = @(($Results | Select-Object -First 3 | Format-Table | Out-String -Width 120) -split "`n" | Where-Object { $_.Trim() })
+            $table[0].Trim() | Should -Be "Context: $($Cluster.Context)"
+            $table[1] | Should -Match 'NAMESPACE\s+STATUS\s+PSA\s+HOSTNET PODS\s+REASON'
             $list = $Results[0] | Format-List | Out-String
             $list | Should -Match 'PodSecuritySource'
             $list | Should -Match 'Informational'
@@ -129,6 +130,13 @@ Describe 'Test-NamespacePolicy' {
             $r = @('psa-baseline', 'vap-deny', 'plain' | Test-NamespacePolicy -KubeConfig $Cluster.KubeConfig)
             $r.Namespace | Should -Be @('plain', 'psa-baseline', 'vap-deny')
             @(Get-SimRequest $Cluster | Where-Object { $_.verb -eq 'list' -and $_.path -eq '/api/v1/namespaces' }).Count | Should -Be 1
+        }
+
+        It 'takes Namespace objects as kubectl get -o json | ConvertFrom-Json gives them' {
+            $objects = 'plain', 'vap-deny' | ForEach-Object { [pscustomobject]@{ apiVersion = 'v1'; kind = 'Namespace'; metadata = [pscustomobject]@{ name = $_ } } }
+            $r = @($objects | Test-NamespacePolicy -KubeConfig $Cluster.KubeConfig -ErrorVariable errs)
+            $errs | Should -BeNullOrEmpty
+            $r.Namespace | Should -Be @('plain', 'vap-deny')
         }
 
         It 'binds Namespace and Context by property name, so its own records can be piped back' {

@@ -51,7 +51,7 @@ try {
     $report | Export-HostNetworkAuditReport -Path ([IO.Path]::ChangeExtension($html, '.sarif'))
     Write-Host "Wrote $html and its .sarif beside it."
 
-    Show-Step 'Preview the fix (server-side dry run, nothing is written)' "`$report.Findings | Set-NamespacePodSecurity -Level Baseline -WhatIf"
+    Show-Step 'Preview the fix (server-side dry run, nothing is written)' "`$report.Findings | Where-Object Namespace -NotLike 'kube-*' | Set-NamespacePodSecurity -Level Baseline -WhatIf"
     $report.Findings | Where-Object Namespace -NotLike 'kube-*' |
         Set-NamespacePodSecurity -Level Baseline -WhatIf -ErrorAction SilentlyContinue -ErrorVariable refused |
         Format-Table | Out-String -Width 150 | Write-Host

@@ -27,12 +27,18 @@ internal static class ClusterConnector
                 return new KubeConfigInfo(Array.Empty<string>(), null, Array.Empty<string>(), null, inCluster: true);
             }
 
-            var missing = location.Missing[0];
+            // With files that exist (an explicit path list), the first missing one is the problem; with none
+            // (every file of $env:KUBECONFIG missing), say so of each, not only the first.
+            var missing = location.Files.Count == 0 && location.Missing.Count > 1
+                ? string.Join(Path.PathSeparator, location.Missing)
+                : location.Missing[0];
             throw new HostNetAuditException(
                 "KubeConfigNotFound",
                 FailureCategory.ObjectNotFound,
                 missing,
-                $"The kubeconfig file '{missing}' (from {location.Source}) does not exist.")
+                location.Files.Count == 0 && location.Missing.Count > 1
+                    ? $"None of the kubeconfig files from {location.Source} exists: '{string.Join("', '", location.Missing)}'."
+                    : $"The kubeconfig file '{missing}' (from {location.Source}) does not exist.")
             {
                 RecommendedAction = "Pass -KubeConfig <path>, set $env:KUBECONFIG, or connect with -Server and -Token.",
             };
@@ -115,6 +121,7 @@ internal static class ClusterConnector
 
     private static KubernetesClientConfiguration BuildFromKubeConfig(ConnectionRequest request, KubeConfigInfo info, string context)
     {
+        CheckReferences((K8SConfiguration)info.Handle!, info, context);
         try
         {
             var config = KubernetesClientConfiguration.BuildConfigFromConfigObject((K8SConfiguration)info.Handle!, context);
@@ -133,6 +140,42 @@ internal static class ClusterConnector
                 context,
                 $"The context '{context}' of the kubeconfig '{string.Join(Path.PathSeparator, info.Files)}' cannot be used: {Describe(ex)}",
                 ex);
+        }
+    }
+
+    /// <summary>
+    /// A context that names a cluster or user the kubeconfig does not define: say which, in kubectl's terms
+    /// (KubernetesClient's own message names a .NET type instead of the missing entry).
+    /// </summary>
+    private static void CheckReferences(K8SConfiguration config, KubeConfigInfo info, string context)
+    {
+        var details = config.Contexts?.FirstOrDefault(c => string.Equals(c.Name, context, StringComparison.Ordinal))?.ContextDetails;
+        if (details is null)
+        {
+            return;
+        }
+
+        var files = string.Join(Path.PathSeparator, info.Files);
+        var clusters = (config.Clusters ?? Enumerable.Empty<Cluster>()).Select(c => c.Name).ToList();
+        if (string.IsNullOrEmpty(details.Cluster) || !clusters.Contains(details.Cluster, StringComparer.Ordinal))
+        {
+            throw new HostNetAuditException(
+                "KubeConfigInvalid",
+                FailureCategory.InvalidData,
+                context,
+                string.IsNullOrEmpty(details.Cluster)
+                    ? $"The context '{context}' of the kubeconfig '{files}' names no cluster."
+                    : $"The context '{context}' of the kubeconfig '{files}' names the cluster '{details.Cluster}', which the kubeconfig does not define (clusters: {(clusters.Count == 0 ? "none" : string.Join(", ", clusters))}).");
+        }
+
+        var users = (config.Users ?? Enumerable.Empty<User>()).Select(u => u.Name).ToList();
+        if (!string.IsNullOrEmpty(details.User) && !users.Contains(details.User, StringComparer.Ordinal))
+        {
+            throw new HostNetAuditException(
+                "KubeConfigInvalid",
+                FailureCategory.InvalidData,
+                context,
+                $"The context '{context}' of the kubeconfig '{files}' names the user '{details.User}', which the kubeconfig does not define (users: {(users.Count == 0 ? "none" : string.Join(", ", users))}).");
         }
     }
 

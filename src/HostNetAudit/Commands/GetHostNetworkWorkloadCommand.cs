@@ -21,12 +21,15 @@ public sealed class GetHostNetworkWorkloadCommand : HostNetAuditCmdlet
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [NamespaceNameTransformation]
+    [ArgumentCompleter(typeof(NamespaceCompleter))]
     public string[]? Namespace { get; set; }
 
     /// <summary>Namespaces to leave out (wildcards).</summary>
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(NamespaceCompleter))]
     public string[]? ExcludeNamespace { get; set; }
 
     /// <summary>Leaves out kube-system, kube-public and kube-node-lease.</summary>

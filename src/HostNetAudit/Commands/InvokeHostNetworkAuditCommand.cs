@@ -23,12 +23,14 @@ public sealed class InvokeHostNetworkAuditCommand : HostNetAuditCmdlet
     [Parameter(Position = 0)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(NamespaceCompleter))]
     public string[]? Namespace { get; set; }
 
     /// <summary>Namespaces to leave out (wildcards).</summary>
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(NamespaceCompleter))]
     public string[]? ExcludeNamespace { get; set; }
 
     /// <summary>Offline evidence: files or folders of kubectl JSON output or YAML manifests (namespaces, policies, pods, workloads).</summary>

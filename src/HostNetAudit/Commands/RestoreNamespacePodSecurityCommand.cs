@@ -20,6 +20,7 @@ public sealed class RestoreNamespacePodSecurityCommand : HostNetAuditCmdlet
     /// <summary>The namespace of the record.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(NamespaceCompleter))]
     public string? Namespace { get; set; }
 
     /// <summary>The pod-security labels to return to (the record's LabelsBefore).</summary>

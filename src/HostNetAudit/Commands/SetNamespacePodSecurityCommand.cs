@@ -21,12 +21,14 @@ public sealed class SetNamespacePodSecurityCommand : HostNetAuditCmdlet
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [NamespaceNameTransformation]
+    [ArgumentCompleter(typeof(NamespaceCompleter))]
     public string[]? Namespace { get; set; }
 
     /// <summary>Namespaces to leave out (wildcards).</summary>
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(NamespaceCompleter))]
     public string[]? ExcludeNamespace { get; set; }
 
     /// <summary>The Pod Security Standards level to apply.</summary>

@@ -22,12 +22,15 @@ public sealed class TestNamespacePolicyCommand : HostNetAuditCmdlet
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [NamespaceNameTransformation]
+    [ArgumentCompleter(typeof(NamespaceCompleter))]
     public string[]? Namespace { get; set; }
 
     /// <summary>Namespaces to leave out (wildcards).</summary>
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(NamespaceCompleter))]
     public string[]? ExcludeNamespace { get; set; }
 
     /// <summary>Offline evidence: files or folders of Namespace objects, policies, constraints, templates,

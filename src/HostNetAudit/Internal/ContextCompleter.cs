@@ -15,7 +15,7 @@ public sealed class ContextCompleter : IArgumentCompleter
         CommandAst commandAst,
         IDictionary fakeBoundParameters)
     {
-        var path = fakeBoundParameters?["KubeConfig"] as string;
+        var path = CompletionPaths.ResolveKubeConfig(fakeBoundParameters?["KubeConfig"] as string);
         KubeConfigInfo info;
         try
         {

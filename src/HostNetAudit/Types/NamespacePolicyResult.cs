@@ -70,7 +70,7 @@ public sealed class NamespacePolicyResult
     /// <summary>For offline evidence: the file the Namespace object came from.</summary>
     public string? SourcePath { get; set; }
 
-    /// <summary>"Engine/Policy" of the enforcing findings, for the table view.</summary>
+    /// <summary>"Engine/Policy" of the enforcing findings on one line ("-" when none), e.g. for Format-Table -Property.</summary>
     public string EnforcedByText => EnforcedBy.Length == 0 ? "-" : string.Join(", ", EnforcedBy.Select(f => f.ShortName));
 
     /// <summary>The PSA column: the enforce level (with its version unless latest), marked "(assumed)" when the
