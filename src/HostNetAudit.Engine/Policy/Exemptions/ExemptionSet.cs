@@ -39,6 +39,12 @@ internal sealed class ExemptionSet
 {
     public static readonly ExemptionSet Empty = new(Array.Empty<Exemption>());
 
+    /// <summary>The kinds an exemption may name: the top controllers of pods, and Pod for a pod's own name.</summary>
+    internal static readonly string[] ExemptKinds =
+    {
+        "Pod", "DaemonSet", "Deployment", "StatefulSet", "ReplicaSet", "ReplicationController", "Job", "CronJob", "Node",
+    };
+
     public ExemptionSet(IReadOnlyList<Exemption> entries)
     {
         Entries = entries;
@@ -119,6 +125,11 @@ internal sealed class ExemptionSet
             }
         }
 
+        if (items.Count == 0)
+        {
+            log.Warning($"The exemptions file '{path}' declares no exemptions.");
+        }
+
         var result = new List<Exemption>();
         for (var i = 0; i < items.Count; i++)
         {
@@ -148,6 +159,13 @@ internal sealed class ExemptionSet
             if (kind is null && name is null && string.IsNullOrEmpty(ns))
             {
                 throw Invalid(path, $"{label} names neither a namespace nor a workload");
+            }
+
+            // A misspelt kind ("Deamonset") would never match anything, silently: refuse it.
+            if (kind is not null && !kind.Contains('*', StringComparison.Ordinal) && !kind.Contains('?', StringComparison.Ordinal) &&
+                !ExemptKinds.Contains(kind, StringComparer.OrdinalIgnoreCase))
+            {
+                throw Invalid(path, $"{label} has the kind '{kind}', which no hostNetwork pod is owned by (kinds: {string.Join(", ", ExemptKinds)})");
             }
 
             DateTimeOffset? expires = null;

@@ -115,6 +115,7 @@ public sealed class ProbeAndExemptionTests
     [InlineData("""{"kind":"Something","exemptions":[]}""", "expected HostNetworkExemptions")]
     [InlineData("""[{"justification":"x"}]""", "names neither a namespace nor a workload")]
     [InlineData("""[{"namespace":"a","justification":"x","expires":"soon"}]""", "not a date")]
+    [InlineData("""[{"kind":"Deamonset","namespace":"kube-system","name":"cilium","justification":"x"}]""", "kind 'Deamonset'")]
     public void Refuses_an_invalid_exemptions_file_naming_the_problem(string text, string problem)
     {
         var path = Write(text);
@@ -123,6 +124,19 @@ public sealed class ProbeAndExemptionTests
         Assert.Equal(FailureCategory.InvalidData, ex.Category);
         Assert.Equal(path, ex.Target);
         Assert.Contains(problem, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Accepts_kinds_in_any_case_and_wildcards_and_warns_about_an_empty_file()
+    {
+        var log = new RecordingLog();
+        var set = ExemptionSet.Load(new[] { Write("""[{"kind":"daemonset","namespace":"a","justification":"x"},{"kind":"*Set","namespace":"b","justification":"y"}]""") }, log, DateTimeOffset.UtcNow);
+        Assert.Equal(2, set.Entries.Count);
+        Assert.Empty(log.Warnings);
+
+        var empty = Write("""{"kind":"HostNetworkExemptions","exemptions":[]}""");
+        Assert.Empty(ExemptionSet.Load(new[] { empty }, log, DateTimeOffset.UtcNow).Entries);
+        Assert.Contains(log.Warnings, w => w.Contains("declares no exemptions", StringComparison.Ordinal));
     }
 
     private static NamespacePolicyResult Result(string status) => new()
