@@ -4,13 +4,6 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'SimCluster.psm1') -Force
     $script:ModulePath = Get-TestModulePath
     $script:ModuleDir = Split-Path $ModulePath
-    $script:Pwsh = if (Test-Path (Join-Path $PSHOME 'pwsh.dll')) { @('dotnet', (Join-Path $PSHOME 'pwsh.dll')) } else { @((Join-Path $PSHOME 'pwsh')) }
-    function Invoke-ChildPwsh([string] $Script) {
-        $exe = $Pwsh[0]
-        $rest = @($Pwsh | Select-Object -Skip 1) + @('-NoLogo', '-NoProfile', '-NonInteractive', '-Command', $Script)
-        $output = & $exe @rest 2>&1
-        [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output | Out-String) }
-    }
 }
 
 Describe 'CEL engine' {

@@ -135,6 +135,15 @@ function Get-SimWrite { param($Cluster) Get-SimRequest $Cluster | Where-Object {
 
 function Stop-AllSimCluster { @($script:Started) | Stop-SimCluster }
 
+# Runs a script in a new pwsh (the one running the tests) and returns its exit code and all its output.
+function Invoke-ChildPwsh {
+    param([string] $Script)
+    $pwsh = if (Test-Path (Join-Path $PSHOME 'pwsh.dll')) { @('dotnet', (Join-Path $PSHOME 'pwsh.dll')) } else { @((Join-Path $PSHOME 'pwsh')) }
+    $rest = @($pwsh | Select-Object -Skip 1) + @('-NoLogo', '-NoProfile', '-NonInteractive', '-Command', $Script)
+    $output = & $pwsh[0] @rest 2>&1
+    [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output | Out-String) }
+}
+
 function Get-TestModulePath {
     if ($env:HOSTNETAUDIT_MODULE) { return $env:HOSTNETAUDIT_MODULE }
     (Resolve-Path (Join-Path $PSScriptRoot '../../out/HostNetAudit/HostNetAudit.psd1')).ProviderPath
@@ -147,4 +156,4 @@ function Get-CorpusPath {
     $null
 }
 
-Export-ModuleMember -Function *-Sim*, Invoke-Sim, Stop-AllSimCluster, Get-TestModulePath, Get-CorpusPath, Get-SimulatorPath
+Export-ModuleMember -Function *-Sim*, Invoke-Sim, Stop-AllSimCluster, Get-TestModulePath, Get-CorpusPath, Get-SimulatorPath, Invoke-ChildPwsh
