@@ -140,6 +140,16 @@ Describe 'Invoke-HostNetworkAudit' {
         }
     }
 
+    Context 'namespace selection' {
+        It 'audits only the named namespaces and reports a name that does not exist' {
+            $report = Invoke-HostNetworkAudit -KubeConfig $KubeConfigs -Context demo -Namespace ops, nope -ErrorAction SilentlyContinue -ErrorVariable errs
+            $report.Namespaces.Namespace | Should -Be @('ops')
+            ($report.HostNetworkPods.Namespace | Select-Object -Unique) | Should -Be 'ops'
+            $errs[0].FullyQualifiedErrorId | Should -Be 'NamespaceNotFound,HostNetAudit.Commands.InvokeHostNetworkAuditCommand'
+            $errs[0].TargetObject | Should -Be 'nope'
+        }
+    }
+
     Context 'exemptions' {
         BeforeAll {
             $script:Exempted = Invoke-HostNetworkAudit -KubeConfig $KubeConfigs -Context demo -ExemptionPath $Exemptions

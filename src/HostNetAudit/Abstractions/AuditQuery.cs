@@ -3,6 +3,9 @@ namespace HostNetAudit.Abstractions;
 /// <summary>What Invoke-HostNetworkAudit asks the engine for one cluster (or one set of offline evidence).</summary>
 public sealed class AuditQuery
 {
+    /// <summary>Namespaces named literally on the command line (one that does not exist is reported).</summary>
+    public IReadOnlyList<string> Namespaces { get; init; } = Array.Empty<string>();
+
     /// <summary>Which namespace names to evaluate (wildcards, exclusions), decided by the cmdlet; null = all.</summary>
     public Func<string, bool>? NamespaceFilter { get; init; }
 
@@ -25,6 +28,7 @@ public sealed class AuditQuery
     /// <summary>The policy query the audit runs.</summary>
     public NamespacePolicyQuery ToPolicyQuery() => new()
     {
+        Namespaces = Namespaces,
         NamespaceFilter = NamespaceFilter,
         AdmissionConfigurationPath = AdmissionConfigurationPath,
         ExemptionPaths = ExemptionPaths,

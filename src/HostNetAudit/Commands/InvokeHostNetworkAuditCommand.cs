@@ -89,6 +89,7 @@ public sealed class InvokeHostNetworkAuditCommand : HostNetAuditCmdlet
             .ToArray();
         var query = new AuditQuery
         {
+            Namespaces = selection.Literals,
             NamespaceFilter = selection.IsSelected,
             AdmissionConfigurationPath = admission,
             ExemptionPaths = exemptions,
