@@ -1,29 +1,37 @@
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Api;
 using HostNetAudit.Engine.Json;
 using HostNetAudit.Engine.Pods;
+using HostNetAudit.Engine.Policy;
+using HostNetAudit.Engine.Policy.Exemptions;
 using HostNetAudit.Engine.Workloads;
 
 namespace HostNetAudit.Engine;
 
-/// <summary>One cluster: the API client plus what was learned about the server (selector support, owners).</summary>
-internal sealed partial class ClusterSession : IClusterSession
+/// <summary>
+/// One live cluster: the API client plus what was learned about the server (selector support, owners). Lists
+/// are paged and narrowed on the server; a request per namespace is never sent except to tell that a literal
+/// namespace does not exist, and for the probe's dry-run creates.
+/// </summary>
+internal sealed partial class ClusterSession : EvidenceSource, IClusterSession
 {
     private const string HostNetworkSelector = "spec.hostNetwork=true";
-    private readonly IEngineLog log;
     private readonly PagedLister lister;
-    private readonly OwnerResolver owners;
+    private readonly Func<string, string, string, CancellationToken, Task<OwnerRef?>> ownerLookup;
+
+    // Learned from the first pod list; a race between two lists at most asks once more.
     private bool? hostNetworkSelectorSupported;
 
     public ClusterSession(KubeApiClient api, IEngineLog log)
+        : base(log)
     {
         Api = api;
-        this.log = log;
         lister = new PagedLister(api, log);
-        owners = new OwnerResolver(OwnerResolver.Live(api, log));
+        ownerLookup = OwnerResolver.Live(api, log);
         PodSecurity = new PodSecurity.PodSecurityRemediation(api, lister, log, GetServerVersionAsync);
     }
 
@@ -31,62 +39,49 @@ internal sealed partial class ClusterSession : IClusterSession
 
     public KubeApiClient Api { get; }
 
-    public string Context => Api.Context;
+    public override string Context => Api.Context;
 
-    public string Server => Api.Server;
+    /// <summary>Who the credentials are, when the server cannot say (shown with probe results).</summary>
+    public string IdentityHint { get; init; } = "the kubeconfig user";
 
-    /// <summary>Owner lookups made so far.</summary>
-    public int OwnerLookups => owners.Lookups;
+    protected override string Origin => Api.Server;
 
-    public async IAsyncEnumerable<HostNetworkPod> GetHostNetworkPodsAsync(PodQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
+    protected override (long Requests, long Bytes) Traffic => (Api.RequestCount, Api.BytesReceived);
+
+    public async Task<string?> GetServerVersionAsync(CancellationToken cancellationToken)
     {
-        var requestsBefore = Api.RequestCount;
-        var bytesBefore = Api.BytesReceived;
-        var lookupsBefore = owners.Lookups;
-        var found = 0;
-        var scopes = query.Namespaces.Count > 0 ? query.Namespaces.Select(ns => (string?)ns).ToArray() : new string?[] { null };
-        foreach (var ns in scopes)
+        try
         {
-            var inScope = 0;
-            await foreach (var pod in ListPodsAsync(ns, query, cancellationToken).ConfigureAwait(false))
-            {
-                found++;
-                inScope++;
-                yield return pod;
-            }
-
-            if (ns is not null && inScope == 0)
-            {
-                await ReportIfNamespaceMissingAsync(ns, cancellationToken).ConfigureAwait(false);
-            }
+            using var document = await Api.SendJsonAsync(new ApiRequest(HttpMethod.Get, "/version", "GetVersion", "get", "version"), cancellationToken).ConfigureAwait(false);
+            return document.RootElement.Get("gitVersion").AsString();
         }
-
-        log.Verbose($"{Context}: {found} hostNetwork pod(s) from {Api.RequestCount - requestsBefore} request(s) ({owners.Lookups - lookupsBefore} owner lookup(s)), {(Api.BytesReceived - bytesBefore) / 1024.0:0.#} KB received.");
+        catch (KubeApiException ex) when (ex.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
+        {
+            return null;
+        }
     }
 
+    public override void Dispose() => Api.Dispose();
+
+    internal static bool IsFieldLabelNotSupported(KubeApiException ex) =>
+        ex.StatusCode == HttpStatusCode.BadRequest &&
+        (ex.StatusMessage ?? ex.Message).Contains("field label not supported", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>
-    /// One list (cluster-wide, or one namespace): with the field selector while the server supports it,
-    /// else every pod filtered as each page arrives. A namespace RBAC does not let us list is reported as a
-    /// non-terminating error and the other namespaces go on; a cluster-wide 403 ends the command.
+    /// One list (cluster-wide, or one namespace): with the hostNetwork field selector while the server supports it,
+    /// else every pod filtered as each page arrives; a node named literally narrows it with spec.nodeName. A
+    /// namespace RBAC does not let us list is reported as a non-terminating error and the other namespaces go on;
+    /// a cluster-wide 403 ends the command.
     /// </summary>
-    private async IAsyncEnumerable<HostNetworkPod> ListPodsAsync(string? ns, PodQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
+    protected override async IAsyncEnumerable<HostNetworkPod> ListPodsAsync(string? ns, string? nodeName, Func<JsonElement, bool> accept, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var request = new ApiRequest(HttpMethod.Get, ns is null ? "/api/v1/pods" : $"/api/v1/namespaces/{Uri.EscapeDataString(ns)}/pods", "ListPods", "list", "pods", ns);
-        bool Accept(JsonElement pod)
-        {
-            if (!PodMapper.IsHostNetworkPod(pod))
-            {
-                return false;
-            }
-
-            var podNamespace = PodMapper.Namespace(pod);
-            return podNamespace is null || query.NamespaceFilter is null || query.NamespaceFilter(podNamespace);
-        }
-
+        var nodeSelector = NodeSelector(nodeName);
         while (true)
         {
             var useSelector = hostNetworkSelectorSupported != false;
-            var source = lister.ListAsync(useSelector ? request.WithQuery("fieldSelector", HostNetworkSelector) : request, query.PageSize, Accept, cancellationToken);
+            var selector = string.Join(",", new[] { useSelector ? HostNetworkSelector : null, nodeSelector }.Where(s => s is not null));
+            var source = lister.ListAsync(request.WithQuery("fieldSelector", selector), pageSize, accept, cancellationToken);
             await using (var items = source.GetAsyncEnumerator(cancellationToken))
             {
                 while (true)
@@ -102,7 +97,7 @@ internal sealed partial class ClusterSession : IClusterSession
                     }
                     catch (KubeApiException ex) when (ns is not null && ex.StatusCode == HttpStatusCode.Forbidden)
                     {
-                        log.Error(ex);
+                        Log.Error(ex);
                         yield break;
                     }
 
@@ -116,37 +111,65 @@ internal sealed partial class ClusterSession : IClusterSession
                         hostNetworkSelectorSupported = true;
                     }
 
-                    var pod = PodMapper.Map(items.Current, Context);
-                    await owners.ResolveAsync(pod, cancellationToken).ConfigureAwait(false);
-                    yield return pod;
+                    yield return PodMapper.Map(items.Current, Context);
                 }
             }
 
             // The server refused the selector: remember it for this session and list every pod instead.
             hostNetworkSelectorSupported = false;
-            log.Verbose($"{Context}: the API server does not support the field selector {HostNetworkSelector} (Kubernetes before 1.28); listing every pod and filtering on the client.");
+            Log.Verbose($"{Context}: the API server does not support the field selector {HostNetworkSelector} (Kubernetes before 1.28); listing every pod and filtering on the client.");
         }
     }
 
-    public IAsyncEnumerable<HostNetworkWorkload> GetHostNetworkWorkloadsAsync(WorkloadQuery query, CancellationToken cancellationToken) =>
-        WithMissingNamespacesReported(new WorkloadLister(Api, lister, log).ListAsync(query, cancellationToken), query.Namespaces, cancellationToken);
+    protected override IAsyncEnumerable<HostNetworkWorkload> ListWorkloadsAsync(WorkloadQuery query, CancellationToken cancellationToken) =>
+        new WorkloadLister(Api, lister, Log).ListAsync(query, cancellationToken);
 
-    public async Task<string?> GetServerVersionAsync(CancellationToken cancellationToken)
+    protected override Task<PolicyInputs> ReadPolicyObjectsAsync(NamespacePolicyQuery query, CancellationToken cancellationToken) =>
+        PolicyInputReader.FromClusterAsync(this, query, Log, cancellationToken);
+
+    protected override Task<OwnerRef?> LookupOwnerAsync(string kind, string ns, string name, CancellationToken cancellationToken) =>
+        ownerLookup(kind, ns, name, cancellationToken);
+
+    protected override Task ProbeAsync(IReadOnlyList<NamespacePolicyResult> results, ExemptionSet exemptions, int parallelism, CancellationToken cancellationToken) =>
+        new PolicyProber(Api, Log, IdentityHint).ProbeAsync(results, exemptions, parallelism, cancellationToken);
+
+    /// <summary>
+    /// GET the namespace; a 404 is written as NamespaceNotFound (ObjectNotFound, target the namespace). Any
+    /// other answer (it exists, or we may not tell: 403, faults) says nothing more: the lists already spoke.
+    /// </summary>
+    protected override async Task ReportIfNamespaceMissingAsync(string ns, CancellationToken cancellationToken)
     {
+        var request = new ApiRequest(HttpMethod.Get, $"/api/v1/namespaces/{Uri.EscapeDataString(ns)}", "GetNamespace", "get", "namespaces", null, ns);
         try
         {
-            using var document = await Api.SendJsonAsync(new ApiRequest(HttpMethod.Get, "/version", "GetVersion", "get", "version"), cancellationToken).ConfigureAwait(false);
-            return document.RootElement.Get("gitVersion").AsString();
+            using var document = await Api.SendJsonAsync(request, cancellationToken).ConfigureAwait(false);
         }
-        catch (KubeApiException ex) when (ex.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
+        catch (KubeApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
-            return null;
+            Log.Error(new HostNetAuditException(
+                "NamespaceNotFound",
+                FailureCategory.ObjectNotFound,
+                ns,
+                $"The namespace '{ns}' does not exist in context '{Context}'.",
+                ex));
+        }
+        catch (KubeApiException ex)
+        {
+            Log.Debug($"{Context}: could not tell whether namespace '{ns}' exists: {ex.Message}");
         }
     }
 
-    public void Dispose() => Api.Dispose();
+    /// <summary>
+    /// spec.nodeName=&lt;node&gt; for a node named literally. Node names are lowercase DNS subdomains, matched without
+    /// regard to case like every name the cmdlets take, so the selector asks for the lowercase name; a name no node
+    /// can have sends no selector (the filter then finds nothing, as it does offline).
+    /// </summary>
+    private static string? NodeSelector(string? nodeName)
+    {
+        var name = nodeName?.ToLowerInvariant();
+        return name is not null && name.Length <= 253 && NodeNamePattern().IsMatch(name) ? "spec.nodeName=" + name : null;
+    }
 
-    internal static bool IsFieldLabelNotSupported(KubeApiException ex) =>
-        ex.StatusCode == HttpStatusCode.BadRequest &&
-        (ex.StatusMessage ?? ex.Message).Contains("field label not supported", StringComparison.OrdinalIgnoreCase);
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex NodeNamePattern();
 }

@@ -6,11 +6,11 @@ using HostNetAudit.Engine.Offline;
 namespace HostNetAudit.Engine;
 
 /// <summary>The engine's entry point, created by HostNetAudit.dll through its load context.</summary>
-public sealed class HostNetAuditEngine : IHostNetAuditEngine
+internal sealed class HostNetAuditEngine : IHostNetAuditEngine
 {
     public KubeConfigInfo LoadKubeConfig(ConnectionRequest request) => ClusterConnector.LoadKubeConfig(request);
 
-    public IClusterSession OpenSession(ConnectionRequest request, KubeConfigInfo? kubeConfig, string? context, IEngineLog log)
+    public IClusterSession OpenCluster(ConnectionRequest request, KubeConfigInfo? kubeConfig, string? context, IEngineLog log)
     {
         var configuration = ClusterConnector.Build(request, kubeConfig, context, out var label);
         return new ClusterSession(new KubeApiClient(configuration, label, log, request.RequestTimeout, userAgent: request.UserAgent), log)
@@ -19,8 +19,8 @@ public sealed class HostNetAuditEngine : IHostNetAuditEngine
         };
     }
 
-    public IEvidenceSet ReadEvidence(IReadOnlyList<string> paths, IEngineLog log, CancellationToken cancellationToken) =>
-        EvidenceReader.Read(paths, log, cancellationToken);
+    public IEvidenceSource OpenFiles(IReadOnlyList<string> paths, IEngineLog log, CancellationToken cancellationToken) =>
+        EvidenceSet.Open(paths, log, cancellationToken);
 
     public void WriteReport(IReadOnlyList<AuditReport> reports, ReportFormat format, Stream output) =>
         Reports.ReportWriter.Write(reports, format, output);

@@ -155,6 +155,48 @@ contexts:
         }
     }
 
+    Context 'in-cluster' {
+        BeforeAll {
+            # What a pod's service account folder holds, for the simulated cluster's address and token.
+            $script:ServiceAccount = Join-Path $Temp 'serviceaccount'
+            New-Item -ItemType Directory -Force -Path $ServiceAccount | Out-Null
+            Set-Content -Path (Join-Path $ServiceAccount 'token') -Value $A.Token -NoNewline
+            Set-Content -Path (Join-Path $ServiceAccount 'ca.crt') -Value $A.CaPem
+            $script:SavedInCluster = @{
+                HOSTNETAUDIT_SERVICEACCOUNT_DIR = $env:HOSTNETAUDIT_SERVICEACCOUNT_DIR
+                KUBERNETES_SERVICE_HOST         = $env:KUBERNETES_SERVICE_HOST
+                KUBERNETES_SERVICE_PORT         = $env:KUBERNETES_SERVICE_PORT
+            }
+        }
+        BeforeEach {
+            $env:HOSTNETAUDIT_SERVICEACCOUNT_DIR = $ServiceAccount
+            $env:KUBERNETES_SERVICE_HOST = ([uri]$A.Https).Host
+            $env:KUBERNETES_SERVICE_PORT = ([uri]$A.Https).Port
+        }
+        AfterEach {
+            foreach ($name in $SavedInCluster.Keys) { Set-Item -Path "env:$name" -Value $SavedInCluster[$name] }
+            $env:KUBECONFIG = $SavedKubeConfig
+        }
+
+        It '-InCluster reads the service account from $env:HOSTNETAUDIT_SERVICEACCOUNT_DIR (test only) and verifies TLS with its ca.crt' {
+            Clear-SimRequest $A
+            $pods = @(Get-HostNetworkPod -InCluster)
+            $pods.Count | Should -Be $TruthA.hostNetworkPods.Count
+            $pods.Context | Select-Object -Unique | Should -Be 'in-cluster'
+            $lists = @(Get-SimRequest $A | Where-Object { $_.verb -eq 'list' -and $_.resource -eq 'pods' })
+            $lists.Count | Should -Be 1
+            $lists[0].status | Should -Be 200
+        }
+
+        It 'a kubeconfig''s automatic in-cluster fallback never reads it: the pod''s own folder is used' {
+            $env:KUBECONFIG = Join-Path $Temp 'no-such-kubeconfig'
+            $err = $null
+            try { Get-HostNetworkPod -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be 'InClusterConfigNotFound,HostNetAudit.Commands.GetHostNetworkPodCommand'
+            $err.TargetObject | Should -Be '/var/run/secrets/kubernetes.io/serviceaccount'
+        }
+    }
+
     Context 'errors have stable IDs, categories and real targets' {
         It 'KubeConfigNotFound names the missing file' {
             $missing = Join-Path $Temp 'nope.yaml'

@@ -103,6 +103,67 @@ Describe 'Get-HostNetworkPod' {
     }
 }
 
+Describe 'Get-HostNetworkPod -Node' {
+    BeforeAll {
+        function Get-PodKey { param([Parameter(ValueFromPipeline)] $Pod) process { "$($Pod.Namespace)/$($Pod.Name)" } }
+        function Get-PodList { @(Get-SimRequest $Cluster | Where-Object { $_.resource -eq 'pods' -and $_.verb -eq 'list' }) }
+        $script:All = @(Get-HostNetworkPod -KubeConfig $Cluster.KubeConfig)
+        $script:OnWorker1 = @($All | Where-Object NodeName -EQ 'worker-1' | Get-PodKey | Sort-Object)
+        $script:OnWorkers = @($All | Where-Object NodeName -Like 'worker-*' | Get-PodKey | Sort-Object)
+        # The cluster's pods as an auditor exports them (kubectl get pods -A -o json), for the offline runs.
+        $script:Evidence = Join-Path $Cluster.Directory 'pods.json'
+        [ordered]@{ apiVersion = 'v1'; kind = 'List'; items = @(Get-SimObject $Cluster -Kind Pod) } |
+            ConvertTo-Json -Depth 100 | Set-Content -Path $Evidence -Encoding utf8
+    }
+    BeforeEach { Clear-SimRequest $Cluster }
+    AfterEach { Set-SimOption $Cluster @{ hostNetworkFieldSelector = $true } }
+
+    It 'sends a literal node to the server as a spec.nodeName field selector, beside spec.hostNetwork' {
+        $OnWorker1.Count | Should -BeGreaterThan 1 -Because 'the demo cluster runs several hostNetwork pods on worker-1'
+        $pods = @(Get-HostNetworkPod -KubeConfig $Cluster.KubeConfig -Node 'worker-1')
+        @($pods | Get-PodKey | Sort-Object) | Should -Be $OnWorker1
+        $lists = Get-PodList
+        $lists.Count | Should -Be 1
+        $lists[0].path | Should -Be '/api/v1/pods'
+        $lists[0].query | Should -Match '(^|[?&])fieldSelector=spec\.hostNetwork%3Dtrue%2Cspec\.nodeName%3Dworker-1(&|$)'
+    }
+
+    It 'matches node names without regard to case, as names everywhere in the module' {
+        @(Get-HostNetworkPod -KubeConfig $Cluster.KubeConfig -Node 'WORKER-1' | Get-PodKey | Sort-Object) | Should -Be $OnWorker1
+        (Get-PodList)[0].query | Should -Match 'spec\.nodeName%3Dworker-1'
+    }
+
+    It 'filters wildcards and several nodes on the client, from one hostNetwork list' {
+        @(Get-HostNetworkPod -KubeConfig $Cluster.KubeConfig -Node 'worker-*' | Get-PodKey | Sort-Object) | Should -Be $OnWorkers
+        @(Get-HostNetworkPod -KubeConfig $Cluster.KubeConfig -Node 'worker-1', 'worker-2' | Get-PodKey | Sort-Object) |
+            Should -Be @($All | Where-Object NodeName -In 'worker-1', 'worker-2' | Get-PodKey | Sort-Object)
+        Get-PodList | ForEach-Object { $_.query | Should -Not -Match 'nodeName' }
+    }
+
+    It 'narrows namespace-scoped lists the same way' {
+        $pods = @(Get-HostNetworkPod -KubeConfig $Cluster.KubeConfig -Namespace 'kube-system' -Node 'worker-1')
+        @($pods | Get-PodKey | Sort-Object) | Should -Be @($OnWorker1 | Where-Object { $_ -like 'kube-system/*' })
+        $lists = Get-PodList
+        $lists.path | Should -Be '/api/v1/namespaces/kube-system/pods'
+        $lists[0].query | Should -Match 'spec\.nodeName%3Dworker-1'
+    }
+
+    It 'keeps the node selector on servers before 1.28, where hostNetwork is filtered on the client' {
+        Set-SimOption $Cluster @{ hostNetworkFieldSelector = $false }
+        @(Get-HostNetworkPod -KubeConfig $Cluster.KubeConfig -Node 'worker-1' | Get-PodKey | Sort-Object) | Should -Be $OnWorker1
+        $lists = Get-PodList
+        $lists[0].status | Should -Be 400
+        $lists[1].query | Should -Match '(^|[?&])fieldSelector=spec\.nodeName%3Dworker-1(&|$)'
+    }
+
+    It 'gives the same pods offline (-Path) with the same filter' {
+        @(Get-HostNetworkPod -Path $Evidence -Node 'worker-1' | Get-PodKey | Sort-Object) | Should -Be $OnWorker1
+        @(Get-HostNetworkPod -Path $Evidence -Node 'WORKER-*' | Get-PodKey | Sort-Object) | Should -Be $OnWorkers
+        @(Get-HostNetworkPod -Path $Evidence -Node 'no-such-node') | Should -BeNullOrEmpty
+        @(Get-HostNetworkPod -KubeConfig $Cluster.KubeConfig -Node 'no-such-node') | Should -BeNullOrEmpty
+    }
+}
+
 Describe 'Get-HostNetworkPod request identity' {
     It 'sends a User-Agent naming the module version and the cmdlet' {
         Clear-SimRequest $Cluster

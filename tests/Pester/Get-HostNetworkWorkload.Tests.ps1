@@ -249,5 +249,14 @@ spec:
             ($workloads | Get-WorkloadKey) | Should -Be 'Deployment/default/one'
             $errors[0].FullyQualifiedErrorId | Should -BeLike 'PathNotFound,*'
         }
+
+        It 'reads the evidence once for every namespace piped in, and reports a missing path once' {
+            $manifest = Join-Path $TestDrive 'two.yaml'
+            Set-Content $manifest "apiVersion: apps/v1`nkind: DaemonSet`nmetadata: {name: agent, namespace: ops}`nspec: {template: {spec: {hostNetwork: true}}}"
+            $workloads = @('ops', 'default', 'team-a' | Get-HostNetworkWorkload -Path (Join-Path $TestDrive 'missing.yaml'), $manifest -ErrorVariable errors -ErrorAction SilentlyContinue)
+            ($workloads | Get-WorkloadKey) | Should -Be 'DaemonSet/ops/agent'
+            $errors.Count | Should -Be 1
+            $errors[0].FullyQualifiedErrorId | Should -Be 'PathNotFound,HostNetAudit.Commands.GetHostNetworkWorkloadCommand'
+        }
     }
 }

@@ -41,6 +41,46 @@ Describe 'HostNetAudit module' {
         }
     }
 
+    Context 'public surface' {
+        It 'keeps public only the cmdlets, their output types, the enums parameters bind to and the error type' {
+            # The engine contract (HostNetAudit.Abstractions) is internal, visible to the engine only. A change to
+            # this list is a change of the module's .NET surface: make it on purpose, here and in the CHANGELOG.
+            $expected = @(
+                'HostNetAudit.AuditExemption'
+                'HostNetAudit.AuditNamespace'
+                'HostNetAudit.AuditReport'
+                'HostNetAudit.AuditSummary'
+                'HostNetAudit.Commands.ExportHostNetworkAuditReportCommand'
+                'HostNetAudit.Commands.GetHostNetworkPodCommand'
+                'HostNetAudit.Commands.GetHostNetworkWorkloadCommand'
+                'HostNetAudit.Commands.HostNetAuditCmdlet'
+                'HostNetAudit.Commands.InvokeHostNetworkAuditCommand'
+                'HostNetAudit.Commands.RestoreNamespacePodSecurityCommand'
+                'HostNetAudit.Commands.SetNamespacePodSecurityCommand'
+                'HostNetAudit.Commands.TestNamespacePolicyCommand'
+                'HostNetAudit.ContainerSummary'
+                'HostNetAudit.HostNetAuditException'
+                'HostNetAudit.HostNetworkPod'
+                'HostNetAudit.HostNetworkWorkload'
+                'HostNetAudit.HostPortBinding'
+                'HostNetAudit.NamespacePolicyResult'
+                'HostNetAudit.PodSecurityChange'
+                'HostNetAudit.PodSecurityLevel'
+                'HostNetAudit.PodSecurityMode'
+                'HostNetAudit.PodSecurityViolation'
+                'HostNetAudit.PolicyFinding'
+                'HostNetAudit.PolicyProbeResult'
+                'HostNetAudit.ReportFormat'
+                'HostNetAudit.WorkloadKind'
+            )
+            $result = Invoke-ChildPwsh "Import-Module '$ModulePath'; ((Get-Module HostNetAudit).ImplementingAssembly.GetExportedTypes().FullName | Sort-Object) -join ','"
+            $result.ExitCode | Should -Be 0
+            $public = @($result.Output.Trim() -split ',')
+            Write-Host "HostNetAudit.dll: $($public.Count) public types"
+            $public | Should -Be $expected
+        }
+    }
+
     Context 'dependency isolation' {
         BeforeAll {
             $script:Cluster = Start-SimCluster -Scenario demo

@@ -213,18 +213,6 @@ internal sealed class KubeApiClient : IDisposable
         }
     }
 
-    public JsonDocument ParseJson(ApiRequest request, byte[] body)
-    {
-        try
-        {
-            return JsonDocument.Parse(body);
-        }
-        catch (JsonException ex)
-        {
-            throw new KubeApiException("InvalidApiResponse", FailureCategory.InvalidData, request.Target, $"The API server {Server} answered {request.Method} {PathOnly(request.Path)} with a body that is not JSON.", null, null, null, ex);
-        }
-    }
-
     public void Dispose() => client.Dispose();
 
     private void WarnPlainHttpOnce()

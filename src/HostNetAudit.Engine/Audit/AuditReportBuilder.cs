@@ -20,7 +20,7 @@ internal static class AuditReportBuilder
         IReadOnlyList<HostNetworkWorkload> Workloads,
         ExemptionSet Exemptions);
 
-    public static AuditReport Build(Evidence evidence, AuditQuery query)
+    public static AuditReport Build(Evidence evidence, NamespacePolicyQuery query)
     {
         var context = evidence.Context;
         bool Selected(string ns) => query.NamespaceFilter is null || query.NamespaceFilter(ns);
@@ -163,7 +163,7 @@ internal static class AuditReportBuilder
                 .ToArray(),
             Notes = notes.ToArray(),
             KubernetesVersion = evidence.ServerVersion,
-            ModuleVersion = query.ModuleVersion,
+            ModuleVersion = typeof(AuditReport).Assembly.GetName().Version?.ToString(3) ?? string.Empty,
             GeneratedAt = DateTimeOffset.UtcNow,
         };
     }

@@ -207,10 +207,15 @@ internal static class ClusterConnector
         return config;
     }
 
+    /// <summary>Test-only: where -InCluster reads the service account's token, ca.crt and namespace instead of
+    /// <see cref="DefaultServiceAccountRoot"/> (a kubeconfig's automatic in-cluster fallback never reads it).</summary>
+    public const string ServiceAccountDirectoryVariable = "HOSTNETAUDIT_SERVICEACCOUNT_DIR";
+
     /// <summary>The pod's service account: token file (re-read as it rotates), CA and service host.</summary>
     public static KubernetesClientConfiguration BuildInCluster(ConnectionRequest request, Func<string, string?> getEnvironment)
     {
-        var root = request.ServiceAccountRoot ?? DefaultServiceAccountRoot;
+        var fromTest = request.Mode == ConnectionMode.InCluster ? getEnvironment(ServiceAccountDirectoryVariable) : null;
+        var root = string.IsNullOrEmpty(fromTest) ? DefaultServiceAccountRoot : fromTest;
         var host = getEnvironment("KUBERNETES_SERVICE_HOST");
         var port = getEnvironment("KUBERNETES_SERVICE_PORT");
         var tokenPath = Path.Combine(root, "token");

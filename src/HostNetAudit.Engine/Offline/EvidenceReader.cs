@@ -41,7 +41,7 @@ internal static class EvidenceReader
 {
     private static readonly string[] Extensions = { ".json", ".yaml", ".yml" };
 
-    public static EvidenceSet Read(IReadOnlyList<string> paths, IEngineLog log, CancellationToken cancellationToken)
+    public static List<EvidenceObject> Read(IReadOnlyList<string> paths, IEngineLog log, CancellationToken cancellationToken)
     {
         var objects = new List<EvidenceObject>();
         foreach (var path in paths)
@@ -54,7 +54,7 @@ internal static class EvidenceReader
         }
 
         log.Verbose($"Offline evidence: {objects.Count} objects from {paths.Count} path(s).");
-        return new EvidenceSet(objects, log);
+        return objects;
     }
 
     private static IEnumerable<string> Expand(string path)

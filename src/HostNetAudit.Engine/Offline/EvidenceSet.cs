@@ -1,55 +1,106 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
 using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Json;
 using HostNetAudit.Engine.Pods;
+using HostNetAudit.Engine.Policy;
+using HostNetAudit.Engine.Policy.Exemptions;
 using HostNetAudit.Engine.Workloads;
 
 namespace HostNetAudit.Engine.Offline;
 
-/// <summary>Objects read from files, queried with the same mappers as a live cluster.</summary>
-internal sealed partial class EvidenceSet : IEvidenceSet
+/// <summary>
+/// Objects read from files, asked the same questions as a live cluster with the same mappers and evaluators.
+/// The files are read once, by the first question, on the thread that asks it.
+/// </summary>
+internal sealed class EvidenceSet : EvidenceSource
 {
     public const string OfflineContext = "offline";
-    private readonly IEngineLog log;
+    private readonly Lazy<IReadOnlyList<EvidenceObject>> objects;
 
     public EvidenceSet(IReadOnlyList<EvidenceObject> objects, IEngineLog log)
+        : this(() => objects, log)
     {
-        Objects = objects;
-        this.log = log;
     }
 
-    public string Context => OfflineContext;
+    private EvidenceSet(Func<IReadOnlyList<EvidenceObject>> read, IEngineLog log)
+        : base(log)
+    {
+        objects = new Lazy<IReadOnlyList<EvidenceObject>>(read, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
 
-    public IReadOnlyList<EvidenceObject> Objects { get; }
+    public override string Context => OfflineContext;
+
+    public IReadOnlyList<EvidenceObject> Objects => objects.Value;
+
+    protected override string Origin
+    {
+        get
+        {
+            var files = Objects.Select(o => o.Source).Distinct(StringComparer.Ordinal).ToList();
+            return string.Join(", ", files.Take(3)) + (files.Count > 3 ? ", ..." : string.Empty);
+        }
+    }
+
+    /// <summary>The evidence of files or folders (see <see cref="EvidenceReader"/>), read at the first question.</summary>
+    public static EvidenceSet Open(IReadOnlyList<string> paths, IEngineLog log, CancellationToken cancellationToken) =>
+        new(() => EvidenceReader.Read(paths, log, cancellationToken), log);
 
     public IEnumerable<EvidenceObject> OfKind(string kind, string? group = null) =>
         Objects.Where(o => string.Equals(o.Kind, kind, StringComparison.Ordinal) && (group is null || string.Equals(o.Group, group, StringComparison.Ordinal)));
 
-    public IEnumerable<HostNetworkPod> GetHostNetworkPods(PodQuery query)
+    /// <summary>Every pod of the evidence is at hand: <paramref name="accept"/> decides, including the node.</summary>
+    protected override IAsyncEnumerable<HostNetworkPod> ListPodsAsync(string? ns, string? nodeName, Func<JsonElement, bool> accept, int pageSize, CancellationToken cancellationToken) =>
+        Stream(
+            OfKind("Pod", string.Empty)
+                .Where(o => (ns is null || PodMapper.Namespace(o.Object) == ns) && accept(o.Object))
+                .Select(o =>
+                {
+                    var pod = PodMapper.Map(o.Object, Context);
+                    pod.SourcePath = o.Source;
+                    pod.SourceLine = o.Line;
+                    return pod;
+                }),
+            cancellationToken);
+
+    protected override IAsyncEnumerable<HostNetworkWorkload> ListWorkloadsAsync(WorkloadQuery query, CancellationToken cancellationToken) =>
+        Stream(Workloads(query), cancellationToken);
+
+    protected override Task<PolicyInputs> ReadPolicyObjectsAsync(NamespacePolicyQuery query, CancellationToken cancellationToken) =>
+        Task.Run(() => PolicyInputReader.FromEvidence(this, Log), cancellationToken);
+
+    /// <summary>Finds an owner object among the evidence and returns its own controller.</summary>
+    protected override Task<OwnerRef?> LookupOwnerAsync(string kind, string ns, string name, CancellationToken cancellationToken)
     {
-        var owners = new OwnerResolver(LookupOwner);
-        foreach (var obj in OfKind("Pod", string.Empty))
+        var match = OfKind(kind).FirstOrDefault(o => string.Equals(o.Name, name, StringComparison.Ordinal) && string.Equals(o.Namespace ?? "default", ns, StringComparison.Ordinal));
+        if (match is null)
         {
-            if (!PodMapper.IsHostNetworkPod(obj.Object))
-            {
-                continue;
-            }
-
-            var pod = PodMapper.Map(obj.Object, Context);
-            pod.SourcePath = obj.Source;
-            pod.SourceLine = obj.Line;
-            if (query.NamespaceFilter is not null && !query.NamespaceFilter(pod.Namespace))
-            {
-                continue;
-            }
-
-            owners.ResolveAsync(pod, CancellationToken.None).GetAwaiter().GetResult();
-            yield return pod;
+            return Task.FromResult<OwnerRef?>(null);
         }
 
-        log.Debug($"Offline owner lookups: {owners.Lookups}.");
+        var (ownerKind, ownerName, _) = PodSpecInspector.ControllerOf(match.Object.Get("metadata"));
+        return Task.FromResult(ownerKind is null || ownerName is null ? (OwnerRef?)null : new OwnerRef(ownerKind, ownerName));
     }
 
-    public IEnumerable<HostNetworkWorkload> GetHostNetworkWorkloads(WorkloadQuery query)
+    /// <summary>Pods and templates are exported without their Namespace objects, so a namespace with none of them
+    /// says nothing (Test-NamespacePolicy reads Namespace objects and reports absent ones itself).</summary>
+    protected override Task ReportIfNamespaceMissingAsync(string ns, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Files cannot be probed: -Probe belongs to the connection parameter sets only.</summary>
+    protected override Task ProbeAsync(IReadOnlyList<NamespacePolicyResult> results, ExemptionSet exemptions, int parallelism, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private static async IAsyncEnumerable<T> Stream<T>(IEnumerable<T> items, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var item in items)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return item;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    private IEnumerable<HostNetworkWorkload> Workloads(WorkloadQuery query)
     {
         var kinds = query.EffectiveKinds;
         foreach (var obj in Objects)
@@ -70,18 +121,5 @@ internal sealed partial class EvidenceSet : IEvidenceSet
 
             yield return workload;
         }
-    }
-
-    /// <summary>Finds an owner object among the evidence and returns its own controller.</summary>
-    private Task<OwnerRef?> LookupOwner(string kind, string ns, string name, CancellationToken cancellationToken)
-    {
-        var match = OfKind(kind).FirstOrDefault(o => string.Equals(o.Name, name, StringComparison.Ordinal) && string.Equals(o.Namespace ?? "default", ns, StringComparison.Ordinal));
-        if (match is null)
-        {
-            return Task.FromResult<OwnerRef?>(null);
-        }
-
-        var (ownerKind, ownerName, _) = PodSpecInspector.ControllerOf(match.Object.Get("metadata"));
-        return Task.FromResult(ownerKind is null || ownerName is null ? (OwnerRef?)null : new OwnerRef(ownerKind, ownerName));
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Json;
 
 namespace HostNetAudit.Engine.Pods;
@@ -11,6 +12,24 @@ internal static class PodSpecInspector
     public static bool IsSystemNamespace(string? ns) => ns is not null && SystemNamespaces.Contains(ns, StringComparer.Ordinal);
 
     public static bool HostNetwork(JsonElement spec) => spec.Get("hostNetwork").IsTrue();
+
+    /// <summary>Fills what a pod and a workload template report alike, from the (template's) pod spec and the
+    /// object's metadata; the record's Namespace must be set.</summary>
+    public static T Describe<T>(T record, JsonElement spec, JsonElement metadata)
+        where T : IPodSpecRecord
+    {
+        record.Containers = Containers(spec);
+        record.HostPorts = HostPorts(spec);
+        record.ServiceAccount = spec.Get("serviceAccountName").AsString() ?? spec.Get("serviceAccount").AsString() ?? "default";
+        record.HostNetwork = HostNetwork(spec);
+        record.HostPID = spec.Get("hostPID").IsTrue();
+        record.HostIPC = spec.Get("hostIPC").IsTrue();
+        record.Privileged = Privileged(spec);
+        record.IsSystemNamespace = IsSystemNamespace(record.Namespace);
+        record.CreationTimestamp = metadata.Get("creationTimestamp").AsTimestamp();
+        record.Uid = metadata.Get("uid").AsString();
+        return record;
+    }
 
     public static ContainerSummary[] Containers(JsonElement spec)
     {

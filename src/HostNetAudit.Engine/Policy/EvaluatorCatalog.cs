@@ -6,13 +6,13 @@ namespace HostNetAudit.Engine.Policy;
 /// <summary>The engine evaluators, in the order their findings are listed.</summary>
 internal static class EvaluatorCatalog
 {
-    public static IReadOnlyList<IEngineEvaluator> Create(PolicyInputs inputs, PodSecurityConfiguration? psa, ICelJudge cel, IEngineLog log) =>
+    public static IReadOnlyList<IEngineEvaluator> Create(PolicyInputs inputs, PodSecurityConfiguration? psa, IEngineLog log) =>
         new IEngineEvaluator[]
         {
             new PodSecurityEvaluator(inputs, psa),
-            new Kyverno.KyvernoEvaluator(inputs, cel, log),
-            new Gatekeeper.GatekeeperEvaluator(inputs, cel, log),
-            new Vap.ValidatingAdmissionPolicyEvaluator(inputs, cel, log),
+            new Kyverno.KyvernoEvaluator(inputs, log),
+            new Gatekeeper.GatekeeperEvaluator(inputs, log),
+            new Vap.ValidatingAdmissionPolicyEvaluator(inputs, log),
             new InformationalEvaluator(inputs),
         };
 }

@@ -6,9 +6,6 @@ namespace HostNetAudit.Engine.Policy;
 /// <summary>A Kubernetes label selector (matchLabels and matchExpressions) evaluated against a label map.</summary>
 internal static class LabelSelector
 {
-    /// <summary>True when the selector is absent or null (callers decide what that means).</summary>
-    public static bool IsAbsent(JsonElement selector) => !selector.Exists();
-
     /// <summary>True when the selector selects everything: absent, null or {} (no labels, no expressions).</summary>
     public static bool SelectsEverything(JsonElement selector) =>
         !selector.Exists() ||

@@ -13,10 +13,6 @@ internal static class MatchConstraints
     public static bool CoversPodCreate(JsonElement matchResources) =>
         matchResources.Get("resourceRules").Items().Any(WebhookWiring.CoversPodCreate);
 
-    /// <summary>True when an excludeResourceRules entry covers every pod create.</summary>
-    public static bool Excludes(JsonElement matchResources) =>
-        matchResources.Get("excludeResourceRules").Items().Any(r => WebhookWiring.CoversPodCreate(r) && !r.Get("resourceNames").Items().Any());
-
     /// <summary>
     /// Whether the match resources select the reference pod's create in the namespace. When
     /// <paramref name="rulesOptional"/> (a binding's matchResources), absent resourceRules mean "as the policy".

@@ -226,8 +226,6 @@ internal sealed class PolicyInputs
     /// <summary>Every object of a group (constraint kinds are many).</summary>
     public IEnumerable<PolicyObject> OfGroup(string group) =>
         byKind.Where(p => p.Key.StartsWith(group + "/", StringComparison.Ordinal)).SelectMany(p => p.Value);
-
-    public IEnumerable<UnreadableKind> UnreadableOf(string engine) => Unreadable.Where(u => u.Engine == engine);
 }
 
 /// <summary>Whether a singleton configuration object was found.</summary>

@@ -26,12 +26,12 @@ internal sealed class NamespacePolicyEvaluator
     private readonly IReadOnlyList<IEngineEvaluator> engines;
     private readonly long[] engineTicks;
 
-    public NamespacePolicyEvaluator(PolicyInputs inputs, PodSecurityConfiguration? psa, ExemptionSet exemptions, ICelJudge cel, IEngineLog log)
+    public NamespacePolicyEvaluator(PolicyInputs inputs, PodSecurityConfiguration? psa, ExemptionSet exemptions, IEngineLog log)
     {
         this.inputs = inputs;
         this.psa = psa;
         this.exemptions = exemptions;
-        engines = EvaluatorCatalog.Create(inputs, psa, cel, log);
+        engines = EvaluatorCatalog.Create(inputs, psa, log);
         engineTicks = new long[engines.Count];
     }
 

@@ -4,12 +4,9 @@ using HostNetAudit.Engine.Policy.Psa;
 
 namespace HostNetAudit.Engine.Policy;
 
-/// <summary>The steps Test-NamespacePolicy takes on any evidence: configuration, evaluation, absent namespaces.</summary>
+/// <summary>The policy steps every evidence source takes (EvidenceSource): configuration, evaluation, absent namespaces.</summary>
 internal static class NamespacePolicyService
 {
-    /// <summary>The CEL judge the evaluators use.</summary>
-    public static ICelJudge CelJudge { get; } = CelJudgeAdapter.Instance;
-
     /// <summary>Reads -AdmissionConfiguration and -ExemptionPath (errors are terminating: the user's intent cannot be honoured).</summary>
     public static (PodSecurityConfiguration? Psa, ExemptionSet Exemptions) LoadConfiguration(NamespacePolicyQuery query, IEngineLog log)
     {
@@ -28,16 +25,17 @@ internal static class NamespacePolicyService
         return (psa, exemptions);
     }
 
-    public static (List<NamespacePolicyResult> Results, NamespacePolicyEvaluator Evaluator) Evaluate(PolicyInputs inputs, NamespacePolicyQuery query, PodSecurityConfiguration? psa, ExemptionSet exemptions, IEngineLog log, CancellationToken cancellationToken)
+    /// <summary>Every selected namespace's verdict; a literal namespace that is absent is reported (NamespaceNotFound).</summary>
+    public static List<NamespacePolicyResult> Evaluate(PolicyInputs inputs, NamespacePolicyQuery query, PodSecurityConfiguration? psa, ExemptionSet exemptions, IEngineLog log, CancellationToken cancellationToken)
     {
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-        var evaluator = new NamespacePolicyEvaluator(inputs, psa, exemptions, CelJudge, log);
+        var evaluator = new NamespacePolicyEvaluator(inputs, psa, exemptions, log);
         var prepared = stopwatch.ElapsedMilliseconds;
         var results = evaluator.Evaluate(query.NamespaceFilter, cancellationToken);
         log.Verbose($"{inputs.Context}: policies judged in {prepared} ms, {results.Count} namespace(s) evaluated in {stopwatch.ElapsedMilliseconds - prepared} ms ({evaluator.Timings}).");
         ReportMissing(inputs, query, log);
         log.Verbose($"{inputs.Context}: {results.Count} namespace(s) evaluated: " + string.Join(", ", results.GroupBy(r => r.Status).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}")) + ".");
-        return (results, evaluator);
+        return results;
     }
 
     private static void ReportMissing(PolicyInputs inputs, NamespacePolicyQuery query, IEngineLog log)

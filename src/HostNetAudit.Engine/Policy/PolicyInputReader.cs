@@ -5,13 +5,13 @@ using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Api;
 using HostNetAudit.Engine.Json;
 using HostNetAudit.Engine.Offline;
-using HostNetAudit.Engine.Pods;
 
 namespace HostNetAudit.Engine.Policy;
 
 /// <summary>
-/// Gathers what the evaluators read: from files (every object of the evidence), or from a cluster with one
-/// discovery pass and one paged list per resource kind, never a request per namespace.
+/// Gathers the policy side of what the evaluators read: from files (every object of the evidence), or from a
+/// cluster with one discovery pass and one paged list per resource kind, never a request per namespace. The
+/// hostNetwork pods are added by <see cref="EvidenceSource.ReadPolicyInputsAsync"/>, the same way for both.
 /// </summary>
 internal static class PolicyInputReader
 {
@@ -57,14 +57,6 @@ internal static class PolicyInputReader
         }
 
         inputs.WebhooksKnown = inputs.Of("admissionregistration.k8s.io", "ValidatingWebhookConfiguration").Count > 0;
-        var pods = new Dictionary<string, List<PodRecord>>(StringComparer.Ordinal);
-        foreach (var pod in evidence.GetHostNetworkPods(new PodQuery()))
-        {
-            Add(pods, new PodRecord(pod.Namespace, pod.Name, pod.OwnerKind, pod.OwnerName));
-            inputs.HostNetworkPodObjects.Add(pod);
-        }
-
-        inputs.HostNetworkPods = pods;
         return inputs;
     }
 
@@ -113,22 +105,6 @@ internal static class PolicyInputReader
         if (inputs.ServedGroups.Contains("kyverno.io") || inputs.ServedGroups.Contains("policies.kyverno.io"))
         {
             await ReadKyvernoConfigMapAsync(inputs, api, log, cancellationToken).ConfigureAwait(false);
-        }
-
-        var pods = new Dictionary<string, List<PodRecord>>(StringComparer.Ordinal);
-        try
-        {
-            await foreach (var pod in session.GetHostNetworkPodsAsync(new PodQuery { PageSize = query.PageSize }, cancellationToken).ConfigureAwait(false))
-            {
-                Add(pods, new PodRecord(pod.Namespace, pod.Name, pod.OwnerKind, pod.OwnerName));
-                inputs.HostNetworkPodObjects.Add(pod);
-            }
-
-            inputs.HostNetworkPods = pods;
-        }
-        catch (KubeApiException ex) when (ex.StatusCode == HttpStatusCode.Forbidden)
-        {
-            log.Warning($"Context '{session.Context}': hostNetwork pods cannot be listed ({ex.Message}); HostNetworkPodCount is left empty.");
         }
 
         return inputs;
@@ -273,16 +249,5 @@ internal static class PolicyInputReader
 
         var digits = new string(parts[1].TakeWhile(char.IsDigit).ToArray());
         return int.TryParse(digits, NumberStyles.Integer, CultureInfo.InvariantCulture, out var minor) ? minor : null;
-    }
-
-    private static void Add(Dictionary<string, List<PodRecord>> pods, PodRecord pod)
-    {
-        if (!pods.TryGetValue(pod.Namespace, out var list))
-        {
-            list = new List<PodRecord>();
-            pods[pod.Namespace] = list;
-        }
-
-        list.Add(pod);
     }
 }

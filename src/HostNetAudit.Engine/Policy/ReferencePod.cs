@@ -4,8 +4,8 @@ using System.Text.Json.Nodes;
 namespace HostNetAudit.Engine.Policy;
 
 /// <summary>
-/// The reference pod of DESIGN.md "Semantics": apiVersion v1, kind Pod, no labels, the default service account,
-/// one container with small requests and limits that otherwise meets the restricted profile, so that
+/// The reference pod of docs/design.md ("The reference pod and its twin"): apiVersion v1, kind Pod, no labels,
+/// the default service account, one container with small requests and limits that otherwise meets the restricted profile, so that
 /// hostNetwork: true is its only fault; created by a controller identity (as the ReplicaSet controller does).
 /// Its control twin is the same pod without hostNetwork. Every evaluator, the CEL judge and the probe use these.
 /// </summary>
@@ -41,7 +41,8 @@ internal static class ReferencePod
     /// <summary>The pod as JSON text for a dry-run create.</summary>
     public static string ToJson(string ns, bool hostNetwork) => Build(ns, hostNetwork).ToJsonString();
 
-    /// <summary>The admission request a controller's create of <paramref name="pod"/> carries (CEL's <c>request</c>).</summary>
+    /// <summary>The admission request a controller's create of the reference pod (or, without hostNetwork, its twin)
+    /// in <paramref name="ns"/> carries (CEL's <c>request</c>).</summary>
     public static JsonElement Request(string ns, bool hostNetwork) => JsonSerializer.SerializeToElement(new JsonObject
     {
         ["uid"] = "00000000-0000-0000-0000-000000000000",

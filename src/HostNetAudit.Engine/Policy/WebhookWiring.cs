@@ -74,7 +74,7 @@ internal sealed class WebhookWiring
         }), "(assumed)", true, why);
 
     /// <summary>Whether the webhook intercepts pod creation in the namespace.</summary>
-    public Scope Scope(NamespaceInfo ns, ICelJudge cel)
+    public Scope Scope(NamespaceInfo ns)
     {
         if (!intercepts)
         {
@@ -95,7 +95,7 @@ internal sealed class WebhookWiring
         var scope = constantScope;
         if (conditions.Count > 0)
         {
-            var (match, detail) = CelVerdicts.Match(cel, matchPolicy, ns.Object);
+            var (match, detail) = CelVerdicts.Match(matchPolicy, ns.Object);
             scope = scope.And(match == CelMatch.DoesNotMatch
                 ? Policy.Scope.No($"the matchConditions of webhook {Name} skip the reference pod ({detail})")
                 : Policy.Scope.Depends($"webhook {Name} has matchConditions ({string.Join(", ", conditions.Select(c => c.Name))})"));

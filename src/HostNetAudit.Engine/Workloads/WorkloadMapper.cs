@@ -40,26 +40,17 @@ internal static class WorkloadMapper
         var metadata = obj.Get("metadata");
         var spec = obj.Get("spec");
         var status = obj.Get("status");
-        var template = TemplateSpec(obj, kind);
-        var ns = metadata.Get("namespace").AsString() ?? "default";
-        var record = new HostNetworkWorkload
-        {
-            Context = context,
-            Kind = kind.ToString(),
-            ApiVersion = obj.Get("apiVersion").AsString(),
-            Namespace = ns,
-            Name = metadata.Get("name").AsString() ?? string.Empty,
-            Containers = PodSpecInspector.Containers(template),
-            HostPorts = PodSpecInspector.HostPorts(template),
-            ServiceAccount = template.Get("serviceAccountName").AsString() ?? template.Get("serviceAccount").AsString() ?? "default",
-            HostNetwork = PodSpecInspector.HostNetwork(template),
-            HostPID = template.Get("hostPID").IsTrue(),
-            HostIPC = template.Get("hostIPC").IsTrue(),
-            Privileged = PodSpecInspector.Privileged(template),
-            IsSystemNamespace = PodSpecInspector.IsSystemNamespace(ns),
-            CreationTimestamp = metadata.Get("creationTimestamp").AsTimestamp(),
-            Uid = metadata.Get("uid").AsString(),
-        };
+        var record = PodSpecInspector.Describe(
+            new HostNetworkWorkload
+            {
+                Context = context,
+                Kind = kind.ToString(),
+                ApiVersion = obj.Get("apiVersion").AsString(),
+                Namespace = metadata.Get("namespace").AsString() ?? "default",
+                Name = metadata.Get("name").AsString() ?? string.Empty,
+            },
+            TemplateSpec(obj, kind),
+            metadata);
 
         // Counts the apiserver omits when they are zero (omitempty) read as 0 once a status is there;
         // a manifest without status says nothing, so they stay null.

@@ -3,7 +3,7 @@ using System.Security;
 namespace HostNetAudit.Abstractions;
 
 /// <summary>How the user asked to reach clusters.</summary>
-public enum ConnectionMode
+internal enum ConnectionMode
 {
     /// <summary>A kubeconfig file (explicit, $KUBECONFIG, ~/.kube/config), falling back to in-cluster.</summary>
     KubeConfig,
@@ -18,7 +18,7 @@ public enum ConnectionMode
 /// <summary>
 /// What the connection parameters of a cluster cmdlet say. Built on the pipeline thread by the base cmdlet.
 /// </summary>
-public sealed class ConnectionRequest
+internal sealed class ConnectionRequest
 {
     public ConnectionMode Mode { get; init; } = ConnectionMode.KubeConfig;
 
@@ -49,13 +49,10 @@ public sealed class ConnectionRequest
 
     /// <summary>The User-Agent of every request: "HostNetAudit/&lt;version&gt; (&lt;cmdlet&gt;)", so audit logs show who asked.</summary>
     public string? UserAgent { get; init; }
-
-    /// <summary>For tests: where in-cluster credentials live (default /var/run/secrets/kubernetes.io/serviceaccount).</summary>
-    public string? ServiceAccountRoot { get; init; }
 }
 
 /// <summary>The contexts a kubeconfig (or other source) offers.</summary>
-public sealed class KubeConfigInfo
+internal sealed class KubeConfigInfo
 {
     public KubeConfigInfo(IReadOnlyList<string> contexts, string? currentContext, IReadOnlyList<string> files, object? handle, bool inCluster = false)
     {

@@ -4,7 +4,7 @@ namespace HostNetAudit.Abstractions;
 /// Where the engine reports what it does. Implementations are thread-safe and only queue: the cmdlet
 /// writes the queued records on the pipeline thread.
 /// </summary>
-public interface IEngineLog
+internal interface IEngineLog
 {
     /// <summary>One line per API call or decision.</summary>
     void Verbose(string message);
@@ -23,7 +23,7 @@ public interface IEngineLog
 }
 
 /// <summary>A log that drops everything (engine tests, background helpers).</summary>
-public sealed class NullEngineLog : IEngineLog
+internal sealed class NullEngineLog : IEngineLog
 {
     public static readonly NullEngineLog Instance = new();
 

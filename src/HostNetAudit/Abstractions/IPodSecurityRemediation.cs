@@ -1,14 +1,14 @@
 namespace HostNetAudit.Abstractions;
 
 /// <summary>Set: apply a level; Restore: return to the labels a record holds.</summary>
-public enum PodSecurityOperation
+internal enum PodSecurityOperation
 {
     Set,
     Restore,
 }
 
 /// <summary>What the engine decided for a namespace after its preview.</summary>
-public enum PodSecurityDecision
+internal enum PodSecurityDecision
 {
     /// <summary>The patch is ready: ShouldProcess, then ApplyAsync.</summary>
     Apply,
@@ -24,7 +24,7 @@ public enum PodSecurityDecision
 }
 
 /// <summary>One namespace to change.</summary>
-public sealed class PodSecurityRequest
+internal sealed class PodSecurityRequest
 {
     public string Namespace { get; init; } = string.Empty;
 
@@ -53,7 +53,7 @@ public sealed class PodSecurityRequest
 }
 
 /// <summary>The preview of one namespace: what would change, what would break, and the patch to send.</summary>
-public sealed class PodSecurityPlan
+internal sealed class PodSecurityPlan
 {
     public PodSecurityPlan(PodSecurityRequest request, PodSecurityChange record)
     {
@@ -82,7 +82,7 @@ public sealed class PodSecurityPlan
 }
 
 /// <summary>The result of a write.</summary>
-public sealed class PodSecurityOutcome
+internal sealed class PodSecurityOutcome
 {
     public PodSecurityOutcome(PodSecurityChange record, HostNetAuditException? error = null)
     {
@@ -99,7 +99,7 @@ public sealed class PodSecurityOutcome
 /// Pod Security Admission remediation on one cluster: preview (reads, the module's own check of what the
 /// new enforce level refuses, a server-side dry-run of the same patch), then the writes. Thread-safe.
 /// </summary>
-public interface IPodSecurityRemediation
+internal interface IPodSecurityRemediation
 {
     /// <summary>The cluster's namespace names (one paged list), for wildcard -Namespace.</summary>
     Task<IReadOnlyList<string>> ListNamespacesAsync(CancellationToken cancellationToken);

@@ -1,7 +1,10 @@
 namespace HostNetAudit.Abstractions;
 
-/// <summary>What Test-NamespacePolicy asks the engine: which namespaces, which configuration, probe or not.</summary>
-public sealed class NamespacePolicyQuery
+/// <summary>
+/// What Test-NamespacePolicy and Invoke-HostNetworkAudit ask an evidence source: which namespaces, which
+/// configuration, probe or not. A record: one resolved configuration serves every source, each with its namespaces.
+/// </summary>
+internal sealed record NamespacePolicyQuery
 {
     /// <summary>Namespaces named literally on the command line or the pipeline (an absent one is reported).</summary>
     public IReadOnlyList<string> Namespaces { get; init; } = Array.Empty<string>();
@@ -9,7 +12,8 @@ public sealed class NamespacePolicyQuery
     /// <summary>Which namespace names to evaluate (wildcards, exclusions), decided by the cmdlet; null = all.</summary>
     public Func<string, bool>? NamespaceFilter { get; init; }
 
-    /// <summary>An AdmissionConfiguration or PodSecurityConfiguration file (YAML or JSON, bare or in a ConfigMap).</summary>
+    /// <summary>An AdmissionConfiguration or PodSecurityConfiguration file (YAML or JSON, bare or in a ConfigMap);
+    /// null = the built-in default (privileged) is assumed, and the results say so.</summary>
     public string? AdmissionConfigurationPath { get; init; }
 
     /// <summary>Exemptions files (HostNetworkExemptions, YAML or JSON).</summary>

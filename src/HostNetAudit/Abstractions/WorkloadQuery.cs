@@ -1,7 +1,7 @@
 namespace HostNetAudit.Abstractions;
 
-/// <summary>Which workloads to look at.</summary>
-public sealed class WorkloadQuery
+/// <summary>Which workload templates Get-HostNetworkWorkload asks an evidence source for.</summary>
+internal sealed class WorkloadQuery
 {
     /// <summary>Every kind Get-HostNetworkWorkload knows, in the order it lists them.</summary>
     public static readonly IReadOnlyList<WorkloadKind> AllKinds = new[]
@@ -24,6 +24,7 @@ public sealed class WorkloadQuery
     /// <summary>Further filter applied to every namespace name (wildcards, exclusions), decided by the cmdlet.</summary>
     public Func<string, bool>? NamespaceFilter { get; init; }
 
+    /// <summary>Objects per list request.</summary>
     public int PageSize { get; init; } = 500;
 
     /// <summary>The kinds to list, in listing order, without repeats.</summary>

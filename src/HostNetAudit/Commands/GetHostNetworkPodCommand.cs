@@ -12,9 +12,6 @@ namespace HostNetAudit.Commands;
 [OutputType(typeof(HostNetworkPod))]
 public sealed class GetHostNetworkPodCommand : HostNetAuditCmdlet
 {
-    private readonly HashSet<string> written = new(StringComparer.Ordinal);
-    private readonly EvidenceCache evidence = new();
-
     /// <summary>Namespaces to look in (wildcards). Default: all.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
@@ -33,6 +30,12 @@ public sealed class GetHostNetworkPodCommand : HostNetAuditCmdlet
     /// <summary>Leaves out kube-system, kube-public and kube-node-lease.</summary>
     [Parameter]
     public SwitchParameter ExcludeSystemNamespaces { get; set; }
+
+    /// <summary>Nodes the pods run on (wildcards). Default: any node, and pods not yet scheduled.</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Node { get; set; }
 
     /// <summary>Offline evidence: files or folders of kubectl JSON output or YAML manifests.</summary>
     [Parameter(Mandatory = true, ParameterSetName = PathSet)]
@@ -55,44 +58,20 @@ public sealed class GetHostNetworkPodCommand : HostNetAuditCmdlet
             return;
         }
 
+        var nodes = Node?.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToArray();
         var query = new PodQuery
         {
             Namespaces = selection.Literals,
             NamespaceFilter = selection.IsSelected,
+            NodeName = Node is [var only] && !WildcardPattern.ContainsWildcardCharacters(only) ? only : null,
+            NodeFilter = nodes is null ? null : node => nodes.Any(p => p.IsMatch(node)),
             PageSize = PageSize,
         };
 
-        if (IsOffline)
-        {
-            var set = evidence.Get(this, Path!, CancelToken);
-            if (set is not null)
-            {
-                foreach (var pod in set.GetHostNetworkPods(query))
-                {
-                    Emit(pod);
-                }
-            }
-
-            return;
-        }
-
-        ForEachCluster(GetSessions(), session =>
-        {
-            foreach (var pod in Bridge.Stream(session.GetHostNetworkPodsAsync(query, CancelToken), CancelToken))
-            {
-                Emit(pod);
-            }
-        });
-    }
-
-    private void Emit(HostNetworkPod pod)
-    {
-        // A namespace named twice, or a pod exported in two evidence files, is written once. Manifests carry
-        // no uid: there the file tells pods of the same name apart.
-        var key = pod.Context + "\0" + (pod.Uid ?? pod.SourcePath + "\0" + pod.Namespace + "/" + pod.Name);
-        if (written.Add(key))
-        {
-            WriteObject(pod);
-        }
+        // Manifests carry no uid: there the file tells pods of the same name apart.
+        StreamFromEachSource(
+            Path,
+            source => source.GetHostNetworkPodsAsync(query, CancelToken),
+            pod => pod.Context + "\0" + (pod.Uid ?? pod.SourcePath + "\0" + pod.Namespace + "/" + pod.Name));
     }
 }

@@ -14,9 +14,6 @@ namespace HostNetAudit.Commands;
 [OutputType(typeof(HostNetworkWorkload))]
 public sealed class GetHostNetworkWorkloadCommand : HostNetAuditCmdlet
 {
-    private readonly HashSet<string> written = new(StringComparer.Ordinal);
-    private readonly EvidenceCache evidence = new();
-
     /// <summary>Namespaces to look in (wildcards). Default: all.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
@@ -70,37 +67,10 @@ public sealed class GetHostNetworkWorkloadCommand : HostNetAuditCmdlet
             PageSize = PageSize,
         };
 
-        if (IsOffline)
-        {
-            var set = evidence.Get(this, Path!, CancelToken);
-            if (set is not null)
-            {
-                foreach (var workload in set.GetHostNetworkWorkloads(query))
-                {
-                    Emit(workload);
-                }
-            }
-
-            return;
-        }
-
-        ForEachCluster(GetSessions(), session =>
-        {
-            foreach (var workload in Bridge.Stream(session.GetHostNetworkWorkloadsAsync(query, CancelToken), CancelToken))
-            {
-                Emit(workload);
-            }
-        });
-    }
-
-    private void Emit(HostNetworkWorkload workload)
-    {
-        // Written once even when a namespace is named twice or an object is exported in two files; manifests
-        // carry no uid, so there the file tells objects of the same name apart.
-        var key = workload.Context + "\0" + workload.Kind + "\0" + (workload.Uid ?? workload.SourcePath + "\0" + workload.Namespace + "/" + workload.Name);
-        if (written.Add(key))
-        {
-            WriteObject(workload);
-        }
+        // Manifests carry no uid: there the file tells objects of the same name apart.
+        StreamFromEachSource(
+            Path,
+            source => source.GetHostNetworkWorkloadsAsync(query, CancelToken),
+            workload => workload.Context + "\0" + workload.Kind + "\0" + (workload.Uid ?? workload.SourcePath + "\0" + workload.Namespace + "/" + workload.Name));
     }
 }

@@ -7,19 +7,19 @@ namespace HostNetAudit.Commands;
 
 /// <summary>
 /// What every cluster cmdlet shares: the connection parameters (kubeconfig and contexts, token and
-/// server, in-cluster), lazy per-context sessions, cancellation on Ctrl+C, and the bridge that writes
-/// the engine's messages on the pipeline thread.
+/// server, in-cluster), the evidence sources they name (from <see cref="EvidenceSourceFactory"/>), cancellation
+/// on Ctrl+C, and the bridge that writes the engine's messages on the pipeline thread.
 /// </summary>
 public abstract class HostNetAuditCmdlet : PSCmdlet, IDisposable
 {
-    protected const string KubeConfigSet = "KubeConfig";
-    protected const string TokenSet = "Token";
-    protected const string InClusterSet = "InCluster";
-    protected const string PathSet = "Path";
+    internal const string KubeConfigSet = "KubeConfig";
+    internal const string TokenSet = "Token";
+    internal const string InClusterSet = "InCluster";
+    internal const string PathSet = "Path";
 
     private readonly CancellationTokenSource stopping = new();
-    private readonly Dictionary<string, IClusterSession> sessions = new(StringComparer.Ordinal);
-    private KubeConfigInfo? kubeConfig;
+    private readonly HashSet<string> written = new(StringComparer.Ordinal);
+    private EvidenceSourceFactory? sources;
     private EngineBridge? bridge;
     private bool disposed;
 
@@ -80,14 +80,11 @@ public abstract class HostNetAuditCmdlet : PSCmdlet, IDisposable
     public int TimeoutSec { get; set; } = 30;
 
     /// <summary>Cancelled when the user presses Ctrl+C.</summary>
-    protected CancellationToken CancelToken => stopping.Token;
+    internal CancellationToken CancelToken => stopping.Token;
 
     internal EngineBridge Bridge => bridge ??= new EngineBridge(this);
 
-    internal static IHostNetAuditEngine Engine => EngineLoader.Engine;
-
-    /// <summary>True when the cmdlet reads offline evidence instead of a cluster.</summary>
-    protected bool IsOffline => ParameterSetName == PathSet;
+    private EvidenceSourceFactory Sources => sources ??= new EvidenceSourceFactory(this);
 
     protected override void StopProcessing() => stopping.Cancel();
 
@@ -98,41 +95,54 @@ public abstract class HostNetAuditCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>
-    /// The sessions the current record names: one per context matching -Context (bound now, which may be
-    /// from the pipeline), or the token / in-cluster session. Opened lazily and cached per context.
-    /// Failures to resolve a context are written as errors (terminating when nothing can be reached).
+    /// The evidence sources the current record names: the files of <paramref name="path"/> (the cmdlet's -Path,
+    /// bound only in its Path parameter set), or one cluster per context matching -Context (bound now, which may be
+    /// from the pipeline), or the token / in-cluster cluster. Opened lazily and cached for the cmdlet's lifetime.
+    /// A context that cannot be resolved is a terminating error; a path that does not exist is a non-terminating one.
     /// </summary>
-    protected IReadOnlyList<IClusterSession> GetSessions()
-    {
-        try
-        {
-            return ResolveSessions();
-        }
-        catch (HostNetAuditException ex)
-        {
-            ThrowTerminatingError(ErrorRecords.From(ex));
-            throw; // unreachable
-        }
-    }
+    private protected IReadOnlyList<IEvidenceSource> GetEvidenceSources(IEnumerable<string>? path) =>
+        Terminating(() => Sources.GetSources(path));
+
+    /// <summary>The live clusters the current record names (cmdlets that change a cluster have no -Path).</summary>
+    private protected IReadOnlyList<IClusterSession> GetClusters() => Terminating(Sources.GetClusters);
 
     /// <summary>
-    /// Runs work against each session. With one cluster a failure is terminating; with several, it is
-    /// written as an error and the next cluster goes on.
+    /// Streams the records <paramref name="ask"/> gets from each source of <paramref name="path"/> and writes each one
+    /// once, by <paramref name="identity"/>: a namespace named twice, or an object exported in two evidence files,
+    /// is written once, across every record of the pipeline.
     /// </summary>
-    protected void ForEachCluster(IReadOnlyList<IClusterSession> targets, Action<IClusterSession> work) =>
-        ForEachCluster(targets, work, severalClusters: targets.Count > 1);
+    private protected void StreamFromEachSource<T>(IEnumerable<string>? path, Func<IEvidenceSource, IAsyncEnumerable<T>> ask, Func<T, string> identity) =>
+        ForEachSource(GetEvidenceSources(path), source =>
+        {
+            foreach (var record in Bridge.Stream(ask(source), CancelToken))
+            {
+                if (written.Add(identity(record)))
+                {
+                    WriteObject(record);
+                }
+            }
+        });
 
-    /// <summary>As above; <paramref name="severalClusters"/> says whether the run as a whole reaches more than one
-    /// cluster (cmdlets that collect input call this once per cluster).</summary>
-    protected void ForEachCluster(IReadOnlyList<IClusterSession> targets, Action<IClusterSession> work, bool severalClusters)
+    /// <summary>
+    /// Runs work against each source. With one source a failure is terminating; with several, it is written as
+    /// an error and the next source goes on.
+    /// </summary>
+    private protected void ForEachSource<T>(IReadOnlyList<T> targets, Action<T> work)
+        where T : IEvidenceSource =>
+        ForEachSource(targets, work, severalSources: targets.Count > 1);
+
+    /// <summary>As above; <paramref name="severalSources"/> says whether the run as a whole reads more than one
+    /// source (cmdlets that collect input call this once per source).</summary>
+    private protected void ForEachSource<T>(IReadOnlyList<T> targets, Action<T> work, bool severalSources)
+        where T : IEvidenceSource
     {
-        foreach (var session in targets)
+        foreach (var source in targets)
         {
             try
             {
-                work(session);
+                work(source);
             }
-            catch (HostNetAuditException ex) when (severalClusters)
+            catch (HostNetAuditException ex) when (severalSources)
             {
                 Bridge.Drain();
                 WriteError(ErrorRecords.From(ex));
@@ -181,116 +191,17 @@ public abstract class HostNetAuditCmdlet : PSCmdlet, IDisposable
             pathList.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
                 .Select(p => GetUnresolvedProviderPathFromPSPath(p.Trim())));
 
-    private List<IClusterSession> ResolveSessions()
+    private T Terminating<T>(Func<T> resolve)
     {
-        var request = BuildConnectionRequest();
-        if (request.Mode != ConnectionMode.KubeConfig)
+        try
         {
-            var key = "\0" + request.Mode;
-            if (!sessions.TryGetValue(key, out var single))
-            {
-                single = Engine.OpenSession(request, null, null, Bridge);
-                sessions[key] = single;
-            }
-
-            return new List<IClusterSession> { single };
+            return resolve();
         }
-
-        kubeConfig ??= Engine.LoadKubeConfig(request);
-        if (kubeConfig.InCluster)
+        catch (HostNetAuditException ex)
         {
-            // No kubeconfig anywhere, but running in a pod: the engine chose the in-cluster configuration.
-            var key = "\0in-cluster";
-            if (!sessions.TryGetValue(key, out var inCluster))
-            {
-                inCluster = Engine.OpenSession(new ConnectionRequest
-                {
-                    Mode = ConnectionMode.InCluster,
-                    SkipTlsVerify = request.SkipTlsVerify,
-                    RequestTimeout = request.RequestTimeout,
-                    UserAgent = request.UserAgent,
-                }, null, null, Bridge);
-                sessions[key] = inCluster;
-            }
-
-            return new List<IClusterSession> { inCluster };
+            ThrowTerminatingError(ErrorRecords.From(ex));
+            throw; // unreachable
         }
-
-        var names = SelectContexts(kubeConfig, Context);
-        var result = new List<IClusterSession>(names.Count);
-        foreach (var name in names)
-        {
-            if (!sessions.TryGetValue(name, out var session))
-            {
-                session = Engine.OpenSession(request, kubeConfig, name, Bridge);
-                sessions[name] = session;
-            }
-
-            result.Add(session);
-        }
-
-        return result;
-    }
-
-    private List<string> SelectContexts(KubeConfigInfo info, string[]? patterns)
-    {
-        var files = string.Join(Path.PathSeparator, info.Files);
-        if (patterns is null || patterns.Length == 0)
-        {
-            if (string.IsNullOrEmpty(info.CurrentContext))
-            {
-                throw new HostNetAuditException(
-                    "NoCurrentContext",
-                    FailureCategory.InvalidArgument,
-                    files,
-                    $"The kubeconfig '{files}' sets no current-context. Name one with -Context (contexts: {string.Join(", ", info.Contexts)}).");
-            }
-
-            if (!info.Contexts.Contains(info.CurrentContext, StringComparer.Ordinal))
-            {
-                throw new HostNetAuditException(
-                    "ContextNotFound",
-                    FailureCategory.ObjectNotFound,
-                    info.CurrentContext,
-                    $"The current-context '{info.CurrentContext}' is not defined in the kubeconfig '{files}'.");
-            }
-
-            return new List<string> { info.CurrentContext };
-        }
-
-        var selected = new List<string>();
-        foreach (var pattern in patterns)
-        {
-            if (WildcardPattern.ContainsWildcardCharacters(pattern))
-            {
-                var wildcard = new WildcardPattern(pattern, WildcardOptions.IgnoreCase);
-                selected.AddRange(info.Contexts.Where(c => wildcard.IsMatch(c) && !selected.Contains(c, StringComparer.Ordinal)));
-                continue;
-            }
-
-            var match = info.Contexts.FirstOrDefault(c => string.Equals(c, pattern, StringComparison.Ordinal))
-                ?? info.Contexts.FirstOrDefault(c => string.Equals(c, pattern, StringComparison.OrdinalIgnoreCase));
-            if (match is null)
-            {
-                throw new HostNetAuditException(
-                    "ContextNotFound",
-                    FailureCategory.ObjectNotFound,
-                    pattern,
-                    $"The context '{pattern}' is not defined in the kubeconfig '{files}'. Contexts: {string.Join(", ", info.Contexts)}.");
-            }
-
-            if (!selected.Contains(match, StringComparer.Ordinal))
-            {
-                selected.Add(match);
-            }
-        }
-
-        if (selected.Count == 0)
-        {
-            WriteWarning($"No context in '{files}' matches '{string.Join("', '", patterns)}'.");
-        }
-
-        return selected;
     }
 
     public void Dispose()
@@ -309,12 +220,7 @@ public abstract class HostNetAuditCmdlet : PSCmdlet, IDisposable
         disposed = true;
         if (disposing)
         {
-            foreach (var session in sessions.Values)
-            {
-                session.Dispose();
-            }
-
-            sessions.Clear();
+            sources?.Dispose();
             stopping.Dispose();
         }
     }

@@ -15,9 +15,7 @@ namespace HostNetAudit.Commands;
 public sealed class InvokeHostNetworkAuditCommand : HostNetAuditCmdlet
 {
     private const string ActivityName = "Invoke-HostNetworkAudit";
-    private readonly List<IClusterSession> clusters = new();
-    private readonly HashSet<string> seen = new(StringComparer.Ordinal);
-    private bool offline;
+    private readonly List<IEvidenceSource> sources = new();
 
     /// <summary>Namespaces to evaluate (wildcards). Default: all.</summary>
     [Parameter(Position = 0)]
@@ -64,74 +62,31 @@ public sealed class InvokeHostNetworkAuditCommand : HostNetAuditCmdlet
 
     protected override void ProcessRecord()
     {
-        if (IsOffline)
-        {
-            offline = true;
-            return;
-        }
-
-        foreach (var session in GetSessions())
-        {
-            if (seen.Add(session.Context))
-            {
-                clusters.Add(session);
-            }
-        }
+        sources.AddRange(GetEvidenceSources(Path).Except(sources));
     }
 
     protected override void EndProcessing()
     {
         var selection = new NamespaceSelection(Namespace, ExcludeNamespace, excludeSystem: false);
-        var admission = AdmissionConfiguration is null ? null : PathResolver.ResolveRequiredFiles(this, AdmissionConfiguration, "AdmissionConfigurationNotFound")[0];
-        var exemptions = (ExemptionPath ?? Array.Empty<string>())
-            .SelectMany(p => PathResolver.ResolveRequiredFiles(this, p, "ExemptionFileNotFound"))
-            .Distinct(StringComparer.Ordinal)
-            .ToArray();
-        var query = new AuditQuery
+        var query = PolicyConfiguration.Resolve(this, AdmissionConfiguration, ExemptionPath, Probe.IsPresent) with
         {
             Namespaces = selection.Literals,
             NamespaceFilter = selection.IsSelected,
-            AdmissionConfigurationPath = admission,
-            ExemptionPaths = exemptions,
-            Probe = Probe.IsPresent,
-            ModuleVersion = typeof(InvokeHostNetworkAuditCommand).Assembly.GetName().Version?.ToString(3) ?? string.Empty,
         };
 
         var reports = new List<AuditReport>();
-        if (offline)
+        var index = 0;
+        ForEachSource(sources, source =>
         {
-            var paths = PathResolver.Resolve(this, Path!);
-            if (paths.Count > 0)
+            WriteProgress(new ProgressRecord(1, ActivityName, $"Cluster {index + 1} of {sources.Count}: {source.Context}")
             {
-                WriteProgress(new ProgressRecord(1, ActivityName, "Reading offline evidence") { PercentComplete = 0 });
-                try
-                {
-                    var report = Bridge.Wait(Task.Run(() => Engine.ReadEvidence(paths, Bridge, CancelToken).Audit(query, CancelToken), CancelToken));
-                    reports.Add(report);
-                    WriteObject(report);
-                }
-                catch (HostNetAuditException ex)
-                {
-                    Bridge.Drain();
-                    ThrowTerminatingError(ErrorRecords.From(ex));
-                }
-            }
-        }
-        else
-        {
-            var index = 0;
-            ForEachCluster(clusters, session =>
-            {
-                WriteProgress(new ProgressRecord(1, ActivityName, $"Cluster {index + 1} of {clusters.Count}: {session.Context}")
-                {
-                    PercentComplete = (int)(100.0 * index / Math.Max(1, clusters.Count)),
-                });
-                index++;
-                var report = Bridge.Wait(session.AuditAsync(query, CancelToken));
-                reports.Add(report);
-                WriteObject(report);
+                PercentComplete = (int)(100.0 * index / Math.Max(1, sources.Count)),
             });
-        }
+            index++;
+            var report = Bridge.Wait(source.AuditAsync(query, CancelToken));
+            reports.Add(report);
+            WriteObject(report);
+        });
 
         WriteProgress(new ProgressRecord(1, ActivityName, "Done") { RecordType = ProgressRecordType.Completed, PercentComplete = 100 });
 

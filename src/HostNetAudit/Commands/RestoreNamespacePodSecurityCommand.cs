@@ -80,7 +80,7 @@ public sealed class RestoreNamespacePodSecurityCommand : HostNetAuditCmdlet
             return;
         }
 
-        foreach (var session in GetSessions())
+        foreach (var session in GetClusters())
         {
             work.Add((session, new PodSecurityRequest
             {
@@ -98,7 +98,7 @@ public sealed class RestoreNamespacePodSecurityCommand : HostNetAuditCmdlet
     {
         var runner = new PodSecurityRunner(this, Bridge, ThrottleLimit, CancelToken);
         var sessions = work.Select(w => w.Session).Distinct().ToList();
-        ForEachCluster(sessions, session =>
+        ForEachSource(sessions, session =>
         {
             // Several records for one namespace are restored one after another, in input order.
             var pending = work.Where(w => w.Session == session).Select(w => w.Request).ToList();

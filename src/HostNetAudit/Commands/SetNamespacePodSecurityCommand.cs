@@ -99,7 +99,7 @@ public sealed class SetNamespacePodSecurityCommand : HostNetAuditCmdlet
                 continue;
             }
 
-            foreach (var session in GetSessions())
+            foreach (var session in GetClusters())
             {
                 work.Add((session, name));
             }
@@ -111,7 +111,7 @@ public sealed class SetNamespacePodSecurityCommand : HostNetAuditCmdlet
         var exclude = (ExcludeNamespace ?? Array.Empty<string>()).Select(p => new WildcardPattern(p, WildcardOptions.IgnoreCase)).ToArray();
         var clusters = work.GroupBy(w => w.Session).Select(g => (Session: g.Key, Patterns: g.Select(w => w.Pattern).ToList())).ToList();
         var runner = new PodSecurityRunner(this, Bridge, ThrottleLimit, CancelToken);
-        ForEachCluster(clusters.Select(c => c.Session).ToList(), session =>
+        ForEachSource(clusters.Select(c => c.Session).ToList(), session =>
         {
             var patterns = clusters.First(c => c.Session == session).Patterns;
             var names = Expand(session, patterns).Where(n => !exclude.Any(e => e.IsMatch(n))).ToList();

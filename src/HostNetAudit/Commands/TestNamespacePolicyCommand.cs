@@ -14,9 +14,9 @@ namespace HostNetAudit.Commands;
 [OutputType(typeof(bool))]
 public sealed class TestNamespacePolicyCommand : HostNetAuditCmdlet
 {
-    private const string OfflineKey = "\0offline";
-    private readonly Dictionary<string, Target> targets = new(StringComparer.Ordinal);
-    private readonly List<string> order = new();
+    private readonly Dictionary<IEvidenceSource, Target> targets = new();
+    private readonly List<IEvidenceSource> order = new();
+    private bool sourceMissing;
 
     /// <summary>Namespaces to evaluate (wildcards). Default: all. Binds from strings and by property name.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -66,70 +66,38 @@ public sealed class TestNamespacePolicyCommand : HostNetAuditCmdlet
 
     protected override void ProcessRecord()
     {
-        if (IsOffline)
+        var sources = GetEvidenceSources(Path);
+        if (sources.Count == 0)
         {
-            Remember(OfflineKey, null);
-            return;
+            // Nothing to judge (no path resolved, no context matched): -Quiet must not say the control holds.
+            sourceMissing = true;
         }
 
-        foreach (var session in GetSessions())
+        foreach (var source in sources)
         {
-            Remember(session.Context, session);
+            Remember(source);
         }
     }
 
     protected override void EndProcessing()
     {
-        var admission = AdmissionConfiguration is null ? null : ResolveFile(AdmissionConfiguration, "AdmissionConfigurationNotFound");
-        var exemptions = (ExemptionPath ?? Array.Empty<string>()).SelectMany(p => ResolveFiles(p, "ExemptionFileNotFound")).Distinct(StringComparer.Ordinal).ToArray();
-        var allComply = true;
-        var evaluated = 0;
-        foreach (var key in order)
+        var configuration = PolicyConfiguration.Resolve(this, AdmissionConfiguration, ExemptionPath, Probe.IsPresent);
+        var allComply = !sourceMissing;
+        var severalSources = order.Count > 1;
+        foreach (var source in order)
         {
-            var target = targets[key];
+            var target = targets[source];
             var selection = new NamespaceSelection(target.AllNamespaces ? null : target.Namespaces, ExcludeNamespace, excludeSystem: false);
-            var query = new NamespacePolicyQuery
-            {
-                Namespaces = selection.Literals,
-                NamespaceFilter = selection.IsSelected,
-                AdmissionConfigurationPath = admission,
-                ExemptionPaths = exemptions,
-                Probe = Probe.IsPresent,
-            };
-
-            if (target.Session is null)
-            {
-                var set = ReadEvidence();
-                if (set is null)
-                {
-                    allComply = false;
-                    continue;
-                }
-
-                try
-                {
-                    var results = Bridge.Wait(Task.Run(() => set.TestNamespacePolicies(query, CancelToken), CancelToken));
-                    Emit(results, ref allComply, ref evaluated);
-                }
-                catch (HostNetAuditException ex)
-                {
-                    Bridge.Drain();
-                    ThrowTerminatingError(ErrorRecords.From(ex));
-                }
-
-                continue;
-            }
-
+            var query = configuration with { Namespaces = selection.Literals, NamespaceFilter = selection.IsSelected };
             var failed = true;
-            var severalClusters = order.Count(k => targets[k].Session is not null) > 1;
-            ForEachCluster(new[] { target.Session }, session =>
+            ForEachSource(new[] { source }, _ =>
             {
-                WriteProgress(new ProgressRecord(1, "Test-NamespacePolicy", $"Evaluating admission policies in context '{session.Context}'"));
-                var results = Bridge.Wait(session.TestNamespacePoliciesAsync(query, CancelToken));
+                WriteProgress(new ProgressRecord(1, "Test-NamespacePolicy", $"Evaluating admission policies in context '{source.Context}'"));
+                var results = Bridge.Wait(source.TestNamespacePoliciesAsync(query, CancelToken));
                 WriteProgress(new ProgressRecord(1, "Test-NamespacePolicy", "Done") { RecordType = ProgressRecordType.Completed });
-                Emit(results, ref allComply, ref evaluated);
+                Emit(results, ref allComply);
                 failed = false;
-            }, severalClusters);
+            }, severalSources);
             if (failed)
             {
                 allComply = false;
@@ -144,11 +112,10 @@ public sealed class TestNamespacePolicyCommand : HostNetAuditCmdlet
         base.EndProcessing();
     }
 
-    private void Emit(IReadOnlyList<NamespacePolicyResult> results, ref bool allComply, ref int evaluated)
+    private void Emit(IReadOnlyList<NamespacePolicyResult> results, ref bool allComply)
     {
         foreach (var result in results)
         {
-            evaluated++;
             if (result.Status is not (PolicyStatus.Compliant or PolicyStatus.Exempt))
             {
                 allComply = false;
@@ -161,14 +128,14 @@ public sealed class TestNamespacePolicyCommand : HostNetAuditCmdlet
         }
     }
 
-    /// <summary>Records which namespaces this pipeline record asks for, per cluster.</summary>
-    private void Remember(string key, IClusterSession? session)
+    /// <summary>Records which namespaces this pipeline record asks for, per source.</summary>
+    private void Remember(IEvidenceSource source)
     {
-        if (!targets.TryGetValue(key, out var target))
+        if (!targets.TryGetValue(source, out var target))
         {
-            target = new Target(session);
-            targets[key] = target;
-            order.Add(key);
+            target = new Target();
+            targets[source] = target;
+            order.Add(source);
         }
 
         if (Namespace is null || Namespace.Length == 0)
@@ -181,30 +148,8 @@ public sealed class TestNamespacePolicyCommand : HostNetAuditCmdlet
         }
     }
 
-    private IEvidenceSet? ReadEvidence()
-    {
-        var resolved = PathResolver.Resolve(this, Path!);
-        if (resolved.Count == 0)
-        {
-            return null;
-        }
-
-        return Bridge.Wait(Task.Run(() => Engine.ReadEvidence(resolved, Bridge, CancelToken), CancelToken));
-    }
-
-    private string ResolveFile(string path, string errorId) => PathResolver.ResolveRequiredFiles(this, path, errorId)[0];
-
-    private IEnumerable<string> ResolveFiles(string path, string errorId) => PathResolver.ResolveRequiredFiles(this, path, errorId);
-
     private sealed class Target
     {
-        public Target(IClusterSession? session)
-        {
-            Session = session;
-        }
-
-        public IClusterSession? Session { get; }
-
         public bool AllNamespaces { get; set; }
 
         public List<string> Namespaces { get; } = new();

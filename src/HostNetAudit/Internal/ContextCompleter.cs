@@ -6,7 +6,7 @@ using HostNetAudit.Abstractions;
 namespace HostNetAudit.Internal;
 
 /// <summary>Completes -Context from the kubeconfig the command line names (or the default one).</summary>
-public sealed class ContextCompleter : IArgumentCompleter
+internal sealed class ContextCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(
         string commandName,

@@ -11,7 +11,7 @@ namespace HostNetAudit.Internal;
 /// namespaces, bounded to a few seconds. Token, in-cluster and offline (-Path) command lines get no
 /// completion; an unreachable cluster or a bad kubeconfig gets none either, never an error.
 /// </summary>
-public sealed class NamespaceCompleter : IArgumentCompleter
+internal sealed class NamespaceCompleter : IArgumentCompleter
 {
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(3);
 
@@ -74,7 +74,7 @@ public sealed class NamespaceCompleter : IArgumentCompleter
             return Array.Empty<string>();
         }
 
-        using var session = engine.OpenSession(request, info, context, NullEngineLog.Instance);
+        using var session = engine.OpenCluster(request, info, context, NullEngineLog.Instance);
         using var timeout = new CancellationTokenSource(Budget);
         return session.PodSecurity.ListNamespacesAsync(timeout.Token).GetAwaiter().GetResult();
     }

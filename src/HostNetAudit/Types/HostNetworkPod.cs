@@ -1,7 +1,9 @@
+using HostNetAudit.Abstractions;
+
 namespace HostNetAudit;
 
 /// <summary>A pod running with spec.hostNetwork: true. Output of Get-HostNetworkPod.</summary>
-public sealed class HostNetworkPod
+public sealed class HostNetworkPod : IPodSpecRecord
 {
     /// <summary>The kubeconfig context (or offline source) the record came from.</summary>
     public string Context { get; set; } = string.Empty;

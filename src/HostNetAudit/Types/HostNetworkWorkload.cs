@@ -1,4 +1,5 @@
 using System.Globalization;
+using HostNetAudit.Abstractions;
 
 namespace HostNetAudit;
 
@@ -7,7 +8,7 @@ namespace HostNetAudit;
 /// runs, also while it has zero replicas, is suspended or is scheduled nowhere. Output of
 /// Get-HostNetworkWorkload.
 /// </summary>
-public sealed class HostNetworkWorkload
+public sealed class HostNetworkWorkload : IPodSpecRecord
 {
     /// <summary>The kubeconfig context (or offline source) the record came from.</summary>
     public string Context { get; set; } = string.Empty;

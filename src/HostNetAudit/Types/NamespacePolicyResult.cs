@@ -95,7 +95,7 @@ public sealed class NamespacePolicyResult
 }
 
 /// <summary>The Status values of a NamespacePolicyResult.</summary>
-public static class PolicyStatus
+internal static class PolicyStatus
 {
     public const string Compliant = "Compliant";
     public const string NonCompliant = "NonCompliant";
@@ -105,7 +105,7 @@ public static class PolicyStatus
 }
 
 /// <summary>Where the effective Pod Security Admission enforce level comes from.</summary>
-public static class PodSecuritySources
+internal static class PodSecuritySources
 {
     /// <summary>The namespace's pod-security.kubernetes.io/enforce label.</summary>
     public const string Label = "Label";

@@ -141,11 +141,10 @@ public static class PodSecurity
     /// order: "only checked against the first N of M" when not all were checked, the header naming the
     /// namespace and level when any pod violates it, then one warning per distinct set of reasons, naming
     /// the lexically first pod and "(and N other pods)", sorted.
+    /// <paramref name="costPerPod"/> is the simulated time each pod's evaluation takes. Null measures real time;
+    /// a value makes the budget deterministic (the budget runs out after the pod that reaches it), so tests can
+    /// force the limit.
     /// </summary>
-    /// <param name="costPerPod">
-    /// Simulated time each pod's evaluation takes. Null measures real time; a value makes the budget
-    /// deterministic (the budget runs out after the pod that reaches it), so tests can force the limit.
-    /// </param>
     public static NamespacePodCheck EvaluatePodsInNamespace(
         PodSecurityEvaluator evaluator,
         string ns,

@@ -17,7 +17,7 @@ public sealed class EvidenceReaderTests : IDisposable
         var path = Path.Combine(folder, name);
         File.WriteAllText(path, text);
         var log = new RecordingLog();
-        return (EvidenceReader.Read(new[] { path }, log, CancellationToken.None), log);
+        return (new EvidenceSet(EvidenceReader.Read(new[] { path }, log, CancellationToken.None), log), log);
     }
 
     private static string Pod(string name, string uid, bool hostNetwork, string phase = "Running") =>
@@ -34,7 +34,7 @@ public sealed class EvidenceReaderTests : IDisposable
             """{"type":"BOOKMARK","object":{"kind":"Pod","apiVersion":"v1","metadata":{"resourceVersion":"12746"}}}""");
         var exchange = JsonSerializer.Serialize(new[] { new { request_url = "/api/v1/pods?watch=true", response_status_code = 200, response_body = events } });
         var (set, log) = Read("watch.json", exchange);
-        var pod = Assert.Single(set.GetHostNetworkPods(new PodQuery()));
+        var pod = Assert.Single(set.GetHostNetworkPodsAsync(new PodQuery(), CancellationToken.None).ToBlockingEnumerable());
         Assert.Equal(("a", "Running"), (pod.Name, pod.Phase));
         Assert.Empty(log.Errors);
     }
@@ -45,7 +45,7 @@ public sealed class EvidenceReaderTests : IDisposable
         var text = Pod("a", "1", true, "Pending") + "\n" + Pod("c", "3", false) + "\n\n" + Pod("a", "1", true, "Running") + "\n";
         var (set, log) = Read("pods-watch.json", text);
         Assert.Equal(2, set.Objects.Count);
-        Assert.Equal("Running", Assert.Single(set.GetHostNetworkPods(new PodQuery())).Phase);
+        Assert.Equal("Running", Assert.Single(set.GetHostNetworkPodsAsync(new PodQuery(), CancellationToken.None).ToBlockingEnumerable()).Phase);
         Assert.Empty(log.Errors);
     }
 
@@ -53,7 +53,7 @@ public sealed class EvidenceReaderTests : IDisposable
     public void A_broken_json_value_after_good_ones_keeps_the_good_ones_and_names_the_document_and_line()
     {
         var (set, log) = Read("broken.json", Pod("a", "1", true) + "\n" + Pod("b", "2", true) + "\n{\"kind\": \"Pod\",\n  \"metadata\": {\n}\n");
-        Assert.Equal(2, set.GetHostNetworkPods(new PodQuery()).Count());
+        Assert.Equal(2, set.GetHostNetworkPodsAsync(new PodQuery(), CancellationToken.None).ToBlockingEnumerable().Count());
         var error = Assert.Single(log.Errors);
         Assert.Equal("InvalidEvidenceDocument", error.ErrorId);
         Assert.Equal(FailureCategory.InvalidData, error.Category);
@@ -118,12 +118,12 @@ public sealed class EvidenceReaderTests : IDisposable
             metadata: {name: not-a-deployment}
             spec: {template: {spec: {hostNetwork: true}}}
             """);
-        var workloads = set.GetHostNetworkWorkloads(new WorkloadQuery()).ToList();
+        var workloads = set.GetHostNetworkWorkloadsAsync(new WorkloadQuery(), CancellationToken.None).ToBlockingEnumerable().ToList();
         Assert.Equal(new[] { "DaemonSet/kube-system/agent", "CronJob/default/hello" }, workloads.Select(w => w.ToString()));
         Assert.True(workloads[0].HostPorts.Single().Declared);
         Assert.Equal("batch/v1beta1", workloads[1].ApiVersion);
         Assert.All(workloads, w => Assert.EndsWith("old.yaml", w.SourcePath, StringComparison.Ordinal));
-        Assert.Single(set.GetHostNetworkWorkloads(new WorkloadQuery { Kinds = new[] { WorkloadKind.CronJob } }));
-        Assert.Empty(set.GetHostNetworkWorkloads(new WorkloadQuery { NamespaceFilter = ns => ns != "kube-system" && ns != "default" }));
+        Assert.Single(set.GetHostNetworkWorkloadsAsync(new WorkloadQuery { Kinds = new[] { WorkloadKind.CronJob } }, CancellationToken.None).ToBlockingEnumerable());
+        Assert.Empty(set.GetHostNetworkWorkloadsAsync(new WorkloadQuery { NamespaceFilter = ns => ns != "kube-system" && ns != "default" }, CancellationToken.None).ToBlockingEnumerable());
     }
 }

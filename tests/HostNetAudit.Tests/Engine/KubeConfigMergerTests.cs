@@ -78,13 +78,35 @@ public sealed class KubeConfigMergerTests : IDisposable
     {
         File.WriteAllText(Path.Combine(dir, "token"), "sa-token");
         File.WriteAllText(Path.Combine(dir, "namespace"), "audit");
-        var env = new Dictionary<string, string> { ["KUBERNETES_SERVICE_HOST"] = "10.0.0.1", ["KUBERNETES_SERVICE_PORT"] = "443" };
-        var config = ClusterConnector.BuildInCluster(new ConnectionRequest { Mode = ConnectionMode.InCluster, ServiceAccountRoot = dir }, k => env.GetValueOrDefault(k));
+        var env = new Dictionary<string, string>
+        {
+            ["KUBERNETES_SERVICE_HOST"] = "10.0.0.1",
+            ["KUBERNETES_SERVICE_PORT"] = "443",
+            [ClusterConnector.ServiceAccountDirectoryVariable] = dir,
+        };
+        var config = ClusterConnector.BuildInCluster(new ConnectionRequest { Mode = ConnectionMode.InCluster }, k => env.GetValueOrDefault(k));
         Assert.Equal("https://10.0.0.1:443", config.Host);
         Assert.Equal("audit", config.Namespace);
         Assert.NotNull(config.TokenProvider);
 
-        var missing = Assert.Throws<HostNetAuditException>(() => ClusterConnector.BuildInCluster(new ConnectionRequest { ServiceAccountRoot = dir }, _ => null));
+        var missing = Assert.Throws<HostNetAuditException>(() => ClusterConnector.BuildInCluster(new ConnectionRequest { Mode = ConnectionMode.InCluster }, k => k == ClusterConnector.ServiceAccountDirectoryVariable ? dir : null));
         Assert.Equal("InClusterConfigNotFound", missing.ErrorId);
+    }
+
+    [Fact]
+    public void The_test_service_account_folder_is_read_only_with_InCluster()
+    {
+        File.WriteAllText(Path.Combine(dir, "token"), "sa-token");
+        var env = new Dictionary<string, string>
+        {
+            ["KUBERNETES_SERVICE_HOST"] = "10.0.0.1",
+            ["KUBERNETES_SERVICE_PORT"] = "443",
+            [ClusterConnector.ServiceAccountDirectoryVariable] = dir,
+        };
+
+        // A kubeconfig's automatic in-cluster fallback reads the pod's own folder, whatever the variable says.
+        var fallback = Assert.Throws<HostNetAuditException>(() => ClusterConnector.BuildInCluster(new ConnectionRequest { Mode = ConnectionMode.KubeConfig }, k => env.GetValueOrDefault(k)));
+        Assert.Equal("InClusterConfigNotFound", fallback.ErrorId);
+        Assert.Equal(ClusterConnector.DefaultServiceAccountRoot, fallback.Target);
     }
 }

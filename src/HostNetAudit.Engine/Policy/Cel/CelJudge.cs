@@ -7,7 +7,7 @@ namespace HostNetAudit.Engine.Policy.Cel;
 
 /// <summary>
 /// Judges the CEL of an admission policy against the reference pod (hostNetwork: true) and its control twin
-/// (DESIGN.md "Semantics"): a policy <see cref="CelVerdict.Refuses"/> hostNetwork when it denies the reference
+/// (docs/design.md, "Semantics"): a policy <see cref="CelVerdict.Refuses"/> hostNetwork when it denies the reference
 /// pod and admits the twin. Validations deny when their expression is false; a request is denied when any
 /// validation denies it. Each expression is evaluated (after the rewrites of <see cref="CelRewriter"/>); where
 /// the evaluator cannot run it, its text is read (<see cref="CelTextReader"/>) and the judgement says

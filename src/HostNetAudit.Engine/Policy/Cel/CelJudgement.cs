@@ -66,7 +66,7 @@ internal sealed class CelJudgement
     /// <summary>The match condition that excludes the reference pod (the policy does not apply to it), if any.</summary>
     public string? ExcludedByMatchCondition { get; init; }
 
-    /// <summary>The policy has match conditions (DESIGN.md: a policy that applies only to some pods is Conditional).</summary>
+    /// <summary>The policy has match conditions (docs/design.md: a policy that applies only to some pods is Conditional).</summary>
     public bool HasMatchConditions { get; init; }
 
     /// <summary>Some expression reads <c>namespaceObject</c>: the judgement may differ between namespaces.</summary>

@@ -55,7 +55,7 @@ internal sealed class CelPolicy
     public string? FailurePolicy { get; init; }
 }
 
-/// <summary>The identity that creates the reference pod: a controller, as DESIGN.md requires.</summary>
+/// <summary>The identity that creates the reference pod: a controller, as docs/design.md requires.</summary>
 internal sealed record CelUserInfo(string Username, IReadOnlyList<string> Groups, string Uid = "")
 {
     /// <summary>The ReplicaSet controller (kube-controller-manager with service-account credentials).</summary>

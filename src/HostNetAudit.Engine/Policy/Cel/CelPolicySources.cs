@@ -48,9 +48,6 @@ internal static class CelPolicySources
         };
     }
 
-    /// <summary>True when the Kyverno rule validates with CEL.</summary>
-    public static bool HasKyvernoCel(JsonElement rule) => rule.Get("validate", "cel", "expressions").ValueKind == JsonValueKind.Array;
-
     /// <summary>
     /// A Kyverno policies.kyverno.io ValidatingPolicy (or NamespacedValidatingPolicy): spec.validations,
     /// spec.variables, spec.matchConditions, spec.failurePolicy.

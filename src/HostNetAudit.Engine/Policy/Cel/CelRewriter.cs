@@ -36,9 +36,6 @@ internal static class CelRewriter
         return new Rewriting(applied).Plain(node);
     }
 
-    /// <summary>True when the tree contains nothing that needs rewriting.</summary>
-    public static bool NeedsRewrite(CelNode node) => CelTree.Descendants(node).Any(IsOptional);
-
     private static bool IsOptional(CelNode node) => node switch
     {
         CelSelect s => s.Optional || IsOptional(s.Operand),

@@ -21,16 +21,14 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
 {
     private const string WebhookName = "validation.gatekeeper.sh";
     private readonly PolicyInputs inputs;
-    private readonly ICelJudge cel;
     private readonly List<(PolicyObject Constraint, PodJudgement Judgement, GatekeeperMatch Match, string Action, bool Enforcing, Scope Ingested)> constraints = new();
     private readonly List<(string Pattern, string Source)> configExclusions = new();
     private readonly Func<NamespaceInfo, Scope> webhookScope;
     private readonly bool failOpen;
 
-    public GatekeeperEvaluator(PolicyInputs inputs, ICelJudge cel, IEngineLog log)
+    public GatekeeperEvaluator(PolicyInputs inputs, IEngineLog log)
     {
         this.inputs = inputs;
-        this.cel = cel;
         var templates = inputs.Of("templates.gatekeeper.sh", "ConstraintTemplate")
             .GroupBy(t => t.Spec.Get("crd", "spec", "names", "kind").AsString() ?? string.Empty, StringComparer.OrdinalIgnoreCase)
             .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
@@ -71,7 +69,7 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
         var wiring = WebhookWiring.Find(inputs, n => n == WebhookName);
         if (wiring is not null)
         {
-            webhookScope = ns => wiring.Scope(ns, cel);
+            webhookScope = ns => wiring.Scope(ns);
             failOpen = wiring.FailOpen;
         }
         else if ((inputs.Live && inputs.WebhooksKnown) || inputs.Of("admissionregistration.k8s.io", "ValidatingWebhookConfiguration").Any(w => w.Name.StartsWith("gatekeeper-validating-webhook-configuration", StringComparison.Ordinal)))
@@ -92,7 +90,7 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
                 }),
                 failOpen: true,
                 "Gatekeeper's default webhook, assumed because its ValidatingWebhookConfiguration is not in the evidence");
-            webhookScope = ns => assumed.Scope(ns, cel);
+            webhookScope = ns => assumed.Scope(ns);
             failOpen = true;
         }
     }
@@ -212,7 +210,7 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
         matchScope = Scope.Yes();
         var parameters = constraint.Spec.Get("parameters");
         var celPolicy = template is null ? null : CelPolicySources.FromGatekeeperTemplate(template.Object, constraint.Object);
-        var evaluated = celPolicy is null ? null : cel.Judge(celPolicy);
+        var evaluated = celPolicy is null ? null : CelVerdicts.Judge(celPolicy);
         if (evaluated is not null)
         {
             matchScope = CelVerdicts.MatchScope(evaluated, "its template's CEL matchCondition");

@@ -17,7 +17,6 @@ namespace HostNetAudit.Engine.Policy.Kyverno;
 internal sealed class KyvernoEvaluator : IEngineEvaluator
 {
     private readonly PolicyInputs inputs;
-    private readonly ICelJudge cel;
     private readonly KyvernoConfig config;
     private readonly List<RuleEntry> rules = new();
     private readonly List<VpolEntry> validatingPolicies = new();
@@ -26,10 +25,9 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
     private readonly bool installed;
     private readonly Dictionary<string, (Func<NamespaceInfo, Scope> ScopeFor, bool FailOpen)> webhooks = new(StringComparer.Ordinal);
 
-    public KyvernoEvaluator(PolicyInputs inputs, ICelJudge cel, IEngineLog log)
+    public KyvernoEvaluator(PolicyInputs inputs, IEngineLog log)
     {
         this.inputs = inputs;
-        this.cel = cel;
         config = KyvernoConfig.From(inputs);
         exceptions = inputs.Of("kyverno.io", "PolicyException").ToList();
         vpolExceptions = inputs.Of("policies.kyverno.io", "PolicyException").ToList();
@@ -52,7 +50,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
                 }
 
                 var name = rule.Get("name").AsString() ?? "(unnamed)";
-                var (judgement, podScope, perNamespace) = KyvernoRuleJudge.Judge(rule, $"{policy.Kind}/{policy.QualifiedName}", cel);
+                var (judgement, podScope, perNamespace) = KyvernoRuleJudge.Judge(rule, $"{policy.Kind}/{policy.QualifiedName}");
                 var readsNamespace = KyvernoRuleJudge.ReadsNamespace(rule);
                 log.Debug($"Kyverno {policy.Kind} {policy.QualifiedName} rule {name}: {judgement.Outcome} ({judgement.Detail}){(readsNamespace ? "; it reads the namespace, so it is judged in each namespace" : string.Empty)}.");
                 if (judgement.Outcome != PodOutcome.DoesNotRefuse || perNamespace is not null || readsNamespace)
@@ -70,7 +68,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             }
 
             var celPolicy = CelPolicySources.FromKyvernoValidatingPolicy(policy.Object);
-            var judgement = cel.Judge(celPolicy);
+            var judgement = CelVerdicts.Judge(celPolicy);
             log.Debug($"Kyverno ValidatingPolicy {policy.Name}: {judgement}.");
             if (judgement.Verdict != CelVerdict.DoesNotRefuse || judgement.DependsOnNamespace)
             {
@@ -122,7 +120,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         if (entry.ReadsNamespace)
         {
             // Its preconditions or validation read the namespace: judge the pods created in this one.
-            (judgement, podScope, _) = KyvernoRuleJudge.Judge(entry.Rule, $"{policy.Kind}/{policy.QualifiedName}", cel, ns);
+            (judgement, podScope, _) = KyvernoRuleJudge.Judge(entry.Rule, $"{policy.Kind}/{policy.QualifiedName}", ns);
             if (judgement.Outcome == PodOutcome.DoesNotRefuse)
             {
                 return;
@@ -130,7 +128,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         }
         else if (entry.PerNamespace is not null)
         {
-            var verdict = cel.Judge(entry.PerNamespace, ns.Object);
+            var verdict = CelVerdicts.Judge(entry.PerNamespace, ns.Object);
             judgement = CelVerdicts.ToPod(verdict, "validate.cel: ");
             if (judgement.Outcome == PodOutcome.DoesNotRefuse)
             {
@@ -162,7 +160,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         if (entry.WebhookMatch is not null)
         {
             // spec.webhookConfiguration.matchConditions go on the policy's own (fine-grained) webhook.
-            var (webhookMatch, why) = CelVerdicts.Match(cel, entry.WebhookMatch, ns.Object);
+            var (webhookMatch, why) = CelVerdicts.Match(entry.WebhookMatch, ns.Object);
             scope = scope.And(webhookMatch == CelMatch.DoesNotMatch
                 ? Scope.No($"its spec.webhookConfiguration.matchConditions skip the reference pod ({why})")
                 : Scope.Depends($"its spec.webhookConfiguration.matchConditions ({string.Join(", ", entry.WebhookMatch.MatchConditions.Select(c => c.Name))}) decide per request"));
@@ -215,7 +213,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             return;
         }
 
-        var verdict = entry.PerNamespace is null ? entry.Cel : cel.Judge(entry.PerNamespace, ns.Object);
+        var verdict = entry.PerNamespace is null ? entry.Cel : CelVerdicts.Judge(entry.PerNamespace, ns.Object);
         if (verdict.Verdict == CelVerdict.DoesNotRefuse)
         {
             return;
@@ -417,7 +415,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
                 continue;
             }
 
-            var (match, _) = CelVerdicts.Match(cel, matchPolicy, ns.Object);
+            var (match, _) = CelVerdicts.Match(matchPolicy, ns.Object);
             scope = scope.And(match switch
             {
                 CelMatch.Matches => Scope.No($"PolicyException {exception.QualifiedName} exempts the reference pod here"),
@@ -445,7 +443,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         (Func<NamespaceInfo, Scope>, bool) result;
         if (wiring is not null)
         {
-            result = (ns => wiring.Scope(ns, cel), wiring.FailOpen);
+            result = (ns => wiring.Scope(ns), wiring.FailOpen);
         }
         else if ((inputs.Live && inputs.WebhooksKnown) || inputs.Of("admissionregistration.k8s.io", "ValidatingWebhookConfiguration").Any(w => w.Name.StartsWith("kyverno-resource-validating-webhook-cfg", StringComparison.Ordinal)))
         {
@@ -461,7 +459,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
                     ? $"Kyverno's webhook as {config.Origin} configures it (its \"webhooks\" entry), assumed because its ValidatingWebhookConfiguration is not in the evidence"
                     : "Kyverno's default webhook, assumed because its ValidatingWebhookConfiguration is not in the evidence",
                 config.WebhookObjectSelector);
-            result = (ns => assumed.Scope(ns, cel), ignore);
+            result = (ns => assumed.Scope(ns), ignore);
         }
 
         webhooks[key] = result;

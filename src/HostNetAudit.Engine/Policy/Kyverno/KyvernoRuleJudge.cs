@@ -23,7 +23,7 @@ internal static class KyvernoRuleJudge
     /// Without <paramref name="ns"/> the pods are created in "default"; a rule whose preconditions or validate
     /// read the namespace (<see cref="ReadsNamespace"/>) must be judged again with each namespace.
     /// </remarks>
-    public static (PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace) Judge(JsonElement rule, string policyName, ICelJudge cel, NamespaceInfo? ns = null)
+    public static (PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace) Judge(JsonElement rule, string policyName, NamespaceInfo? ns = null)
     {
         var nsName = ns?.Name ?? "default";
         var reference = ns is null ? Reference : ReferencePod.Reference(nsName);
@@ -56,7 +56,7 @@ internal static class KyvernoRuleJudge
         CelPolicy? perNamespace = null;
         if (validate.Get("cel").Exists())
         {
-            (result, var scope, perNamespace) = JudgeCel(rule, policyName, cel, ns?.Object);
+            (result, var scope, perNamespace) = JudgeCel(rule, policyName, ns?.Object);
             podScope = podScope.And(scope);
         }
         else
@@ -86,11 +86,11 @@ internal static class KyvernoRuleJudge
     }
 
     /// <summary>A validate.cel rule, judged by the CEL judge (celPreconditions act as match conditions).</summary>
-    public static (PodJudgement Judgement, Scope Scope, CelPolicy? PerNamespace) JudgeCel(JsonElement rule, string policyName, ICelJudge cel, JsonElement? namespaceObject = null)
+    public static (PodJudgement Judgement, Scope Scope, CelPolicy? PerNamespace) JudgeCel(JsonElement rule, string policyName, JsonElement? namespaceObject = null)
     {
         var celRule = rule.Get("validate", "cel");
         var policy = CelPolicySources.FromKyvernoRule(rule, policyName);
-        var verdict = cel.Judge(policy, namespaceObject);
+        var verdict = CelVerdicts.Judge(policy, namespaceObject);
         var judgement = CelVerdicts.ToPod(verdict, "validate.cel: ");
         if ((celRule.Get("paramKind").Exists() || celRule.Get("paramRef").Exists()) && judgement.Outcome == PodOutcome.Refuses)
         {

@@ -13,12 +13,10 @@ namespace HostNetAudit.Engine.Policy.Vap;
 internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
 {
     private const string Group = "admissionregistration.k8s.io";
-    private readonly ICelJudge cel;
     private readonly List<Entry> entries = new();
 
-    public ValidatingAdmissionPolicyEvaluator(PolicyInputs inputs, ICelJudge cel, IEngineLog log)
+    public ValidatingAdmissionPolicyEvaluator(PolicyInputs inputs, IEngineLog log)
     {
-        this.cel = cel;
         var bindings = inputs.Of(Group, "ValidatingAdmissionPolicyBinding").ToLookup(b => b.Spec.Get("policyName").AsString() ?? string.Empty, StringComparer.Ordinal);
         foreach (var policy in inputs.Of(Group, "ValidatingAdmissionPolicy"))
         {
@@ -29,7 +27,7 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
             }
 
             var celPolicy = CelPolicySources.FromValidatingAdmissionPolicy(policy.Object);
-            var verdict = cel.Judge(celPolicy);
+            var verdict = CelVerdicts.Judge(celPolicy);
             log.Debug($"ValidatingAdmissionPolicy {policy.Name}: {verdict}.");
             if (verdict.Verdict == CelVerdict.DoesNotRefuse && !verdict.DependsOnNamespace)
             {
@@ -63,7 +61,7 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
                 continue;
             }
 
-            var celJudgement = entry.PerNamespace is null ? entry.Cel : cel.Judge(entry.PerNamespace, ns.Object);
+            var celJudgement = entry.PerNamespace is null ? entry.Cel : CelVerdicts.Judge(entry.PerNamespace, ns.Object);
             if (celJudgement.Verdict == CelVerdict.DoesNotRefuse)
             {
                 continue;

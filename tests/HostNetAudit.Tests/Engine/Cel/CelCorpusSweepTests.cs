@@ -2,8 +2,10 @@ using System.Text.Json;
 using HostNetAudit.Engine.Json;
 using HostNetAudit.Engine.Offline;
 using HostNetAudit.Engine.Policy.Cel;
+using HostNetAudit.Tests.Support;
 using Xunit;
 using static HostNetAudit.Tests.Engine.Cel.CelTestSupport;
+using static HostNetAudit.Tests.Support.TestObjects;
 
 namespace HostNetAudit.Tests.Engine.Cel;
 
@@ -35,7 +37,7 @@ public class CelCorpusSweepTests
                         break;
                     case "ClusterPolicy" or "Policy":
                         found.AddRange(obj.Get("spec", "rules").Items()
-                            .Where(CelPolicySources.HasKyvernoCel)
+                            .Where(rule => rule.Get("validate", "cel", "expressions").ValueKind == JsonValueKind.Array)
                             .Select(rule => (file, CelPolicySources.FromKyvernoRule(rule, "ClusterPolicy/" + obj.Get("metadata", "name").AsString()))));
                         break;
                     case "ConstraintTemplate":

@@ -2,8 +2,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using HostNetAudit.Engine.Json;
 using HostNetAudit.Engine.Policy.Cel;
+using HostNetAudit.Tests.Support;
 using Xunit;
 using static HostNetAudit.Tests.Engine.Cel.CelTestSupport;
+using static HostNetAudit.Tests.Support.TestObjects;
 
 namespace HostNetAudit.Tests.Engine.Cel;
 
@@ -56,7 +58,7 @@ public class CelCorpusTests
     {
         var policy = Corpus.Document(KyvernoCelHostNamespaces);
         var rule = policy.Get("spec", "rules").Items().Single();
-        Assert.True(CelPolicySources.HasKyvernoCel(rule));
+        Assert.Equal(JsonValueKind.Array, rule.Get("validate", "cel", "expressions").ValueKind);
 
         var judgement = Judge(CelPolicySources.FromKyvernoRule(rule, "ClusterPolicy/disallow-host-namespaces"));
 
@@ -162,7 +164,7 @@ public class CelCorpusTests
     {
         // Gatekeeper binds variables.params to null here; has(null.hostNetwork) is an error in CEL (the
         // evaluator would say false), so the CEL alone cannot decide. The Rego twin of the template and
-        // DESIGN.md's reading of the kind decide this case, not the CEL judge.
+        // docs/semantics.md's reading of the kind decide this case, not the CEL judge.
         var constraint = Json("""{"apiVersion":"constraints.gatekeeper.sh/v1beta1","kind":"K8sPSPHostNetworkingPorts","metadata":{"name":"no-params"},"spec":{"match":{"kinds":[{"apiGroups":[""],"kinds":["Pod"]}]}}}""");
         var policy = CelPolicySources.FromGatekeeperTemplate(Corpus.Document(GatekeeperHostNetworkTemplate), constraint);
 
@@ -188,7 +190,7 @@ public class CelCorpusTests
         var data = new TheoryData<string>();
         if (Corpus.MissingReason(new[] { C0041Tests }) is null)
         {
-            foreach (var testCase in JsonDocument.Parse(Corpus.Read(C0041Tests)).RootElement.EnumerateArray())
+            foreach (var testCase in JsonDocument.Parse(Corpus.Text(C0041Tests)).RootElement.EnumerateArray())
             {
                 data.Add(testCase.Get("name").AsString()!);
             }
@@ -210,7 +212,7 @@ public class CelCorpusTests
             return; // The corpus is absent: nothing to check (reported by the CorpusFact tests above as skips).
         }
 
-        var testCase = JsonDocument.Parse(Corpus.Read(C0041Tests)).RootElement.EnumerateArray().Single(c => c.Get("name").AsString() == name);
+        var testCase = JsonDocument.Parse(Corpus.Text(C0041Tests)).RootElement.EnumerateArray().Single(c => c.Get("name").AsString() == name);
         var subject = Workload(testCase.Get("template").AsString()!);
         foreach (var change in testCase.Get("field_change_list").Items())
         {

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using HostNetAudit.Engine.Policy.Cel;
 using Xunit;
 using static HostNetAudit.Tests.Engine.Cel.CelTestSupport;
+using static HostNetAudit.Tests.Support.TestObjects;
 
 namespace HostNetAudit.Tests.Engine.Cel;
 

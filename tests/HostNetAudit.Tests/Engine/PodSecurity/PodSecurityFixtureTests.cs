@@ -1,21 +1,10 @@
 using System.Text.Json;
 using HostNetAudit.Engine.Offline;
 using HostNetAudit.Engine.PodSecurity;
+using HostNetAudit.Tests.Support;
 using Xunit;
 
 namespace HostNetAudit.Tests.Engine.PodSecurity;
-
-/// <summary>A theory that skips, with a message, where the corpus of real published manifests is absent.</summary>
-public sealed class CorpusTheoryAttribute : TheoryAttribute
-{
-    public CorpusTheoryAttribute()
-    {
-        if (PodSecurityFixtureTests.CorpusPath() is null)
-        {
-            Skip = "The corpus (../shared/corpus or $HOSTNETAUDIT_CORPUS) is absent on this machine.";
-        }
-    }
-}
 
 /// <summary>
 /// The module's own Pod Security checks against pod-security-admission's published test fixtures (pass and
@@ -26,20 +15,9 @@ public sealed class PodSecurityFixtureTests
 {
     private const string Prefix = "kubernetes_pod-security-admission__test__testdata__";
 
-    public static string? CorpusPath()
-    {
-        var candidates = new[]
-        {
-            Environment.GetEnvironmentVariable("HOSTNETAUDIT_CORPUS"),
-            Path.Combine(AppContext.BaseDirectory, "../../../../../../shared/corpus"),
-            Path.Combine(Directory.GetCurrentDirectory(), "../shared/corpus"),
-        };
-        return candidates.Where(c => !string.IsNullOrEmpty(c) && Directory.Exists(c)).Select(c => Path.GetFullPath(c!)).FirstOrDefault();
-    }
-
     public static IEnumerable<object[]> Fixtures()
     {
-        var corpus = CorpusPath();
+        var corpus = Corpus.Directory;
         if (corpus is null)
         {
             yield return new object[] { "(corpus absent)" };
@@ -63,7 +41,7 @@ public sealed class PodSecurityFixtureTests
         Assert.True(PsaVersion.TryParse(parts[1], out var version));
         var shouldFail = parts[2] == "fail";
 
-        var text = File.ReadAllText(Path.Combine(CorpusPath()!, file));
+        var text = Corpus.Text(file);
         var document = Assert.Single(YamlDocuments.Read(text));
         Assert.Null(document.Error);
         using var pod = JsonDocument.Parse(document.Node!.ToJsonString());

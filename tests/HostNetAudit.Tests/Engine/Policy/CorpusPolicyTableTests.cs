@@ -2,8 +2,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using HostNetAudit.Engine.Offline;
 using HostNetAudit.Engine.Policy.Psa;
+using HostNetAudit.Tests.Support;
 using Xunit;
 using static HostNetAudit.Tests.Engine.Policies.PolicyHarness;
+using static HostNetAudit.Tests.Support.TestObjects;
 
 namespace HostNetAudit.Tests.Engine.Policies;
 
@@ -24,7 +26,7 @@ public sealed class CorpusPolicyTableTests
     {
         foreach (var file in new[] { K + "pod-security__baseline__disallow-host-namespaces__disallow-host-namespaces.yaml", K + "pod-security-cel__baseline__disallow-host-namespaces__disallow-host-namespaces.yaml" })
         {
-            var policy = Corpus.Read(file).Single().Object;
+            var policy = Corpus.Objects(file).Single().Object;
             var audit = One(new[] { Team, policy });
             Assert.Equal("NonCompliant", audit.Status);
             var finding = Assert.Single(audit.AuditOnly);
@@ -40,7 +42,7 @@ public sealed class CorpusPolicyTableTests
     [CorpusFact]
     public void Kyverno_pod_security_vpol_disallow_host_namespaces_audit_only_then_refuses_with_Deny()
     {
-        var policy = Corpus.Read(K + "pod-security-vpol__baseline__disallow-host-namespaces__disallow-host-namespaces.yaml").Single().Object;
+        var policy = Corpus.Objects(K + "pod-security-vpol__baseline__disallow-host-namespaces__disallow-host-namespaces.yaml").Single().Object;
         var audit = One(new[] { Team, policy });
         Assert.Equal("NonCompliant", audit.Status);
         var finding = Assert.Single(audit.AuditOnly);
@@ -66,7 +68,7 @@ public sealed class CorpusPolicyTableTests
         };
         foreach (var file in files)
         {
-            var policy = Corpus.Read(file).Single().Object;
+            var policy = Corpus.Objects(file).Single().Object;
             foreach (var variant in new[] { policy, Enforced(policy) })
             {
                 var result = One(new[] { Team, variant });
@@ -82,10 +84,10 @@ public sealed class CorpusPolicyTableTests
     [CorpusFact]
     public void Gatekeeper_host_network_ports_template_with_block_host_network_constraints_refuses()
     {
-        var template = Corpus.Read("open-policy-agent_gatekeeper-library__library__pod-security-policy__host-network-ports__template.yaml");
+        var template = Corpus.Objects("open-policy-agent_gatekeeper-library__library__pod-security-policy__host-network-ports__template.yaml");
         foreach (var sample in new[] { "block_host_network", "port_range_block_host_network" })
         {
-            var constraint = Corpus.Read($"open-policy-agent_gatekeeper-library__library__pod-security-policy__host-network-ports__samples__{sample}__constraint.yaml");
+            var constraint = Corpus.Objects($"open-policy-agent_gatekeeper-library__library__pod-security-policy__host-network-ports__samples__{sample}__constraint.yaml");
             var result = One(template.Concat(constraint).Select(o => o.Object).Append(Team));
             Assert.Equal("Compliant", result.Status);
             var finding = Assert.Single(result.EnforcedBy);
@@ -96,7 +98,7 @@ public sealed class CorpusPolicyTableTests
     [CorpusFact]
     public void Gatekeeper_psp_host_network_ports_constraint_allowing_hostNetwork_does_not_refuse()
     {
-        var objects = Corpus.Read(
+        var objects = Corpus.Objects(
             "open-policy-agent_gatekeeper-library__library__pod-security-policy__host-network-ports__template.yaml",
             "open-policy-agent_gatekeeper-library__library__pod-security-policy__host-network-ports__samples__psp-host-network-ports__constraint.yaml");
         var result = One(objects.Select(o => o.Object).Append(Team));
@@ -108,7 +110,7 @@ public sealed class CorpusPolicyTableTests
     [CorpusFact]
     public void Gatekeeper_host_namespaces_template_covers_hostPID_and_hostIPC_only()
     {
-        var objects = Corpus.Read(
+        var objects = Corpus.Objects(
             "open-policy-agent_gatekeeper-library__library__pod-security-policy__host-namespaces__template.yaml",
             "open-policy-agent_gatekeeper-library__library__pod-security-policy__host-namespaces__samples__psp-host-namespace__constraint.yaml");
         var result = One(objects.Select(o => o.Object).Append(Team));
@@ -121,9 +123,9 @@ public sealed class CorpusPolicyTableTests
     [CorpusFact]
     public void Kubescape_C0041_with_its_test_binding_is_conditional_and_with_a_plain_Deny_binding_refuses()
     {
-        var policy = Corpus.Read("kubescape_cel-admission-library__controls__C-0041__policy.yaml").Single().Object;
+        var policy = Corpus.Objects("kubescape_cel-admission-library__controls__C-0041__policy.yaml").Single().Object;
         var name = policy.GetProperty("metadata").GetProperty("name").GetString()!;
-        var testBinding = With(Corpus.Read("kubescape_cel-admission-library__test-resources__policy-binding.yaml").Single().Object, b => b["spec"]!["policyName"] = name);
+        var testBinding = With(Corpus.Objects("kubescape_cel-admission-library__test-resources__policy-binding.yaml").Single().Object, b => b["spec"]!["policyName"] = name);
         var conditional = One(new[] { Team, policy, testBinding });
         Assert.Equal("Conditional", conditional.Status);
         Assert.Contains("objectSelector", Assert.Single(conditional.Conditional).Detail, StringComparison.Ordinal);
@@ -137,7 +139,7 @@ public sealed class CorpusPolicyTableTests
     [CorpusFact]
     public void Kubescape_C0038_is_not_a_hostNetwork_policy()
     {
-        var policy = Corpus.Read("kubescape_cel-admission-library__controls__C-0038__policy.yaml").Single().Object;
+        var policy = Corpus.Objects("kubescape_cel-admission-library__controls__C-0038__policy.yaml").Single().Object;
         var name = policy.GetProperty("metadata").GetProperty("name").GetString()!;
         var binding = Json($$$"""{"apiVersion":"admissionregistration.k8s.io/v1","kind":"ValidatingAdmissionPolicyBinding","metadata":{"name":"c-0038"},"spec":{"policyName":"{{{name}}}","validationActions":["Deny"]}}""");
         var result = One(new[] { Team, policy, binding });
@@ -149,7 +151,7 @@ public sealed class CorpusPolicyTableTests
     [CorpusFact]
     public void PodSecurityPolicies_are_informational_restricted_and_baseline_forbid_privileged_ones_allow()
     {
-        var objects = Corpus.Read(
+        var objects = Corpus.Objects(
             "kubernetes_website__content__en__examples__policy__restricted-psp.yaml",
             "kubernetes_website__content__en__examples__policy__baseline-psp.yaml",
             "kubernetes_website__content__en__examples__policy__privileged-psp.yaml",
@@ -176,7 +178,7 @@ public sealed class CorpusPolicyTableTests
             "kubernetes_website__content__en__examples__security__podsecurity-baseline.yaml",
             "kubernetes_website__content__en__examples__security__podsecurity-restricted.yaml",
         };
-        var results = Evaluate(Corpus.Read(files));
+        var results = Evaluate(Corpus.Objects(files));
         Assert.Equal(new[] { "gatekeeper-system", "my-baseline-namespace", "my-restricted-namespace", "pod-security-webhook", "tekton-pipelines" }, results.Select(r => r.Namespace));
         Assert.All(results, r =>
         {
@@ -190,7 +192,7 @@ public sealed class CorpusPolicyTableTests
     [CorpusFact]
     public void Namespaces_labelled_privileged_or_unlabelled_are_not_compliant()
     {
-        var results = Evaluate(Corpus.Read(
+        var results = Evaluate(Corpus.Objects(
             "kubernetes_website__content__en__examples__security__podsecurity-privileged.yaml",
             "projectcalico_calico__manifests__ocp__00-namespace-calico-system.yaml",
             "NVIDIA_k8s-device-plugin__deployments__static__nvidia-device-plugin-privileged-with-service-account.yml",
@@ -207,11 +209,11 @@ public sealed class CorpusPolicyTableTests
     [CorpusFact]
     public void The_PSA_webhook_ConfigMap_PodSecurityConfiguration_is_readable_as_AdmissionConfiguration()
     {
-        var config = PodSecurityConfiguration.Load(Corpus.File("kubernetes_pod-security-admission__webhook__manifests__20-configmap.yaml"));
+        var config = PodSecurityConfiguration.Load(Corpus.Path("kubernetes_pod-security-admission__webhook__manifests__20-configmap.yaml"));
         Assert.Equal("privileged:latest", config.Enforce.ToString());
         Assert.Equal("privileged:latest", config.Warn.ToString());
         Assert.Empty(config.ExemptNamespaces);
-        var result = One(Corpus.Read("projectcalico_calico__manifests__ocp__00-namespace-tigera-operator.yaml"), config);
+        var result = One(Corpus.Objects("projectcalico_calico__manifests__ocp__00-namespace-tigera-operator.yaml"), config);
         Assert.Equal("ConfigurationDefault", result.PodSecuritySource);
         Assert.Equal("NonCompliant", result.Status);
     }
@@ -219,7 +221,7 @@ public sealed class CorpusPolicyTableTests
     [CorpusFact]
     public void A_MutatingAdmissionPolicy_that_labels_new_namespaces_baseline_is_informational_and_not_counted()
     {
-        var map = Corpus.Read("kubernetes_website__content__en__examples__access__manifest-admission-control__default-pod-security-baseline.yaml").Single().Object;
+        var map = Corpus.Objects("kubernetes_website__content__en__examples__access__manifest-admission-control__default-pod-security-baseline.yaml").Single().Object;
         var result = One(new[] { Namespace("team-b"), map });
         Assert.Equal("NonCompliant", result.Status);
         Assert.Empty(result.EnforcedBy);

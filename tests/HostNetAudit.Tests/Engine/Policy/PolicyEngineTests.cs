@@ -2,8 +2,10 @@ using System.Text.Json;
 using HostNetAudit.Engine.Policy;
 using HostNetAudit.Engine.Policy.Kyverno;
 using HostNetAudit.Engine.Policy.Psa;
+using HostNetAudit.Tests.Support;
 using Xunit;
 using static HostNetAudit.Tests.Engine.Policies.PolicyHarness;
+using static HostNetAudit.Tests.Support.TestObjects;
 
 namespace HostNetAudit.Tests.Engine.Policies;
 
@@ -319,10 +321,9 @@ public sealed class PolicyEngineTests
     private static NamespacePolicyResult EvaluateWithVersion(IEnumerable<JsonElement> objects, int minor)
     {
         var log = new HostNetAudit.Tests.Support.RecordingLog();
-        var set = new HostNetAudit.Engine.Offline.EvidenceSet(objects.Select((o, i) => new HostNetAudit.Engine.Offline.EvidenceObject(o, "memory", i)).ToList(), log);
-        var inputs = PolicyInputReader.FromEvidence(set, log);
+        var inputs = Inputs(Evidence(objects), log);
         inputs.ServerMinor = minor;
-        return Assert.Single(new NamespacePolicyEvaluator(inputs, null, HostNetAudit.Engine.Policy.Exemptions.ExemptionSet.Empty, NamespacePolicyService.CelJudge, log).Evaluate(null, CancellationToken.None));
+        return Assert.Single(new NamespacePolicyEvaluator(inputs, null, HostNetAudit.Engine.Policy.Exemptions.ExemptionSet.Empty, log).Evaluate(null, CancellationToken.None));
     }
 
     private static string Write(string text)

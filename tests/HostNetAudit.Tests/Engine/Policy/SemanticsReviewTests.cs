@@ -1,12 +1,14 @@
 using System.Text.Json;
+using HostNetAudit.Tests.Support;
 using Xunit;
 using static HostNetAudit.Tests.Engine.Policies.PolicyHarness;
+using static HostNetAudit.Tests.Support.TestObjects;
 
 namespace HostNetAudit.Tests.Engine.Policies;
 
 /// <summary>
 /// Adversarial cases from the review of the policy semantics (issue 4): each pins a place where the verdict
-/// deviated from DESIGN.md "Semantics" or from what Kyverno, Gatekeeper or the apiserver really do.
+/// deviated from docs/design.md ("Semantics") or from what Kyverno, Gatekeeper or the apiserver really do.
 /// </summary>
 public sealed class SemanticsReviewTests
 {

@@ -1,36 +1,15 @@
-namespace HostNetAudit.Abstractions;
+using HostNetAudit.Abstractions;
 
-/// <summary>
-/// The kind of failure, named like PowerShell's ErrorCategory members so the cmdlet layer maps it by name.
-/// The engine never references System.Management.Automation.
-/// </summary>
-public enum FailureCategory
-{
-    NotSpecified,
-    InvalidArgument,
-    InvalidData,
-    InvalidOperation,
-    ObjectNotFound,
-    ReadError,
-    WriteError,
-    PermissionDenied,
-    AuthenticationError,
-    SecurityError,
-    ConnectionError,
-    OperationTimeout,
-    ResourceUnavailable,
-    LimitsExceeded,
-    ResourceExists,
-    OperationStopped,
-}
+namespace HostNetAudit;
 
 /// <summary>
 /// A failure the user can act on: a stable PascalCase error ID, a category, the real target (a context,
-/// namespace, file path) and a message without secrets or stack traces.
+/// namespace, file path) and a message without secrets or stack traces. Every error record the module writes
+/// carries one as its exception, so scripts can catch it by type; they match FullyQualifiedErrorId on the ID.
 /// </summary>
 public class HostNetAuditException : Exception
 {
-    public HostNetAuditException(string errorId, FailureCategory category, object? target, string message, Exception? innerException = null)
+    internal HostNetAuditException(string errorId, FailureCategory category, object? target, string message, Exception? innerException = null)
         : base(message, innerException)
     {
         ErrorId = errorId;
@@ -56,7 +35,8 @@ public class HostNetAuditException : Exception
     /// <summary>Stable error ID; scripts and tests match FullyQualifiedErrorId on it.</summary>
     public string ErrorId { get; }
 
-    public FailureCategory Category { get; }
+    /// <summary>The error record's category (its CategoryInfo shows it to users).</summary>
+    internal FailureCategory Category { get; }
 
     /// <summary>The object the failure is about (never the cmdlet).</summary>
     public object? Target { get; }

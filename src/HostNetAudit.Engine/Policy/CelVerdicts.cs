@@ -16,25 +16,17 @@ internal enum CelMatch
     Unknown,
 }
 
-/// <summary>
-/// Where the evaluators get CEL verdicts: the CEL judge (Policy/Cel) run against the reference pod and its twin,
-/// created by a controller identity in a namespace. An interface so tests can substitute it.
-/// </summary>
-internal interface ICelJudge
+/// <summary>Where the evaluators get CEL verdicts, and helpers between CEL judgements and the evaluators' judgements.</summary>
+internal static class CelVerdicts
 {
-    /// <summary>Judges a policy's CEL; <paramref name="namespaceObject"/> is bound as namespaceObject when given.</summary>
-    CelJudgement Judge(CelPolicy policy, JsonElement? namespaceObject = null);
-}
-
-/// <summary>The CEL judge with the module's reference pod and twin.</summary>
-internal sealed class CelJudgeAdapter : ICelJudge
-{
-    public static readonly CelJudgeAdapter Instance = new();
-
     private static readonly JsonElement Reference = ReferencePod.Reference();
     private static readonly JsonElement Twin = ReferencePod.Twin();
 
-    public CelJudgement Judge(CelPolicy policy, JsonElement? namespaceObject = null)
+    /// <summary>
+    /// Judges a policy's CEL (Policy/Cel) against the reference pod and its twin, created by a controller identity;
+    /// <paramref name="namespaceObject"/> is bound as namespaceObject when given, and the pods are in that namespace.
+    /// </summary>
+    public static CelJudgement Judge(CelPolicy policy, JsonElement? namespaceObject = null)
     {
         var ns = namespaceObject?.Get("metadata", "name").AsString();
         var input = new CelAdmissionInput
@@ -45,11 +37,7 @@ internal sealed class CelJudgeAdapter : ICelJudge
         };
         return CelJudge.JudgeValidations(policy, input);
     }
-}
 
-/// <summary>Helpers between CEL judgements and the evaluators' judgements.</summary>
-internal static class CelVerdicts
-{
     /// <summary>The judgement as a PodJudgement (match conditions left to the caller's scope).</summary>
     public static PodJudgement ToPod(CelJudgement judgement, string prefix = "") => new(
         judgement.Verdict switch
@@ -63,7 +51,7 @@ internal static class CelVerdicts
         prefix + judgement.Detail);
 
     /// <summary>
-    /// The scope match conditions give (DESIGN.md: an object with match conditions applies to some pods only), and
+    /// The scope match conditions give (docs/design.md, "The verdict of a namespace": an object with match conditions applies to some pods only), and
     /// a refusal that the pod's creator can escape (<see cref="CelJudgement.PodFieldsEscape"/>).
     /// </summary>
     public static Scope MatchScope(CelJudgement judgement, string where)
@@ -87,14 +75,14 @@ internal static class CelVerdicts
         };
 
     /// <summary>Whether the match conditions of a <see cref="MatchPolicy"/> select the reference pod.</summary>
-    public static (CelMatch Match, string Detail) Match(ICelJudge cel, CelPolicy? matchPolicy, JsonElement? namespaceObject)
+    public static (CelMatch Match, string Detail) Match(CelPolicy? matchPolicy, JsonElement? namespaceObject)
     {
         if (matchPolicy is null)
         {
             return (CelMatch.Matches, "no matchConditions");
         }
 
-        var judgement = cel.Judge(matchPolicy, namespaceObject);
+        var judgement = Judge(matchPolicy, namespaceObject);
         if (judgement.ExcludedByMatchCondition is { } excluded)
         {
             return (CelMatch.DoesNotMatch, $"match condition '{excluded}' is false for the reference pod");

@@ -1,0 +1,197 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using HostNetAudit.Abstractions;
+using HostNetAudit.Engine.Api;
+using HostNetAudit.Engine.Audit;
+using HostNetAudit.Engine.Pods;
+using HostNetAudit.Engine.Policy;
+using HostNetAudit.Engine.Policy.Exemptions;
+
+namespace HostNetAudit.Engine;
+
+/// <summary>
+/// What every evidence source answers, written once for a live cluster (<see cref="ClusterSession"/>) and for
+/// offline files (<see cref="Offline.EvidenceSet"/>). They differ only in the primitives below: how they list pods
+/// and workload templates, read the policy objects, look up a pod's owner, tell that a namespace does not exist,
+/// and probe. Thread-safe when the primitives are: each question keeps its state in locals, and the owner cache
+/// locks.
+/// </summary>
+internal abstract class EvidenceSource : IEvidenceSource
+{
+    private const string AuditActivity = "Invoke-HostNetworkAudit";
+    private readonly OwnerResolver owners;
+
+    protected EvidenceSource(IEngineLog log)
+    {
+        Log = log;
+        owners = new OwnerResolver(LookupOwnerAsync);
+    }
+
+    public abstract string Context { get; }
+
+    protected IEngineLog Log { get; }
+
+    /// <summary>Where the evidence came from, as a report names it: the API server's URL, or the files.</summary>
+    protected abstract string Origin { get; }
+
+    /// <summary>Requests sent and bytes received so far (files: none), for the verbose line after a listing.</summary>
+    protected virtual (long Requests, long Bytes) Traffic => (0, 0);
+
+    /// <summary>
+    /// The hostNetwork pods: one list per literal namespace (else one for all), each pod named after its top
+    /// controller. <see cref="PodQuery.NodeName"/> lets a cluster narrow its list; the filter below decides for
+    /// every source alike, so -Node, -Namespace and hostNetwork mean the same live and offline.
+    /// </summary>
+    public async IAsyncEnumerable<HostNetworkPod> GetHostNetworkPodsAsync(PodQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        bool Accept(JsonElement pod) =>
+            PodMapper.IsHostNetworkPod(pod) &&
+            (query.NamespaceFilter is null || query.NamespaceFilter(PodMapper.Namespace(pod))) &&
+            (query.NodeFilter is null || (PodMapper.NodeName(pod) is { } node && query.NodeFilter(node)));
+
+        var (requestsBefore, bytesBefore) = Traffic;
+        var lookupsBefore = owners.Lookups;
+        var found = 0;
+        var scopes = query.Namespaces.Count > 0 ? query.Namespaces.Select(ns => (string?)ns).ToArray() : new string?[] { null };
+        foreach (var ns in scopes)
+        {
+            var inScope = 0;
+            await foreach (var pod in ListPodsAsync(ns, query.NodeName, Accept, query.PageSize, cancellationToken).ConfigureAwait(false))
+            {
+                await owners.ResolveAsync(pod, cancellationToken).ConfigureAwait(false);
+                found++;
+                inScope++;
+                yield return pod;
+            }
+
+            if (ns is not null && inScope == 0)
+            {
+                await ReportIfNamespaceMissingAsync(ns, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var (requests, bytes) = Traffic;
+        Log.Verbose($"{Context}: {found} hostNetwork pod(s) from {requests - requestsBefore} request(s) ({owners.Lookups - lookupsBefore} owner lookup(s)), {(bytes - bytesBefore) / 1024.0:0.#} KB received.");
+    }
+
+    /// <summary>The workload templates that would create hostNetwork pods; a literal namespace that yielded none and
+    /// does not exist is reported (NamespaceNotFound), so a typo does not look like a clean result.</summary>
+    public async IAsyncEnumerable<HostNetworkWorkload> GetHostNetworkWorkloadsAsync(WorkloadQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var workload in ListWorkloadsAsync(query, cancellationToken).ConfigureAwait(false))
+        {
+            seen.Add(workload.Namespace);
+            yield return workload;
+        }
+
+        foreach (var ns in query.Namespaces.Where(n => !seen.Contains(n)).Distinct(StringComparer.Ordinal))
+        {
+            await ReportIfNamespaceMissingAsync(ns, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<IReadOnlyList<NamespacePolicyResult>> TestNamespacePoliciesAsync(NamespacePolicyQuery query, CancellationToken cancellationToken) =>
+        (await JudgeNamespacesAsync(query, reportProgress: false, cancellationToken).ConfigureAwait(false)).Results;
+
+    public async Task<AuditReport> AuditAsync(NamespacePolicyQuery query, CancellationToken cancellationToken)
+    {
+        var (inputs, results, exemptions) = await JudgeNamespacesAsync(query, reportProgress: true, cancellationToken).ConfigureAwait(false);
+        Log.Progress(2, AuditActivity, $"{Context}: listing workload templates", -1, completed: false);
+        var workloads = new List<HostNetworkWorkload>();
+        try
+        {
+            await foreach (var workload in GetHostNetworkWorkloadsAsync(new WorkloadQuery { NamespaceFilter = query.NamespaceFilter, PageSize = query.PageSize }, cancellationToken).ConfigureAwait(false))
+            {
+                workloads.Add(workload);
+            }
+        }
+        catch (KubeApiException ex) when (ex.StatusCode == HttpStatusCode.Forbidden)
+        {
+            Log.Warning($"Context '{Context}': workload templates cannot be listed ({ex.Message}); the report lists none.");
+        }
+
+        Log.Progress(2, AuditActivity, Context, 100, completed: true);
+        return AuditReportBuilder.Build(
+            new AuditReportBuilder.Evidence(Context, Origin, inputs.ServerVersion, inputs.Live, results, inputs.HostNetworkPodObjects, workloads, exemptions),
+            query);
+    }
+
+    /// <summary>Everything the evaluators read: the policy objects, then the hostNetwork pods (pods the credentials
+    /// may not list leave the pod counts unknown, with a warning).</summary>
+    public async Task<PolicyInputs> ReadPolicyInputsAsync(NamespacePolicyQuery query, CancellationToken cancellationToken)
+    {
+        var inputs = await ReadPolicyObjectsAsync(query, cancellationToken).ConfigureAwait(false);
+        var pods = new Dictionary<string, List<PodRecord>>(StringComparer.Ordinal);
+        try
+        {
+            await foreach (var pod in GetHostNetworkPodsAsync(new PodQuery { PageSize = query.PageSize }, cancellationToken).ConfigureAwait(false))
+            {
+                if (!pods.TryGetValue(pod.Namespace, out var list))
+                {
+                    list = new List<PodRecord>();
+                    pods[pod.Namespace] = list;
+                }
+
+                list.Add(new PodRecord(pod.Namespace, pod.Name, pod.OwnerKind, pod.OwnerName));
+                inputs.HostNetworkPodObjects.Add(pod);
+            }
+
+            inputs.HostNetworkPods = pods;
+        }
+        catch (KubeApiException ex) when (ex.StatusCode == HttpStatusCode.Forbidden)
+        {
+            Log.Warning($"Context '{Context}': hostNetwork pods cannot be listed ({ex.Message}); HostNetworkPodCount is left empty.");
+        }
+
+        return inputs;
+    }
+
+    public virtual void Dispose()
+    {
+    }
+
+    /// <summary>Pod objects of one namespace (null: every namespace) that <paramref name="accept"/> keeps, mapped to
+    /// records (owners are resolved by the caller). <paramref name="nodeName"/> may narrow what is read.</summary>
+    protected abstract IAsyncEnumerable<HostNetworkPod> ListPodsAsync(string? ns, string? nodeName, Func<JsonElement, bool> accept, int pageSize, CancellationToken cancellationToken);
+
+    /// <summary>The hostNetwork workload templates the query selects.</summary>
+    protected abstract IAsyncEnumerable<HostNetworkWorkload> ListWorkloadsAsync(WorkloadQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Namespaces, policies and what configures the admission engines (not yet the pods).</summary>
+    protected abstract Task<PolicyInputs> ReadPolicyObjectsAsync(NamespacePolicyQuery query, CancellationToken cancellationToken);
+
+    /// <summary>(kind, namespace, name) → that owner object's own controller, or null when it has none or cannot be read.</summary>
+    protected abstract Task<OwnerRef?> LookupOwnerAsync(string kind, string ns, string name, CancellationToken cancellationToken);
+
+    /// <summary>Writes NamespaceNotFound when a literal namespace that yielded nothing does not exist.</summary>
+    protected abstract Task ReportIfNamespaceMissingAsync(string ns, CancellationToken cancellationToken);
+
+    /// <summary>Verifies the verdicts with server-side dry-run creates of the reference pod and its twin.</summary>
+    protected abstract Task ProbeAsync(IReadOnlyList<NamespacePolicyResult> results, ExemptionSet exemptions, int parallelism, CancellationToken cancellationToken);
+
+    private async Task<(PolicyInputs Inputs, IReadOnlyList<NamespacePolicyResult> Results, ExemptionSet Exemptions)> JudgeNamespacesAsync(
+        NamespacePolicyQuery query, bool reportProgress, CancellationToken cancellationToken)
+    {
+        var (psa, exemptions) = NamespacePolicyService.LoadConfiguration(query, Log);
+        if (reportProgress)
+        {
+            Log.Progress(2, AuditActivity, $"{Context}: reading namespaces, admission policies and hostNetwork pods", -1, completed: false);
+        }
+
+        var inputs = await ReadPolicyInputsAsync(query, cancellationToken).ConfigureAwait(false);
+        var results = NamespacePolicyService.Evaluate(inputs, query, psa, exemptions, Log, cancellationToken);
+        if (query.Probe && results.Count > 0)
+        {
+            if (reportProgress)
+            {
+                Log.Progress(2, AuditActivity, $"{Context}: probing {results.Count} namespace(s) with dry-run creates", -1, completed: false);
+            }
+
+            await ProbeAsync(results, exemptions, query.ProbeParallelism, cancellationToken).ConfigureAwait(false);
+        }
+
+        return (inputs, results, exemptions);
+    }
+}
