@@ -13,7 +13,7 @@ internal sealed class HostNetAuditEngine : IHostNetAuditEngine
     public IClusterSession OpenCluster(ConnectionRequest request, KubeConfigInfo? kubeConfig, string? context, IEngineLog log)
     {
         var configuration = ClusterConnector.Build(request, kubeConfig, context, out var label);
-        return new ClusterSession(new KubeApiClient(configuration, label, log, request.RequestTimeout, userAgent: request.UserAgent), log)
+        return new ClusterSession(new KubeApiClient(configuration, label, log, request.RequestTimeout, userAgent: request.UserAgent, allowInsecureTokenTransport: request.AllowInsecureTokenTransport), log)
         {
             IdentityHint = Policy.ProbeIdentity.Describe(request, kubeConfig, context),
         };

@@ -168,6 +168,11 @@ public sealed partial class SimCluster
             Options.ExistingPodCheckLimit = limit.GetValue<int>();
         }
 
+        if (update["servingCertificate"] is { } serving)
+        {
+            Options.ServingCertificate = Enum.Parse<ServingCertificate>(serving.GetValue<string>(), ignoreCase: true);
+        }
+
         UpdatePodSecurityOptions(update);
 
         return Options;

@@ -115,6 +115,9 @@ public sealed partial class SimCluster
         record.Name = route.Name;
         record.DryRun = query["dryRun"] == "All";
         record.UserAgent = context.Request.Headers.UserAgent.ToString();
+        record.Host = context.Request.Host.Value;
+        var sni = context.Features.Get<Microsoft.AspNetCore.Connections.Features.ITlsHandshakeFeature>()?.HostName;
+        record.TlsServerName = string.IsNullOrEmpty(sni) ? null : sni;
         if (context.Request.Method is "POST" or "PATCH" or "PUT")
         {
             using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
@@ -181,6 +184,8 @@ public sealed partial class SimCluster
                         ? ContinueToken.Encode(Store.ResourceVersion, start)
                         : string.Empty;
                     return SimResponse.Json(410, Status.Expired(fresh));
+                case FaultKind.Body:
+                    return new SimResponse(fault.StatusCode, "application/json", Encoding.UTF8.GetBytes(fault.Body ?? string.Empty));
                 default:
                     if (fault.StatusCode == 429)
                     {

@@ -1,10 +1,12 @@
 using System.Net;
+using System.Net.Security;
 using HostNetAudit.Simulator.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -44,13 +46,18 @@ public sealed class SimServer : IAsyncDisposable
             options.Listen(IPAddress.Loopback, 0, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
-                listen.UseHttps(https =>
+                // Options per handshake: a test can switch the certificate (SimulatorOptions.ServingCertificate), and
+                // Kestrel's own check, which refuses to serve a certificate without serverAuth, is not in the way of
+                // the client's. Client certificates are optional, as on a real apiserver; the cluster decides whom
+                // they name.
+                listen.UseHttps(new TlsHandshakeCallbackOptions
                 {
-                    https.ServerCertificate = certificates.Server;
-
-                    // Client certificates are optional, as on a real apiserver; the cluster decides whom they name.
-                    https.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate;
-                    https.AllowAnyClientCertificate();
+                    OnConnection = context => ValueTask.FromResult(new SslServerAuthenticationOptions
+                    {
+                        ServerCertificate = certificates.Serving(cluster.Options.ServingCertificate),
+                        ClientCertificateRequired = true,
+                        RemoteCertificateValidationCallback = (_, _, _, _) => true,
+                    }),
                 });
             });
             options.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1);
@@ -97,7 +104,6 @@ public sealed class SimServer : IAsyncDisposable
     {
         await app.StopAsync().ConfigureAwait(false);
         await app.DisposeAsync().ConfigureAwait(false);
-        Certificates.Server.Dispose();
-        Certificates.Authority.Dispose();
+        Certificates.Dispose();
     }
 }

@@ -1,4 +1,5 @@
 using HostNetAudit.Simulator.Admission;
+using HostNetAudit.Simulator.Infrastructure;
 
 namespace HostNetAudit.Simulator;
 
@@ -40,6 +41,9 @@ public sealed class SimulatorOptions
     /// With 0 the budget never runs out; with the timeout at 0 only the first pod is checked.
     /// </summary>
     public double? ExistingPodCheckCostMilliseconds { get; set; }
+
+    /// <summary>The certificate the HTTPS listener presents from the next TLS handshake on (--serving-certificate).</summary>
+    public ServingCertificate ServingCertificate { get; set; } = ServingCertificate.Standard;
 
     /// <summary>Largest list page the server accepts.</summary>
     public int MaxLimit { get; set; } = 10000;

@@ -70,7 +70,7 @@ Describe 'Tab completion' {
             $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
             Set-Content $closed @('apiVersion: v1', 'kind: Config', 'current-context: c', 'clusters:', '- name: c', '  cluster:', "    server: http://127.0.0.1:$port",
                 'users:', '- name: u', '  user:', '    token: t', 'contexts:', '- name: c', '  context:', '    cluster: c', '    user: u')
-            Get-Completion "Get-HostNetworkPod -KubeConfig '$closed' -Namespace " | Should -BeNullOrEmpty
+            Get-Completion "Get-HostNetworkPod -KubeConfig '$closed' -AllowInsecureTokenTransport -Namespace " | Should -BeNullOrEmpty
         }
     }
 }

@@ -49,7 +49,7 @@ Describe 'Default views at 120 columns' {
         }
 
         It 'groups the records of several clusters under their Context' {
-            $several = @(Get-HostNetworkPod -KubeConfig $Demo.KubeConfig -Context views-demo, views-demo-http -Namespace ops -WarningAction SilentlyContinue)
+            $several = @(Get-HostNetworkPod -KubeConfig $Demo.KubeConfig -Context views-demo, views-demo-http -AllowInsecureTokenTransport -Namespace ops -WarningAction SilentlyContinue)
             $headings = @($several | Get-ViewLine | Where-Object { $_ -match '^\s+Context: ' } | ForEach-Object Trim)
             $headings | Should -Be @('Context: views-demo', 'Context: views-demo-http')
         }

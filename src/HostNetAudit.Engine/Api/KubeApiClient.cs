@@ -1,9 +1,6 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
-using System.Security.Authentication;
+using System.Net.Security;
 using System.Text;
 using System.Text.Json;
 using HostNetAudit.Abstractions;
@@ -12,47 +9,82 @@ using k8s;
 
 namespace HostNetAudit.Engine.Api;
 
-/// <summary>Retry settings for transient faults (429, 5xx, connection resets).</summary>
-internal sealed record RetryPolicy(int MaxAttempts, TimeSpan BaseDelay, TimeSpan MaxDelay, TimeSpan MaxRetryAfter)
-{
-    public static readonly RetryPolicy Default = new(6, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30));
-}
-
 /// <summary>
-/// Sends API requests with KubernetesClient's authentication and TLS, a timeout on every request,
-/// bounded retries of transient faults, one verbose line per call, and errors mapped to stable IDs.
-/// Headers (tokens) are never logged.
+/// Sends API requests through KubernetesClient's pipeline (its authentication, client certificates and socket
+/// handler) with the module's handlers in it: <see cref="RetryHandler"/> (bounded retries of transient faults, one
+/// backoff gate per cluster), <see cref="RequestLogHandler"/> (one verbose line per attempt, counts) and
+/// <see cref="TimeoutHandler"/> (a timeout over headers and body); TLS is verified by
+/// <see cref="ServerCertificateVerifier"/> for the server URL's host or the kubeconfig's tls-server-name
+/// (<see cref="TlsServerNameHandler"/> sends that name as SNI). Errors are mapped to stable IDs. Headers (tokens)
+/// are never logged.
 /// </summary>
 internal sealed class KubeApiClient : IDisposable
 {
     private readonly Kubernetes client;
     private readonly IEngineLog log;
-    private readonly TimeSpan timeout;
     private readonly Uri baseUri;
-    private long requests;
-    private long bytesReceived;
-    private int plainHttpWarned;
+    private readonly RequestLogHandler requestLog;
+    private readonly bool allowInsecureTokenTransport;
+    private readonly bool skipTlsVerify;
+    private int warned;
 
-    public KubeApiClient(KubernetesClientConfiguration configuration, string context, IEngineLog log, TimeSpan timeout, RetryPolicy? retry = null, string? userAgent = null)
+    public KubeApiClient(KubernetesClientConfiguration configuration, string context, IEngineLog log, TimeSpan timeout, RetryPolicy? retry = null, string? userAgent = null, bool allowInsecureTokenTransport = false)
     {
         Context = context;
         UserAgent = string.IsNullOrEmpty(userAgent) ? "HostNetAudit" : userAgent!;
         this.log = log;
-        this.timeout = timeout;
+        this.allowInsecureTokenTransport = allowInsecureTokenTransport;
         Retry = retry ?? RetryPolicy.Default;
-        configuration.HttpClientTimeout = Timeout.InfiniteTimeSpan; // our own per-request timeout covers the body too
+        configuration.HttpClientTimeout = Timeout.InfiniteTimeSpan; // the timeout handler covers each attempt, body included
+        if (!Uri.TryCreate(configuration.Host, UriKind.Absolute, out var url))
+        {
+            throw new HostNetAuditException("KubeConfigInvalid", FailureCategory.InvalidData, context, $"The connection settings of '{context}' cannot be used: the server URL '{configuration.Host}' is not an absolute URL.");
+        }
+
+        Server = url.GetLeftPart(UriPartial.Authority);
+        HasCredentials = !string.IsNullOrEmpty(configuration.AccessToken) || configuration.TokenProvider is not null || !string.IsNullOrEmpty(configuration.Username);
+        var https = url.Scheme == Uri.UriSchemeHttps;
+        skipTlsVerify = configuration.SkipTlsVerify && https;
+        var serverName = string.IsNullOrEmpty(configuration.TlsServerName) ? url.Host : configuration.TlsServerName!;
+        var ownServerName = https && !string.Equals(serverName, url.Host, StringComparison.OrdinalIgnoreCase);
+
+        requestLog = new RequestLogHandler(log, context, timeout);
+        var handlers = new List<DelegatingHandler>
+        {
+            new RetryHandler(Retry, new BackoffGate(), log, context),
+            requestLog,
+            new TimeoutHandler(timeout, Server, context),
+        };
+        if (ownServerName)
+        {
+            handlers.Add(new TlsServerNameHandler());
+        }
+
+        SocketsHttpHandler? sockets = null;
+        configuration.FirstMessageHandlerSetup = handler => sockets = handler as SocketsHttpHandler;
         try
         {
-            client = new Kubernetes(configuration);
+            client = new Kubernetes(configuration, handlers.ToArray());
         }
-        catch (Exception ex) when (ex is UriFormatException or ArgumentException or System.Security.Cryptography.CryptographicException or IOException)
+        catch (Exception ex) when (ex is UriFormatException or ArgumentException or System.Security.Cryptography.CryptographicException or IOException or k8s.Exceptions.KubeConfigException)
         {
             throw new HostNetAuditException("KubeConfigInvalid", FailureCategory.InvalidData, context, $"The connection settings of '{context}' cannot be used: {ClusterConnector.Describe(ex)}", ex);
         }
 
         baseUri = client.BaseUri;
-        Server = baseUri.GetLeftPart(UriPartial.Authority);
-        HasCredentials = !string.IsNullOrEmpty(configuration.AccessToken) || configuration.TokenProvider is not null;
+        if (https)
+        {
+            // KubernetesClient's own check trusts any chain that ends at the CA, whatever name the certificate holds.
+            var handler = sockets ?? throw new InvalidOperationException("KubernetesClient did not expose its socket handler.");
+            RemoteCertificateValidationCallback validate = skipTlsVerify
+                ? (_, _, _, _) => true
+                : new ServerCertificateVerifier(configuration.SslCaCerts, serverName).Validate;
+            handler.SslOptions.RemoteCertificateValidationCallback = validate;
+            if (ownServerName)
+            {
+                TlsServerNameHandler.Configure(handler, serverName, validate);
+            }
+        }
     }
 
     public string Context { get; }
@@ -67,9 +99,9 @@ internal sealed class KubeApiClient : IDisposable
     public bool HasCredentials { get; }
 
     /// <summary>Requests sent (each attempt counts).</summary>
-    public long RequestCount => Interlocked.Read(ref requests);
+    public long RequestCount => requestLog.Requests;
 
-    public long BytesReceived => Interlocked.Read(ref bytesReceived);
+    public long BytesReceived => requestLog.Bytes;
 
     public async Task<ApiResponse> SendAsync(ApiRequest request, CancellationToken cancellationToken) =>
         (await SendCoreAsync<object>(request, null, cancellationToken).ConfigureAwait(false)).Buffered!;
@@ -91,112 +123,32 @@ internal sealed class KubeApiClient : IDisposable
     private async Task<(ApiResponse? Buffered, T? Parsed)> SendCoreAsync<T>(ApiRequest request, Func<Stream, CancellationToken, Task<T>>? parse, CancellationToken cancellationToken)
         where T : class
     {
-        WarnPlainHttpOnce();
-        var attempt = 0;
-        while (true)
+        CheckTransport();
+        cancellationToken.ThrowIfCancellationRequested();
+        T? parsed = null;
+        var exchange = new ApiExchange(request, parse is null ? null : async (stream, token) => parsed = await parse(stream, token).ConfigureAwait(false));
+        using var message = new HttpRequestMessage(request.Method, new Uri(baseUri, request.Path.TrimStart('/')));
+        exchange.AttachTo(message);
+        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        message.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
+        if (request.Body is not null)
         {
-            attempt++;
-            cancellationToken.ThrowIfCancellationRequested();
-            var stopwatch = Stopwatch.StartNew();
-            using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeoutSource.CancelAfter(timeout);
-            HttpResponseMessage? response = null;
-            byte[] body = Array.Empty<byte>();
-            T? parsed = null;
-            long length;
-            try
-            {
-                using var message = new HttpRequestMessage(request.Method, new Uri(baseUri, request.Path.TrimStart('/')));
-                message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-                message.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
-                if (request.Body is not null)
-                {
-                    message.Content = new StringContent(request.Body, Encoding.UTF8);
-                    message.Content.Headers.ContentType = new MediaTypeHeaderValue(request.ContentType);
-                }
-
-                if (client.Credentials is not null)
-                {
-                    await client.Credentials.ProcessHttpRequestAsync(message, timeoutSource.Token).ConfigureAwait(false);
-                }
-
-                Interlocked.Increment(ref requests);
-                response = await client.HttpClient.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeoutSource.Token).ConfigureAwait(false);
-                if (parse is not null && response.IsSuccessStatusCode)
-                {
-                    var counting = new CountingStream(await response.Content.ReadAsStreamAsync(timeoutSource.Token).ConfigureAwait(false));
-                    await using (counting.ConfigureAwait(false))
-                    {
-                        parsed = await parse(counting, timeoutSource.Token).ConfigureAwait(false);
-                    }
-
-                    length = counting.BytesRead;
-                }
-                else
-                {
-                    body = await response.Content.ReadAsByteArrayAsync(timeoutSource.Token).ConfigureAwait(false);
-                    length = body.Length;
-                }
-
-                Interlocked.Add(ref bytesReceived, length);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                response?.Dispose();
-                log.Verbose($"{Context}: {request.Method} {request.Path} -> timed out after {timeout.TotalSeconds:0} s");
-                throw new KubeApiException(
-                    "RequestTimeout",
-                    FailureCategory.OperationTimeout,
-                    request.Target,
-                    $"The API server {Server} (context '{Context}') did not answer {request.Method} {PathOnly(request.Path)} within {timeout.TotalSeconds:0} s.",
-                    null,
-                    null,
-                    null);
-            }
-            catch (Exception ex) when (ex is HttpRequestException or IOException)
-            {
-                // IOException: the connection broke while the body was streaming in.
-                response?.Dispose();
-                var failure = MapTransportFailure(ex, request);
-                if (failure.ErrorId == "ConnectionReset" && attempt < Retry.MaxAttempts)
-                {
-                    var delay = Backoff(attempt);
-                    log.Verbose($"{Context}: {request.Method} {request.Path} -> connection reset; retry {attempt}/{Retry.MaxAttempts - 1} in {delay.TotalMilliseconds:0} ms");
-                    await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-
-                log.Verbose($"{Context}: {request.Method} {request.Path} -> {failure.ErrorId}");
-                throw failure;
-            }
-            catch
-            {
-                response?.Dispose();
-                throw;
-            }
-
-            using (response)
-            {
-                var warnings = ParseWarnings(response.Headers);
-                var status = (int)response.StatusCode;
-                log.Verbose($"{Context}: {request.Method} {request.Path} -> {status} {response.ReasonPhrase} ({stopwatch.ElapsedMilliseconds} ms, {FormatBytes(length)})");
-                if (response.IsSuccessStatusCode)
-                {
-                    return parsed is not null ? (null, parsed) : (new ApiResponse(response.StatusCode, body, warnings), null);
-                }
-
-                var transient = status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
-                if (transient && attempt < Retry.MaxAttempts)
-                {
-                    var delay = RetryDelay(response, attempt);
-                    log.Verbose($"{Context}: retry {attempt}/{Retry.MaxAttempts - 1} of {request.Method} {PathOnly(request.Path)} in {delay.TotalMilliseconds:0} ms");
-                    await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-
-                throw MapStatus(request, response.StatusCode, body, attempt);
-            }
+            message.Content = new StringContent(request.Body, Encoding.UTF8);
+            message.Content.Headers.ContentType = new MediaTypeHeaderValue(request.ContentType);
         }
+
+        if (client.Credentials is not null)
+        {
+            await client.Credentials.ProcessHttpRequestAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var response = await client.HttpClient.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (response.IsSuccessStatusCode)
+        {
+            return parse is not null ? (null, parsed) : (new ApiResponse(response.StatusCode, exchange.Body, ParseWarnings(response.Headers)), null);
+        }
+
+        throw MapStatus(request, response.StatusCode, exchange.Body, exchange.Attempts);
     }
 
     private async Task<JsonDocument> ParseJsonAsync(ApiRequest request, Stream stream, PageBuffer? buffer, CancellationToken cancellationToken)
@@ -215,79 +167,34 @@ internal sealed class KubeApiClient : IDisposable
 
     public void Dispose() => client.Dispose();
 
-    private void WarnPlainHttpOnce()
+    /// <summary>
+    /// Refuses to send credentials over plain HTTP unless the user allowed it (InsecureTokenTransport, before any
+    /// byte leaves), and warns once per session about what is allowed but insecure.
+    /// </summary>
+    private void CheckTransport()
     {
-        if (HasCredentials && baseUri.Scheme == Uri.UriSchemeHttp && Interlocked.Exchange(ref plainHttpWarned, 1) == 0)
+        var plainHttp = HasCredentials && baseUri.Scheme == Uri.UriSchemeHttp;
+        if (plainHttp && !allowInsecureTokenTransport)
         {
-            log.Warning($"Context '{Context}': credentials are sent to {Server} over unencrypted HTTP.");
-        }
-    }
-
-    private TimeSpan Backoff(int attempt)
-    {
-        var milliseconds = Retry.BaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
-        return TimeSpan.FromMilliseconds(Math.Min(milliseconds, Retry.MaxDelay.TotalMilliseconds));
-    }
-
-    private TimeSpan RetryDelay(HttpResponseMessage response, int attempt)
-    {
-        var retryAfter = response.Headers.RetryAfter;
-        TimeSpan? requested = null;
-        if (retryAfter?.Delta is { } delta)
-        {
-            requested = delta;
-        }
-        else if (retryAfter?.Date is { } date)
-        {
-            requested = date - DateTimeOffset.UtcNow;
-        }
-
-        if (requested is { } value && value > TimeSpan.Zero)
-        {
-            return value > Retry.MaxRetryAfter ? Retry.MaxRetryAfter : value;
-        }
-
-        return Backoff(attempt);
-    }
-
-    private KubeApiException MapTransportFailure(Exception ex, ApiRequest request)
-    {
-        var target = Server;
-        for (Exception? inner = ex; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is AuthenticationException)
+            throw new KubeApiException(
+                "InsecureTokenTransport",
+                FailureCategory.SecurityError,
+                Server,
+                $"Context '{Context}': the server {Server} is plain HTTP, so the credentials (a bearer token or password) would cross the network unencrypted. Refused; nothing was sent.",
+                null,
+                null,
+                null)
             {
-                return new KubeApiException(
-                    "TlsVerificationFailed",
-                    FailureCategory.SecurityError,
-                    target,
-                    $"The TLS certificate of {Server} (context '{Context}') could not be verified: {ClusterConnector.Describe(inner)}",
-                    null,
-                    null,
-                    null,
-                    ex)
-                {
-                    RecommendedAction = "Give the cluster's CA (certificate-authority-data in the kubeconfig, or -CertificateAuthority). -SkipTlsVerify turns verification off for test clusters only.",
-                };
-            }
-
-            if (inner is SocketException socket)
-            {
-                if (socket.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted)
-                {
-                    return new KubeApiException("ConnectionReset", FailureCategory.ConnectionError, target, $"The connection to {Server} (context '{Context}') was reset during {request.Method} {PathOnly(request.Path)}.", null, null, null, ex);
-                }
-
-                return new KubeApiException("ClusterUnreachable", FailureCategory.ConnectionError, target, $"The API server {Server} (context '{Context}') cannot be reached: {socket.Message}", null, null, null, ex);
-            }
-
-            if (inner is IOException && inner.InnerException is null)
-            {
-                return new KubeApiException("ConnectionReset", FailureCategory.ConnectionError, target, $"The connection to {Server} (context '{Context}') was closed during {request.Method} {PathOnly(request.Path)}.", null, null, null, ex);
-            }
+                RecommendedAction = "Use the server's https:// address with its certificate authority. For a test cluster only, pass -AllowInsecureTokenTransport to send the token anyway.",
+            };
         }
 
-        return new KubeApiException("ClusterUnreachable", FailureCategory.ConnectionError, target, $"The API server {Server} (context '{Context}') cannot be reached: {ClusterConnector.Describe(ex)}", null, null, null, ex);
+        if ((plainHttp || skipTlsVerify) && Interlocked.Exchange(ref warned, 1) == 0)
+        {
+            log.Warning(plainHttp
+                ? $"Context '{Context}': credentials are sent to {Server} over unencrypted HTTP (-AllowInsecureTokenTransport)."
+                : $"Context '{Context}': TLS verification is off (-SkipTlsVerify or the kubeconfig's insecure-skip-tls-verify): the identity of {Server} is not checked, and whoever answers there receives the credentials.");
+        }
     }
 
     private KubeApiException MapStatus(ApiRequest request, HttpStatusCode statusCode, byte[] body, int attempts)
@@ -364,16 +271,5 @@ internal sealed class KubeApiClient : IDisposable
         return result;
     }
 
-    private static string PathOnly(string path)
-    {
-        var query = path.IndexOf('?', StringComparison.Ordinal);
-        return query < 0 ? path : path[..query];
-    }
-
-    private static string FormatBytes(long bytes) => bytes switch
-    {
-        < 1024 => bytes.ToString(CultureInfo.InvariantCulture) + " B",
-        < 1024 * 1024 => (bytes / 1024.0).ToString("0.#", CultureInfo.InvariantCulture) + " KB",
-        _ => (bytes / 1024.0 / 1024.0).ToString("0.#", CultureInfo.InvariantCulture) + " MB",
-    };
+    private static string PathOnly(string path) => ApiExchange.PathOnly(path);
 }

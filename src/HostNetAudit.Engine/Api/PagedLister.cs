@@ -80,13 +80,28 @@ internal sealed class PagedLister
                 var root = document.RootElement;
                 if (root.ValueKind != JsonValueKind.Object)
                 {
-                    throw new KubeApiException("InvalidApiResponse", FailureCategory.InvalidData, request.Target, $"The API server {api.Server} answered a list of {request.Resource} with something that is not a list.", null, null, null);
+                    throw Malformed(request, $"{Describe(root.ValueKind)}, not a list object");
                 }
 
-                if (root.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Array)
+                // A list always has items (null for none, as Go writes an empty slice): anything else is not an
+                // answer to trust, never "nothing found".
+                var items = root.TryGetProperty("items", out var value) ? value : default;
+                if (items.ValueKind is not (JsonValueKind.Array or JsonValueKind.Null))
                 {
+                    throw Malformed(request, items.ValueKind == JsonValueKind.Undefined ? "a list without items" : $"a list whose items are {Describe(items.ValueKind)}, not an array");
+                }
+
+                if (items.ValueKind == JsonValueKind.Array)
+                {
+                    var index = 0;
                     foreach (var item in items.EnumerateArray())
                     {
+                        if (item.ValueKind != JsonValueKind.Object)
+                        {
+                            throw Malformed(request, $"a list whose item {index} (page {page}) is {Describe(item.ValueKind)}, not an object");
+                        }
+
+                        index++;
                         if (accept is not null && !accept(item))
                         {
                             continue;
@@ -113,6 +128,19 @@ internal sealed class PagedLister
             }
         }
     }
+
+    private KubeApiException Malformed(ApiRequest request, string what) =>
+        new("InvalidApiResponse", FailureCategory.InvalidData, request.Target, $"The API server {api.Server} (context '{api.Context}') answered the list of {request.Resource} ({ApiExchange.PathOnly(request.Path)}) with {what}.", null, null, null);
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
 
     private static bool Remember(JsonElement item, HashSet<Guid> seen, HashSet<string> seenText)
     {

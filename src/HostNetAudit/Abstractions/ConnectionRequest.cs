@@ -41,6 +41,9 @@ internal sealed class ConnectionRequest
     /// <summary>Turns TLS verification off; only when the user asked.</summary>
     public bool SkipTlsVerify { get; init; }
 
+    /// <summary>Sends a bearer token (or password) to a plain-HTTP server; refused (InsecureTokenTransport) unless the user asked.</summary>
+    public bool AllowInsecureTokenTransport { get; init; }
+
     /// <summary>The label records carry as Context in token mode.</summary>
     public string? ClusterName { get; init; }
 

@@ -72,6 +72,11 @@ public abstract class HostNetAuditCmdlet : PSCmdlet, IDisposable
     [Parameter(ParameterSetName = InClusterSet)]
     public SwitchParameter SkipTlsVerify { get; set; }
 
+    /// <summary>Sends a bearer token (or password) to a plain-HTTP server, in clear. Refused without it. Only for test clusters.</summary>
+    [Parameter(ParameterSetName = KubeConfigSet)]
+    [Parameter(ParameterSetName = TokenSet)]
+    public SwitchParameter AllowInsecureTokenTransport { get; set; }
+
     /// <summary>Timeout of each API request, in seconds.</summary>
     [Parameter(ParameterSetName = KubeConfigSet)]
     [Parameter(ParameterSetName = TokenSet)]
@@ -175,6 +180,7 @@ public abstract class HostNetAuditCmdlet : PSCmdlet, IDisposable
         CertificateAuthorityPath = CertificateAuthority is null ? null : GetUnresolvedProviderPathFromPSPath(CertificateAuthority),
         CertificateAuthorityData = CertificateAuthorityData,
         SkipTlsVerify = SkipTlsVerify.IsPresent,
+        AllowInsecureTokenTransport = AllowInsecureTokenTransport.IsPresent,
         ClusterName = ClusterName,
         RequestTimeout = TimeSpan.FromSeconds(TimeoutSec),
         UserAgent = UserAgent,

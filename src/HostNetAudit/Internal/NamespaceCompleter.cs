@@ -56,6 +56,7 @@ internal sealed class NamespaceCompleter : IArgumentCompleter
             KubeConfigPath = kubeConfigPath,
             WorkingDirectory = workingDirectory,
             SkipTlsVerify = bound?["SkipTlsVerify"] is SwitchParameter { IsPresent: true },
+            AllowInsecureTokenTransport = bound?["AllowInsecureTokenTransport"] is SwitchParameter { IsPresent: true },
             RequestTimeout = Budget,
             // The same User-Agent as the command's own requests: audit logs (and the RBAC coverage test) see who asked.
             UserAgent = $"HostNetAudit/{typeof(NamespaceCompleter).Assembly.GetName().Version?.ToString(3)} ({commandName[(commandName.LastIndexOf('\\') + 1)..]})",

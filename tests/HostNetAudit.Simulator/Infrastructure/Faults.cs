@@ -16,6 +16,9 @@ public enum FaultKind
 
     /// <summary>Delay the answer.</summary>
     Latency,
+
+    /// <summary>Answer StatusCode (set it: 200 for a malformed success) with <see cref="FaultRule.Body"/> as a JSON body, in place of the cluster's.</summary>
+    Body,
 }
 
 /// <summary>A fault injected into matching requests.</summary>
@@ -53,6 +56,9 @@ public sealed class FaultRule
 
     public int LatencyMilliseconds { get; set; }
 
+    /// <summary>The body a Body fault answers with, sent as it is (it need not be valid JSON).</summary>
+    public string? Body { get; set; }
+
     internal int Seen;
     internal int Fired;
 
@@ -62,6 +68,7 @@ public sealed class FaultRule
         FaultKind.Expired => "410 expired",
         FaultKind.Reset => "connection reset",
         FaultKind.Latency => $"latency {LatencyMilliseconds} ms",
+        FaultKind.Body => $"body replaced ({StatusCode})",
         _ => Kind.ToString(),
     };
 }

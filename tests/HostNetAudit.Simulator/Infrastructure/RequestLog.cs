@@ -35,6 +35,12 @@ public sealed class RequestRecord
     /// <summary>The client's User-Agent (the module sends "HostNetAudit/&lt;version&gt; (&lt;cmdlet&gt;)").</summary>
     public string? UserAgent { get; set; }
 
+    /// <summary>The HTTP Host header.</summary>
+    public string? Host { get; set; }
+
+    /// <summary>The TLS server name (SNI) the client sent; null over plain HTTP or when it sent none (an IP address).</summary>
+    public string? TlsServerName { get; set; }
+
     /// <summary>The body of mutating requests.</summary>
     public string? Body { get; set; }
 
