@@ -47,10 +47,116 @@ Describe 'Connection parameters' {
             $pods.Namespace | Select-Object -Unique | Should -Be 'kube-system'
         }
 
-        It 'connects over plain HTTP with a warning that credentials travel unencrypted' {
-            $pods = @(Get-HostNetworkPod -KubeConfig $A.KubeConfig -Context 'alpha-http' -WarningVariable warnings -WarningAction SilentlyContinue)
+    }
+
+    Context 'tokens over plain HTTP' {
+        It 'refuses to send a kubeconfig token to an http:// server (InsecureTokenTransport), sending nothing' {
+            Clear-SimRequest $A
+            $err = $null
+            try { Get-HostNetworkPod -KubeConfig $A.KubeConfig -Context 'alpha-http' -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be 'InsecureTokenTransport,HostNetAudit.Commands.GetHostNetworkPodCommand'
+            $err.CategoryInfo.Category | Should -Be 'SecurityError'
+            $err.TargetObject | Should -Be $A.Http
+            $err.Exception.Message | Should -Match ([regex]::Escape($A.Http))
+            $err.ErrorDetails.RecommendedAction | Should -Match 'AllowInsecureTokenTransport'
+            @(Get-SimRequest $A | Where-Object verb) | Should -BeNullOrEmpty
+        }
+
+        It 'refuses -Server http://... with -Token the same way' {
+            Clear-SimRequest $A
+            { Get-HostNetworkPod -Server $A.Http -Token $A.Token -ErrorAction Stop } |
+                Should -Throw -ErrorId 'InsecureTokenTransport,HostNetAudit.Commands.GetHostNetworkPodCommand'
+            @(Get-SimRequest $A | Where-Object verb) | Should -BeNullOrEmpty
+        }
+
+        It 'is terminating for that cluster only: with several contexts the others are still read' {
+            $pods = @(Get-HostNetworkPod -KubeConfig $A.KubeConfig -Context 'alpha-http', 'alpha' -ErrorVariable errs -ErrorAction SilentlyContinue)
+            $errs.Count | Should -Be 1
+            $errs[0].FullyQualifiedErrorId | Should -Be 'InsecureTokenTransport,HostNetAudit.Commands.GetHostNetworkPodCommand'
+            $pods.Count | Should -Be $TruthA.hostNetworkPods.Count
+            $pods.Context | Select-Object -Unique | Should -Be 'alpha'
+        }
+
+        It 'sends it when the user opts in with -AllowInsecureTokenTransport, with a warning' {
+            $pods = @(Get-HostNetworkPod -KubeConfig $A.KubeConfig -Context 'alpha-http' -AllowInsecureTokenTransport -WarningVariable warnings -WarningAction SilentlyContinue)
             $pods.Count | Should -Be $TruthA.hostNetworkPods.Count
             $warnings -join "`n" | Should -Match 'unencrypted HTTP'
+            @(Get-HostNetworkPod -Server $A.Http -Token $A.Token -AllowInsecureTokenTransport -WarningAction SilentlyContinue).Count | Should -Be $TruthA.hostNetworkPods.Count
+        }
+    }
+
+    Context 'TLS server names (kubeconfig and token mode)' {
+        BeforeAll {
+            # A kubeconfig for the HTTPS listener with the cluster's CA, optionally naming a tls-server-name.
+            function script:New-TlsKubeConfig([string] $Server = $A.Https, [string] $TlsServerName) {
+                $path = Join-Path $Temp ('tls-' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.kubeconfig')
+                $lines = @('apiVersion: v1', 'kind: Config', 'current-context: tls', 'clusters:', '- name: tls', '  cluster:',
+                    "    server: $Server", "    certificate-authority-data: $($A.CaData)")
+                if ($TlsServerName) { $lines += "    tls-server-name: $TlsServerName" }
+                $lines += @('users:', '- name: u', '  user:', "    token: $($A.Token)", 'contexts:', '- name: tls', '  context:', '    cluster: tls', '    user: u')
+                Set-Content -Path $path -Value $lines
+                $path
+            }
+        }
+
+        AfterEach { Set-SimOption $A @{ servingCertificate = 'Standard' } }
+
+        It 'refuses a <Served> certificate signed by the cluster CA, naming 127.0.0.1 and what it holds (kubeconfig and token mode)' -TestCases @(
+            @{ Served = 'OtherHost'; Reason = 'is not valid for 127.0.0.1: it names DNS:apiserver.hostnetaudit.invalid \(an IP address is matched only against' }
+            @{ Served = 'CommonNameOnly'; Reason = "is not valid for 127.0.0.1: it names no DNS name or IP address \(only the common name '127.0.0.1'" }
+            @{ Served = 'IpAsDnsName'; Reason = 'is not valid for 127.0.0.1: it names DNS:127.0.0.1 \(an IP address is matched only against' }
+            @{ Served = 'ClientAuthOnly'; Reason = 'is not for server authentication \(extended key usage: clientAuth\)' }
+            @{ Served = 'OtherAuthority'; Reason = 'does not chain to the certificate authority given for the cluster' }
+        ) {
+            Set-SimOption $A @{ servingCertificate = $Served }
+            Clear-SimRequest $A
+            $kubeconfig = New-TlsKubeConfig
+            foreach ($attempt in @(
+                    { Get-HostNetworkPod -KubeConfig $kubeconfig -ErrorAction Stop },
+                    { Get-HostNetworkPod -Server $A.Https -Token $A.Token -CertificateAuthorityData $A.CaData -ErrorAction Stop })) {
+                $err = $null
+                try { & $attempt } catch { $err = $_ }
+                $err.FullyQualifiedErrorId | Should -Be 'TlsVerificationFailed,HostNetAudit.Commands.GetHostNetworkPodCommand'
+                $err.CategoryInfo.Category | Should -Be 'SecurityError'
+                $err.TargetObject | Should -Be $A.Https
+                $err.Exception.Message | Should -Match $Reason
+            }
+            @(Get-SimRequest $A | Where-Object verb) | Should -BeNullOrEmpty -Because 'no request may reach a server the client did not verify'
+        }
+
+        It 'checks a host name against the DNS names and sends it as the TLS server name' {
+            Clear-SimRequest $A
+            $port = ([uri]$A.Https).Port
+            @(Get-HostNetworkPod -KubeConfig (New-TlsKubeConfig -Server "https://localhost:$port")).Count | Should -Be $TruthA.hostNetworkPods.Count
+            $list = @(Get-SimRequest $A | Where-Object verb -EQ 'list')[0]
+            $list.tlsServerName | Should -Be 'localhost'
+            $list.host | Should -Be "localhost:$port"
+        }
+
+        It 'verifies and sends a matching tls-server-name, and keeps the URL''s Host header' {
+            Set-SimOption $A @{ servingCertificate = 'OtherHost' }
+            Clear-SimRequest $A
+            @(Get-HostNetworkPod -KubeConfig (New-TlsKubeConfig -TlsServerName 'apiserver.hostnetaudit.invalid')).Count | Should -Be $TruthA.hostNetworkPods.Count
+            $list = @(Get-SimRequest $A | Where-Object verb -EQ 'list')[0]
+            $list.tlsServerName | Should -Be 'apiserver.hostnetaudit.invalid'
+            $list.host | Should -Be ([uri]$A.Https).Authority
+        }
+
+        It 'refuses a tls-server-name the certificate does not hold' {
+            $err = $null
+            try { Get-HostNetworkPod -KubeConfig (New-TlsKubeConfig -TlsServerName 'kubernetes.default.svc') -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be 'TlsVerificationFailed,HostNetAudit.Commands.GetHostNetworkPodCommand'
+            $err.Exception.Message | Should -Match 'is not valid for kubernetes\.default\.svc: it names IP:127\.0\.0\.1, DNS:localhost|is not valid for kubernetes\.default\.svc: it names DNS:localhost, IP:127\.0\.0\.1'
+            $err.ErrorDetails.RecommendedAction | Should -Match 'tls-server-name'
+        }
+
+        It '-SkipTlsVerify still connects to any of them, with a warning' {
+            Set-SimOption $A @{ servingCertificate = 'OtherAuthority' }
+            $pods = @(Get-HostNetworkPod -KubeConfig (New-TlsKubeConfig) -SkipTlsVerify -WarningVariable warnings -WarningAction SilentlyContinue)
+            $pods.Count | Should -Be $TruthA.hostNetworkPods.Count
+            $warnings -join "`n" | Should -Match 'TLS verification is off'
+            Set-SimOption $A @{ servingCertificate = 'OtherHost' }
+            @(Get-HostNetworkPod -Server $A.Https -Token $A.Token -CertificateAuthorityData $A.CaData -SkipTlsVerify -WarningAction SilentlyContinue).Count | Should -Be $TruthA.hostNetworkPods.Count
         }
     }
 
@@ -118,6 +224,11 @@ contexts:
             (Get-SimRequest $A | Where-Object verb -EQ 'list')[0].user | Should -Be 'exec-user'
             $output | Should -Match 'kube-system'
             $output | Should -Not -Match $pluginToken
+
+            # The token a plugin returns is a token too: not over plain HTTP.
+            (Get-Content -Raw $kubeconfig).Replace($A.Https, $A.Http) | Set-Content -Path $kubeconfig
+            { Get-HostNetworkPod -KubeConfig $kubeconfig -ErrorAction Stop } |
+                Should -Throw -ErrorId 'InsecureTokenTransport,HostNetAudit.Commands.GetHostNetworkPodCommand'
         }
     }
 
@@ -144,7 +255,8 @@ contexts:
         }
 
         It 'skips TLS verification only with -SkipTlsVerify' {
-            @(Get-HostNetworkPod -Server $A.Https -Token $A.Token -SkipTlsVerify).Count | Should -Be $TruthA.hostNetworkPods.Count
+            @(Get-HostNetworkPod -Server $A.Https -Token $A.Token -SkipTlsVerify -WarningVariable warnings -WarningAction SilentlyContinue).Count | Should -Be $TruthA.hostNetworkPods.Count
+            $warnings -join "`n" | Should -Match "TLS verification is off .*the identity of $([regex]::Escape($A.Https)) is not checked"
         }
 
         It 'refuses a CA file that holds no certificate with CertificateAuthorityInvalid' {
@@ -265,7 +377,7 @@ contexts:
             $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
             $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
             $err = $null
-            try { Get-HostNetworkPod -Server "https://127.0.0.1:$port" -Token 't' -SkipTlsVerify -ErrorAction Stop } catch { $err = $_ }
+            try { Get-HostNetworkPod -Server "https://127.0.0.1:$port" -Token 't' -SkipTlsVerify -WarningAction SilentlyContinue -ErrorAction Stop } catch { $err = $_ }
             $err.FullyQualifiedErrorId | Should -Be 'ClusterUnreachable,HostNetAudit.Commands.GetHostNetworkPodCommand'
             $err.CategoryInfo.Category | Should -Be 'ConnectionError'
         }
@@ -307,6 +419,18 @@ contexts:
             finally { Clear-SimDeny $A }
         }
 
+        It 'InvalidApiResponse (InvalidData) for a list answer without items, never an empty result' {
+            Add-SimFault $A @{ kind = 'Body'; statusCode = 200; body = '{"kind":"PodList","apiVersion":"v1","metadata":{}}'; resource = 'pods'; times = 1 }
+            try {
+                $err = $null
+                try { Get-HostNetworkPod -KubeConfig $A.KubeConfig -ErrorAction Stop | Out-Null } catch { $err = $_ }
+                $err.FullyQualifiedErrorId | Should -Be 'InvalidApiResponse,HostNetAudit.Commands.GetHostNetworkPodCommand'
+                $err.CategoryInfo.Category | Should -Be 'InvalidData'
+                $err.Exception.Message | Should -Match 'the list of pods \(/api/v1/pods\) with a list without items'
+            }
+            finally { Clear-SimFault $A }
+        }
+
         It 'with several contexts, one failing cluster is a non-terminating error and the others are still read' {
             $env:KUBECONFIG = $A.KubeConfig + [IO.Path]::PathSeparator + $B.KubeConfig
             Add-SimDeny $B @{ verb = 'list'; resource = 'pods' }
@@ -326,9 +450,10 @@ contexts:
                 # -Debug would turn warnings into prompts for compiled cmdlets; ask for debug output through the preference.
                 $DebugPreference = 'Continue'
                 $ErrorActionPreference = 'Continue'
+                try { Get-HostNetworkPod -KubeConfig $A.KubeConfig -Context 'alpha-http' -AllowInsecureTokenTransport -Verbose } catch { $_ }
                 try { Get-HostNetworkPod -KubeConfig $A.KubeConfig -Context 'alpha-http' -Verbose } catch { $_ }
                 try { Get-HostNetworkPod -Server $A.Https -Token $A.Token -Verbose } catch { $_ }
-                try { Get-HostNetworkPod -Server $A.Http -Token ($A.Token + 'x') -Verbose } catch { $_ }
+                try { Get-HostNetworkPod -Server $A.Http -Token ($A.Token + 'x') -AllowInsecureTokenTransport -Verbose } catch { $_ }
                 try { Get-HostNetworkPod -Server $A.Https -Token $A.Token -CertificateAuthorityData $A.CaData -Verbose | ConvertTo-Json -Depth 5 } catch { $_ }
             } *>&1 | ForEach-Object {
                 if ($_ -is [System.Management.Automation.ErrorRecord]) { $_.ToString(); $_.Exception.ToString(); "$($_.TargetObject)"; $_.ErrorDetails; $_.FullyQualifiedErrorId }
@@ -339,6 +464,7 @@ contexts:
             $text | Should -Match 'GET .*/api/v1/pods' -Because 'verbose records were captured'
             $text | Should -Match 'TlsVerificationFailed' -Because 'error records were captured'
             $text | Should -Match 'Unauthorized'
+            $text | Should -Match 'InsecureTokenTransport'
             $text | Should -Not -Match ([regex]::Escape($A.Token))
         }
     }

@@ -55,8 +55,8 @@ internal sealed class NamespaceCompleter : IArgumentCompleter
         {
             KubeConfigPath = kubeConfigPath,
             WorkingDirectory = workingDirectory,
-            SkipTlsVerify = bound?["SkipTlsVerify"] is SwitchParameter { IsPresent: true },
-            AllowInsecureTokenTransport = bound?["AllowInsecureTokenTransport"] is SwitchParameter { IsPresent: true },
+            SkipTlsVerify = IsSet(bound?["SkipTlsVerify"]),
+            AllowInsecureTokenTransport = IsSet(bound?["AllowInsecureTokenTransport"]),
             RequestTimeout = Budget,
             // The same User-Agent as the command's own requests: audit logs (and the RBAC coverage test) see who asked.
             UserAgent = $"HostNetAudit/{typeof(NamespaceCompleter).Assembly.GetName().Version?.ToString(3)} ({commandName[(commandName.LastIndexOf('\\') + 1)..]})",
@@ -79,6 +79,9 @@ internal sealed class NamespaceCompleter : IArgumentCompleter
         using var timeout = new CancellationTokenSource(Budget);
         return session.PodSecurity.ListNamespacesAsync(timeout.Token).GetAwaiter().GetResult();
     }
+
+    /// <summary>A switch on the command line being completed (bound as true, or as a SwitchParameter).</summary>
+    private static bool IsSet(object? value) => value is true or SwitchParameter { IsPresent: true };
 
     /// <summary>The first context the -Context value names (a wildcard picks its first match), else the current one.</summary>
     private static string? PickContext(KubeConfigInfo info, object? value)
