@@ -12,7 +12,7 @@ using HostNetAudit.Simulator.Scenarios;
 //                          [--psa-default-audit L] [--psa-default-audit-version V] [--psa-default-warn L]
 //                          [--psa-default-warn-version V] [--psa-exempt-namespaces a,b] [--psa-exempt-usernames u]
 //                          [--psa-exempt-runtime-classes r] [--psa-admission on|off] [--psa-existing-pod-limit N]
-//                          [--psa-existing-pod-timeout-ms N] [--serving-certificate Standard|OtherHost|...]
+//                          [--psa-existing-pod-timeout-ms N]
 // It listens on 127.0.0.1 (HTTPS and HTTP, ephemeral ports), prints its URLs, and stops on SIGTERM/Ctrl+C.
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i < args.Length; i++)
@@ -29,7 +29,7 @@ for (var i = 0; i < args.Length; i++)
 
 if (options.ContainsKey("help"))
 {
-    Console.WriteLine("HostNetAudit.Simulator --scenario <" + string.Join("|", ScenarioCatalog.Names) + "> [--kubeconfig path] [--ready-file path] [--context-name name] [--token token] [--pre-1.28] [--server-version v1.x.y] [--exit-on-stdin-eof] [--pods N] [--namespaces N] [--hostnet-percent P] [--psa-config file.json] [--psa-default-(enforce|audit|warn)[-version] value] [--psa-exempt-(namespaces|usernames|runtime-classes) a,b] [--psa-admission on|off] [--psa-existing-pod-limit N] [--psa-existing-pod-timeout-ms N] [--serving-certificate " + string.Join("|", Enum.GetNames<HostNetAudit.Simulator.Infrastructure.ServingCertificate>()) + "]");
+    Console.WriteLine("HostNetAudit.Simulator --scenario <" + string.Join("|", ScenarioCatalog.Names) + "> [--kubeconfig path] [--ready-file path] [--context-name name] [--token token] [--pre-1.28] [--server-version v1.x.y] [--exit-on-stdin-eof] [--pods N] [--namespaces N] [--hostnet-percent P] [--psa-config file.json] [--psa-default-(enforce|audit|warn)[-version] value] [--psa-exempt-(namespaces|usernames|runtime-classes) a,b] [--psa-admission on|off] [--psa-existing-pod-limit N] [--psa-existing-pod-timeout-ms N]");
     return 0;
 }
 
@@ -58,17 +58,6 @@ if (options.TryGetValue("token", out var token))
 if (options.TryGetValue("page-scan-limit", out var scan) && int.TryParse(scan, NumberStyles.Integer, CultureInfo.InvariantCulture, out var scanLimit))
 {
     simulatorOptions.PageScanLimit = scanLimit;
-}
-
-if (options.TryGetValue("serving-certificate", out var serving))
-{
-    if (!Enum.TryParse<HostNetAudit.Simulator.Infrastructure.ServingCertificate>(serving, ignoreCase: true, out var servingCertificate))
-    {
-        Console.Error.WriteLine($"--serving-certificate: '{serving}' is not one of {string.Join(", ", Enum.GetNames<HostNetAudit.Simulator.Infrastructure.ServingCertificate>())}");
-        return 2;
-    }
-
-    simulatorOptions.ServingCertificate = servingCertificate;
 }
 
 try

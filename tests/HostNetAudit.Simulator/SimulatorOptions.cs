@@ -42,7 +42,7 @@ public sealed class SimulatorOptions
     /// </summary>
     public double? ExistingPodCheckCostMilliseconds { get; set; }
 
-    /// <summary>The certificate the HTTPS listener presents from the next TLS handshake on (--serving-certificate).</summary>
+    /// <summary>The certificate the HTTPS listener presents from the next TLS handshake on (POST /_sim/options servingCertificate).</summary>
     public ServingCertificate ServingCertificate { get; set; } = ServingCertificate.Standard;
 
     /// <summary>Largest list page the server accepts.</summary>

@@ -45,8 +45,9 @@ internal sealed class KubeApiClient : IDisposable
         HasCredentials = !string.IsNullOrEmpty(configuration.AccessToken) || configuration.TokenProvider is not null || !string.IsNullOrEmpty(configuration.Username);
         var https = url.Scheme == Uri.UriSchemeHttps;
         skipTlsVerify = configuration.SkipTlsVerify && https;
-        var serverName = string.IsNullOrEmpty(configuration.TlsServerName) ? url.Host : configuration.TlsServerName!;
-        var ownServerName = https && !string.Equals(serverName, url.Host, StringComparison.OrdinalIgnoreCase);
+        var urlHost = TlsServerNameHandler.HostOf(url);
+        var serverName = string.IsNullOrEmpty(configuration.TlsServerName) ? urlHost : configuration.TlsServerName!;
+        var ownServerName = https && !string.Equals(serverName, urlHost, StringComparison.OrdinalIgnoreCase);
 
         requestLog = new RequestLogHandler(log, context, timeout);
         var handlers = new List<DelegatingHandler>

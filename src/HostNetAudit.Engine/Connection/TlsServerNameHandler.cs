@@ -51,10 +51,14 @@ internal sealed class TlsServerNameHandler : DelegatingHandler
         };
     }
 
+    /// <summary>The URL's host as the wire carries it: IPv6 in brackets, international names in punycode.</summary>
+    public static string HostOf(Uri url) => url.HostNameType == UriHostNameType.IPv6 ? url.Host : url.IdnHost;
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var url = request.RequestUri!;
-        request.Headers.Host = url.IsDefaultPort ? url.IdnHost : url.IdnHost + ":" + url.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var host = HostOf(url);
+        request.Headers.Host = url.IsDefaultPort ? host : host + ":" + url.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         request.RequestUri = new UriBuilder(url) { Scheme = Uri.UriSchemeHttp, Port = url.Port }.Uri;
         try
         {
