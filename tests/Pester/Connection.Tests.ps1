@@ -300,6 +300,17 @@ contexts:
             $lists[0].status | Should -Be 200
         }
 
+        It '-InCluster refuses a certificate the cluster CA issued for another name, as the other modes do' {
+            Set-SimOption $A @{ servingCertificate = 'OtherHost' }
+            try {
+                $err = $null
+                try { Get-HostNetworkPod -InCluster -ErrorAction Stop } catch { $err = $_ }
+                $err.FullyQualifiedErrorId | Should -Be 'TlsVerificationFailed,HostNetAudit.Commands.GetHostNetworkPodCommand'
+                $err.Exception.Message | Should -Match 'is not valid for 127\.0\.0\.1: it names DNS:apiserver\.hostnetaudit\.invalid'
+            }
+            finally { Set-SimOption $A @{ servingCertificate = 'Standard' } }
+        }
+
         It 'a kubeconfig''s automatic in-cluster fallback never reads it: the pod''s own folder is used' {
             $env:KUBECONFIG = Join-Path $Temp 'no-such-kubeconfig'
             $err = $null

@@ -35,8 +35,9 @@ public sealed class TlsConnectionTests : IAsyncLifetime, IDisposable
         {
             ["KUBERNETES_SERVICE_HOST"] = "127.0.0.1",
             ["KUBERNETES_SERVICE_PORT"] = host.Server.HttpsUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [ClusterConnector.ServiceAccountDirectoryVariable] = serviceAccount,
         };
-        return ClusterConnector.BuildInCluster(new ConnectionRequest { Mode = ConnectionMode.InCluster, ServiceAccountRoot = serviceAccount }, k => environment.GetValueOrDefault(k));
+        return ClusterConnector.BuildInCluster(new ConnectionRequest { Mode = ConnectionMode.InCluster }, k => environment.GetValueOrDefault(k));
     }
 
     private static async Task<IReadOnlyList<string>> ListNamespacesAsync(KubeApiClient api)
