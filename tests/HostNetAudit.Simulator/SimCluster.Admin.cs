@@ -10,7 +10,8 @@ namespace HostNetAudit.Simulator;
 
 /// <summary>
 /// /_sim endpoints for tests (unauthenticated, loopback only): the request log, faults, RBAC denials,
-/// declared admission, objects, options and the scenario's truth.
+/// declared admission, tokens, objects, options (latency, RBAC enforcement, policy admission and status, PSA)
+/// and the scenario's truth.
 /// </summary>
 public sealed partial class SimCluster
 {
@@ -103,10 +104,12 @@ public sealed partial class SimCluster
     /// <summary>Issues client certificates (set by the host that owns the CA).</summary>
     public Func<string, string[], (string Certificate, string Key)>? IssueClientCertificate { get; set; }
 
+    /// <summary>POST /_sim/tokens {"token", "user", "groups": [...]}: a bearer token for a user (service accounts get their groups).</summary>
     private object AddToken(string body)
     {
         var request = JsonNode.Parse(body)!;
-        Access.AddToken(request["token"]!.GetValue<string>(), request["user"]!.GetValue<string>());
+        var groups = (request["groups"] as JsonArray ?? new JsonArray()).Select(g => g?.GetValue<string>() ?? string.Empty).ToList();
+        Access.AddToken(request["token"]!.GetValue<string>(), request["user"]!.GetValue<string>(), groups);
         return new { ok = true };
     }
 
@@ -145,9 +148,16 @@ public sealed partial class SimCluster
 
     private object DeleteObject(IQueryCollection query)
     {
-        var definition = ResourceCatalog.ForKind(query["apiVersion"].ToString(), query["kind"].ToString()) ?? throw new ArgumentException("unknown kind");
-        var ns = query["namespace"].ToString();
-        return new { deleted = Store.Delete(definition, ns.Length == 0 ? null : ns, query["name"].ToString()) };
+        var definition = DefinitionFor(query["apiVersion"].ToString(), query["kind"].ToString()) ?? throw new ArgumentException("unknown kind");
+        var ns = query["namespace"].ToString().Length == 0 ? null : query["namespace"].ToString();
+        var old = Store.Get(definition, ns, query["name"].ToString())?.Node;
+        var deleted = Store.Delete(definition, ns, query["name"].ToString());
+        if (deleted)
+        {
+            AfterWrite(definition, old, null);
+        }
+
+        return new { deleted };
     }
 
     private SimulatorOptions UpdateOptions(string body)
@@ -171,6 +181,31 @@ public sealed partial class SimCluster
         if (update["servingCertificate"] is { } serving)
         {
             Options.ServingCertificate = Enum.Parse<ServingCertificate>(serving.GetValue<string>(), ignoreCase: true);
+        }
+
+        if (update["latencyMilliseconds"] is { } latency)
+        {
+            Options.LatencyMilliseconds = latency.GetValue<int>() >= 0 ? latency.GetValue<int>() : throw new ArgumentException("latencyMilliseconds must not be negative");
+        }
+
+        if (update["enforceRbac"] is { } enforce)
+        {
+            Options.EnforceRbac = enforce.GetValue<bool>();
+        }
+
+        if (update.ContainsKey("validatingAdmissionPolicyAdmission"))
+        {
+            Options.ValidatingAdmissionPolicyAdmission = update["validatingAdmissionPolicyAdmission"]?.GetValue<bool>();
+        }
+
+        if (update["policyStatusDelayMilliseconds"] is { } delay)
+        {
+            Options.PolicyStatusDelayMilliseconds = delay.GetValue<int>() >= 0 ? delay.GetValue<int>() : throw new ArgumentException("policyStatusDelayMilliseconds must not be negative");
+        }
+
+        if (update["typeCheckWarnings"] is JsonArray injected)
+        {
+            Options.TypeCheckWarnings = injected.Deserialize<List<InjectedTypeCheckWarning>>(AdminJson) ?? new List<InjectedTypeCheckWarning>();
         }
 
         UpdatePodSecurityOptions(update);

@@ -31,28 +31,6 @@ public sealed partial class SimCluster
 
     private ResourceDefinition PodDefinition => Store.Definitions.First(d => d.Kind == "Pod" && d.Group.Length == 0);
 
-    /// <summary>Pod create: PSA (enforce denies, warn warns), then what the scenario declares for other engines.</summary>
-    private (int Code, string Reason, string Message)? PodAdmission(string ns, string name, JsonObject pod, RequestRecord record, List<string> warnings)
-    {
-        // Defaulting precedes admission: PSA sees (and the server stores) the hostPorts it fills in.
-        DefaultHostNetworkPorts(pod["spec"] as JsonObject);
-        if (PodSecurityEnabled && PodSecurityPod(ns, name, pod, record.User, enforce: true, warnings) is { } denial)
-        {
-            return (403, "Forbidden", denial);
-        }
-
-        foreach (var declaration in Admission)
-        {
-            var decision = declaration.Decide(ns, pod, record.DryRun);
-            if (decision is not null)
-            {
-                return decision;
-            }
-        }
-
-        return null;
-    }
-
     /// <summary>
     /// PSA on other writes: namespace create and update (invalid labels refused; a tightened enforce level
     /// warns about existing pods), significant pod updates (enforced) and pod controllers (warn only).

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using HostNetAudit.Simulator.Admission;
 using HostNetAudit.Simulator.Api;
+using HostNetAudit.Simulator.Auth;
 using HostNetAudit.Simulator.Infrastructure;
 using HostNetAudit.Simulator.Scenarios;
 using HostNetAudit.Simulator.Store;
@@ -14,8 +15,10 @@ namespace HostNetAudit.Simulator;
 
 /// <summary>
 /// The simulated Kubernetes API server's behaviour, independent of hosting: discovery, lists with
-/// paging and selectors, get, patch, create, dry-run, Pod Security Admission, declared admission of other
-/// engines, bearer-token authentication, RBAC denials, fault injection and a request log.
+/// paging and selectors, get, create, update, patch (JSON, merge, server-side apply), delete, dry-run,
+/// managedFields, Pod Security Admission, ValidatingAdmissionPolicies, declared admission of other engines,
+/// bearer-token and client-certificate authentication, impersonation, RBAC (deny rules, or the simulator's
+/// own authorizer), SubjectAccessReviews, CustomResourceDefinitions, latency, fault injection and a request log.
 /// </summary>
 public sealed partial class SimCluster
 {
@@ -30,9 +33,26 @@ public sealed partial class SimCluster
         Scenario = scenario;
         Options = options ?? new SimulatorOptions();
         Access.AddToken(Options.Token, Options.User);
-        foreach (var definition in ResourceCatalog.All.Where(d => d.BuiltIn && (!d.RemovedIn125 || ServesPodSecurityPolicy) && (d.AddedInMinor is null || MinorVersion >= d.AddedInMinor)))
+        Access.AddToken(Options.AdminToken, Options.AdminUser, new[] { UserInfo.Masters });
+        foreach (var definition in ResourceCatalog.All.Where(d => d.BuiltIn && d.ServedIn(MinorVersion)))
         {
             Store.Register(definition);
+        }
+
+        if (Options.BootstrapRbac)
+        {
+            foreach (var obj in RbacBootstrap.Objects())
+            {
+                AddObject(obj);
+            }
+        }
+
+        foreach (var path in Options.CustomResourceDefinitionPaths)
+        {
+            foreach (var crd in CustomResources.ReadDefinitions(path))
+            {
+                AddObject(crd);
+            }
         }
 
         foreach (var obj in scenario.Objects)
@@ -47,6 +67,7 @@ public sealed partial class SimCluster
         }
 
         Admission.AddRange(scenario.Admission);
+        WriteMissingPolicyStatuses();
     }
 
     public Scenario Scenario { get; }
@@ -63,20 +84,35 @@ public sealed partial class SimCluster
 
     public List<DeclaredAdmission> Admission { get; } = new();
 
-    /// <summary>Reads the user a TLS client certificate names (set by the host that terminates TLS).</summary>
-    public Func<System.Security.Cryptography.X509Certificates.X509Certificate2?, string?>? ClientCertificateUser { get; set; }
+    /// <summary>Reads the user (CN) and groups (O) a TLS client certificate names (set by the host that terminates TLS).</summary>
+    public Func<System.Security.Cryptography.X509Certificates.X509Certificate2?, UserInfo?>? ClientCertificateUser { get; set; }
 
     /// <summary>Minor version of the emulated Kubernetes (31 for v1.31.4).</summary>
     public int MinorVersion => int.TryParse(Scenario.ServerVersion.TrimStart('v').Split('.').ElementAtOrDefault(1), NumberStyles.Integer, CultureInfo.InvariantCulture, out var minor) ? minor : 31;
 
-    private bool ServesPodSecurityPolicy => MinorVersion < 25;
-
-    /// <summary>Stores an object (no admission), registering its resource.</summary>
-    public StoredObject AddObject(JsonObject obj)
+    /// <summary>
+    /// Stores an object (no admission), registering its resource. An object of an API version this Kubernetes
+    /// version does not serve is stored under the version it serves (admissionregistration.k8s.io/v1beta1 on
+    /// 1.28), or left out when it serves none, as such a cluster could not hold it (null).
+    /// </summary>
+    public StoredObject? AddObject(JsonObject obj)
     {
+        ArgumentNullException.ThrowIfNull(obj);
         var apiVersion = obj["apiVersion"]?.GetValue<string>() ?? "v1";
         var kind = obj["kind"]?.GetValue<string>() ?? throw new ArgumentException("object without kind");
-        var definition = ResourceCatalog.ForKind(apiVersion, kind) ?? throw new ArgumentException($"the simulator does not serve {apiVersion} {kind}");
+        var definition = DefinitionFor(apiVersion, kind) ?? throw new ArgumentException($"the simulator does not serve {apiVersion} {kind}");
+        if (!definition.ServedIn(MinorVersion))
+        {
+            var served = ResourceCatalog.All.FirstOrDefault(d => d.Group == definition.Group && d.Kind == definition.Kind && d.ServedIn(MinorVersion));
+            if (served is null)
+            {
+                return null;
+            }
+
+            definition = served;
+            obj["apiVersion"] = served.GroupVersion;
+        }
+
         if (definition.Kind == "ConstraintTemplate")
         {
             // A template makes its constraint kind servable, as Gatekeeper creates the CRD.
@@ -92,8 +128,19 @@ public sealed partial class SimCluster
             metadata["namespace"] = "default";
         }
 
-        return Store.Put(definition, obj, keepResourceVersion: true);
+        if (definition.TracksGeneration && obj["metadata"] is JsonObject meta && meta["generation"] is null)
+        {
+            meta["generation"] = 1;
+        }
+
+        var stored = Store.Put(definition, obj, keepResourceVersion: true);
+        AfterWrite(definition, null, stored.Node);
+        return stored;
     }
+
+    /// <summary>The resource of a kind: a registered one (CRDs included), else the catalog's.</summary>
+    public ResourceDefinition? DefinitionFor(string apiVersion, string kind) =>
+        Store.Definitions.FirstOrDefault(d => d.GroupVersion == apiVersion && d.Kind == kind) ?? ResourceCatalog.ForKind(apiVersion, kind);
 
     /// <summary>Handles one HTTP request.</summary>
     public async Task HandleAsync(HttpContext context)
@@ -113,12 +160,13 @@ public sealed partial class SimCluster
         record.Resource = route.Resource;
         record.Namespace = route.Namespace;
         record.Name = route.Name;
+        record.Subresource = route.Subresource;
         record.DryRun = query["dryRun"] == "All";
         record.UserAgent = context.Request.Headers.UserAgent.ToString();
         record.Host = context.Request.Host.Value;
         var sni = context.Features.Get<Microsoft.AspNetCore.Connections.Features.ITlsHandshakeFeature>()?.HostName;
         record.TlsServerName = string.IsNullOrEmpty(sni) ? null : sni;
-        if (context.Request.Method is "POST" or "PATCH" or "PUT")
+        if (context.Request.Method is "POST" or "PATCH" or "PUT" or "DELETE")
         {
             using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
             record.Body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
@@ -157,14 +205,28 @@ public sealed partial class SimCluster
 
     private async Task<SimResponse?> ProcessAsync(HttpContext context, RequestRecord record, Route route)
     {
-        var user = Access.Authenticate(context.Request.Headers.Authorization.ToString())
+        if (Options.LatencyMilliseconds > 0)
+        {
+            await Task.Delay(Options.LatencyMilliseconds, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        var authenticated = Access.Authenticate(context.Request.Headers.Authorization.ToString())
             ?? ClientCertificateUser?.Invoke(context.Connection.ClientCertificate);
-        if (user is null)
+        if (authenticated is null)
         {
             return SimResponse.Json(401, Status.Unauthorized());
         }
 
-        record.User = user;
+        var (user, impersonationRefusal) = Impersonate(context.Request, authenticated);
+        if (impersonationRefusal is not null)
+        {
+            record.User = authenticated.Name;
+            return impersonationRefusal;
+        }
+
+        record.User = user.Name;
+        record.Groups = user.Groups;
+        record.ImpersonatedBy = ReferenceEquals(user, authenticated) ? null : authenticated.Name;
         var hasContinue = !string.IsNullOrEmpty(context.Request.Query["continue"]);
         foreach (var fault in Faults.Match(context.Request.Method, record.Path, route.Verb, route.Resource, hasContinue))
         {
@@ -200,6 +262,15 @@ public sealed partial class SimCluster
             }
         }
 
+        if (route.Kind != RouteKind.Resource && Options.EnforceRbac)
+        {
+            var nonResource = new AuthorizationAttributes(user, "get", ResourceRequest: false, Path: record.Path);
+            if (!Authorize(nonResource, requireRbac: true).Allowed)
+            {
+                return SimResponse.Json(403, Status.Forbidden(nonResource, string.Empty));
+            }
+        }
+
         switch (route.Kind)
         {
             case RouteKind.Version:
@@ -218,29 +289,34 @@ public sealed partial class SimCluster
         }
 
         var definition = Store.Definitions.FirstOrDefault(d => d.Group == route.Group && d.Version == route.Version && d.Resource == route.Resource);
-        if (definition is null || (!definition.BuiltIn && !Store.HasObjects(definition) && !Scenario.Served.Contains(definition.Key)))
+        if (definition is null || !IsServed(definition))
         {
             return Store.Definitions.Any(d => d.Group == route.Group && d.Version == route.Version) || route.Group!.Length == 0
                 ? SimResponse.Json(404, Status.Failure(404, "NotFound", "the server could not find the requested resource"))
                 : SimResponse.NotFoundPage();
         }
 
-        if (!definition.Namespaced && route.Namespace is not null)
+        if ((!definition.Namespaced && route.Namespace is not null) || (route.Subresource is not null && !definition.Subresources.Contains(route.Subresource)))
         {
             return SimResponse.NotFoundPage();
         }
 
-        if (Access.IsDenied(user, route.Verb!, route.Group!, route.Resource!, route.Namespace))
+        var attributes = new AuthorizationAttributes(user, route.Verb!, true, definition.Group, definition.Version, definition.Resource, route.Subresource ?? string.Empty, route.Namespace ?? string.Empty, route.Name ?? string.Empty);
+        var decision = Authorize(attributes, Options.EnforceRbac);
+        if (!decision.Allowed)
         {
-            return SimResponse.Json(403, Status.Forbidden(user, route.Verb!, route.Resource!, route.Group!, route.Namespace, route.Name));
+            return SimResponse.Json(403, Status.Forbidden(attributes, decision.Reason));
         }
 
+        var request = new WriteRequest(context, record, definition, route, user);
         return route.Verb switch
         {
-            "list" => List(context, definition, route),
+            "list" when route.Subresource is null => List(context, definition, route),
             "get" => Get(definition, route),
-            "patch" => Patch(context, record, definition, route),
-            "create" => Create(context, record, definition, route),
+            "patch" => Patch(request),
+            "update" => Update(request),
+            "create" when route.Subresource is null => Create(request),
+            "delete" when route.Subresource is null => Delete(request),
             _ => SimResponse.Json(405, Status.Failure(405, "MethodNotAllowed", $"the server does not allow this method on the requested resource")),
         };
     }
@@ -264,7 +340,9 @@ public sealed partial class SimCluster
     }
 
     private IEnumerable<ResourceDefinition> Served() =>
-        Store.Definitions.Where(d => d.BuiltIn || Store.HasObjects(d) || Scenario.Served.Contains(d.Key));
+        Store.Definitions.Where(IsServed);
+
+    private bool IsServed(ResourceDefinition d) => d.BuiltIn || d.FromCustomResourceDefinition || Store.HasObjects(d) || Scenario.Served.Contains(d.Key);
 
     private JsonObject GroupList()
     {
@@ -308,6 +386,17 @@ public sealed partial class SimCluster
                 ["kind"] = d.Kind,
                 ["verbs"] = new JsonArray(d.Verbs.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray()),
             });
+            foreach (var subresource in d.Subresources)
+            {
+                resources.Add(new JsonObject
+                {
+                    ["name"] = d.Resource + "/" + subresource,
+                    ["singularName"] = string.Empty,
+                    ["namespaced"] = d.Namespaced,
+                    ["kind"] = d.Kind,
+                    ["verbs"] = new JsonArray("get", "patch", "update"),
+                });
+            }
         }
 
         return new JsonObject

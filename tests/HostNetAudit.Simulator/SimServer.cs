@@ -63,7 +63,9 @@ public sealed class SimServer : IAsyncDisposable
             options.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1);
         });
         var app = builder.Build();
-        cluster.ClientCertificateUser = certificates.UserOf;
+        cluster.ClientCertificateUser = certificate => certificates.UserOf(certificate) is { } user
+            ? Auth.UserInfo.Authenticate(user, Auth.UserInfo.CertificateOrganizations(certificate!), serviceAccount: false)
+            : null;
         cluster.IssueClientCertificate = (user, groups) => certificates.CreateClientCertificate(user, groups);
         app.Run(cluster.HandleAsync);
         var server = new SimServer(app, cluster, certificates);
@@ -96,6 +98,24 @@ public sealed class SimServer : IAsyncDisposable
         }
 
         return text.ToString();
+    }
+
+    /// <summary>
+    /// Writes what a pod's service-account volume holds (token, ca.crt, namespace) into a folder, for the module's
+    /// -InCluster mode; KUBERNETES_SERVICE_HOST/PORT are 127.0.0.1 and <see cref="HttpsUrl"/>'s port. The token
+    /// is the cluster's default one unless given; the namespace is the default user's service-account namespace.
+    /// </summary>
+    public void WriteServiceAccountDirectory(string directory, string? token = null, string? ns = null)
+    {
+        Directory.CreateDirectory(directory);
+        if (ns is null)
+        {
+            ns = Auth.UserInfo.TrySplitServiceAccount(Cluster.Options.User, out var userNamespace, out _) ? userNamespace : "default";
+        }
+
+        File.WriteAllText(Path.Combine(directory, "token"), token ?? Token);
+        File.WriteAllText(Path.Combine(directory, "ca.crt"), Certificates.AuthorityPem);
+        File.WriteAllText(Path.Combine(directory, "namespace"), ns);
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => app.WaitForShutdownAsync(cancellationToken);

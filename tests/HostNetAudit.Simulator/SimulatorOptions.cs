@@ -47,4 +47,45 @@ public sealed class SimulatorOptions
 
     /// <summary>Largest list page the server accepts.</summary>
     public int MaxLimit { get; set; } = 10000;
+
+    /// <summary>A bearer token for <see cref="AdminUser"/> in system:masters, which RBAC never refuses (kubectl's cluster-admin).</summary>
+    public string AdminToken { get; set; } = "sim-admin-" + Guid.NewGuid().ToString("N");
+
+    public string AdminUser { get; set; } = "kubernetes-admin";
+
+    /// <summary>
+    /// Authorize every request with the simulator's RBAC authorizer (system:masters first), as a real apiserver
+    /// does. Off by default: requests are refused only by deny rules (/_sim/deny). Impersonation and
+    /// SubjectAccessReviews always use RBAC.
+    /// </summary>
+    public bool EnforceRbac { get; set; }
+
+    /// <summary>Store the apiserver's bootstrap RBAC (cluster-admin, system:discovery, system:basic-user, admin/edit/view ...) at start.</summary>
+    public bool BootstrapRbac { get; set; } = true;
+
+    /// <summary>Delay before answering every API request (a cluster this far away), for fleet benchmarks.</summary>
+    public int LatencyMilliseconds { get; set; }
+
+    /// <summary>Apply ValidatingAdmissionPolicies to writes: null follows the scenario (and needs the API served: 1.28+).</summary>
+    public bool? ValidatingAdmissionPolicyAdmission { get; set; }
+
+    /// <summary>How long the policy controller takes to write a ValidatingAdmissionPolicy's status (0: at once).</summary>
+    public int PolicyStatusDelayMilliseconds { get; set; }
+
+    /// <summary>Type-checking warnings the status of matching policies reports besides the simulator's own schema check.</summary>
+    public List<InjectedTypeCheckWarning> TypeCheckWarnings { get; set; } = new();
+
+    /// <summary>CustomResourceDefinition files or folders (YAML) installed at start, read in place.</summary>
+    public List<string> CustomResourceDefinitionPaths { get; set; } = new();
+}
+
+/// <summary>A type-checking warning a test injects into ValidatingAdmissionPolicy status.</summary>
+public sealed class InjectedTypeCheckWarning
+{
+    /// <summary>Policy name (wildcards * and ?).</summary>
+    public string Policy { get; set; } = "*";
+
+    public string FieldRef { get; set; } = "spec.validations[0].expression";
+
+    public string Warning { get; set; } = string.Empty;
 }

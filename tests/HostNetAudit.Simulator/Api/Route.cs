@@ -10,8 +10,11 @@ public enum RouteKind
     Resource,
 }
 
-/// <summary>What an apiserver path names: discovery, or a resource (group, version, resource, namespace, name) and the verb.</summary>
-public sealed record Route(RouteKind Kind, string? Group = null, string? Version = null, string? Resource = null, string? Namespace = null, string? Name = null, string? Verb = null)
+/// <summary>
+/// What an apiserver path names: discovery, or a resource (group, version, resource, namespace, name,
+/// subresource such as pods/x/ephemeralcontainers) and the verb.
+/// </summary>
+public sealed record Route(RouteKind Kind, string? Group = null, string? Version = null, string? Resource = null, string? Namespace = null, string? Name = null, string? Verb = null, string? Subresource = null)
 {
     public static Route Parse(string method, string path, bool watch)
     {
@@ -64,8 +67,15 @@ public sealed record Route(RouteKind Kind, string? Group = null, string? Version
         string resource;
         string? ns = null;
         string? name = null;
+        string? subresource = null;
         switch (rest)
         {
+            case ["namespaces", var n, var r, var nm, var sub]:
+                ns = n;
+                resource = r;
+                name = nm;
+                subresource = sub;
+                break;
             case ["namespaces", var n, var r]:
                 ns = n;
                 resource = r;
@@ -82,6 +92,11 @@ public sealed record Route(RouteKind Kind, string? Group = null, string? Version
                 resource = r;
                 name = nm;
                 break;
+            case [var r, var nm, var sub] when r != "namespaces":
+                resource = r;
+                name = nm;
+                subresource = sub;
+                break;
             default:
                 return new Route(RouteKind.Unknown);
         }
@@ -95,6 +110,6 @@ public sealed record Route(RouteKind Kind, string? Group = null, string? Version
             "DELETE" => name is null ? "deletecollection" : "delete",
             _ => method.ToLowerInvariant(),
         };
-        return new Route(RouteKind.Resource, group, version, resource, ns, name, verb);
+        return new Route(RouteKind.Resource, group, version, resource, ns, name, verb, subresource);
     }
 }

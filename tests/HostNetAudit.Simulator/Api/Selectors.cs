@@ -160,6 +160,53 @@ public sealed class LabelSelector
 
     public bool Matches(IReadOnlyDictionary<string, string> labels) => requirements.All(r => r(labels));
 
+    /// <summary>
+    /// A metav1.LabelSelector object: matchLabels and matchExpressions (In, NotIn, Exists, DoesNotExist), all
+    /// of them required. An empty selector selects everything; callers decide what a missing one means.
+    /// </summary>
+    public static LabelSelector FromObject(JsonNode? node)
+    {
+        var selector = new LabelSelector();
+        if (node is not JsonObject obj)
+        {
+            return selector;
+        }
+
+        if (obj["matchLabels"] is JsonObject matchLabels)
+        {
+            foreach (var (key, valueNode) in matchLabels)
+            {
+                var value = valueNode?.ToString() ?? string.Empty;
+                selector.requirements.Add(l => l.TryGetValue(key, out var v) && v == value);
+            }
+        }
+
+        foreach (var expression in (obj["matchExpressions"] as JsonArray ?? new JsonArray()).OfType<JsonObject>())
+        {
+            var key = expression["key"]?.ToString() ?? string.Empty;
+            var values = (expression["values"] as JsonArray ?? new JsonArray()).Select(v => v?.ToString() ?? string.Empty).ToHashSet(StringComparer.Ordinal);
+            switch (expression["operator"]?.ToString())
+            {
+                case "In":
+                    selector.requirements.Add(l => l.TryGetValue(key, out var v) && values.Contains(v));
+                    break;
+                case "NotIn":
+                    selector.requirements.Add(l => !l.TryGetValue(key, out var v) || !values.Contains(v));
+                    break;
+                case "Exists":
+                    selector.requirements.Add(l => l.ContainsKey(key));
+                    break;
+                case "DoesNotExist":
+                    selector.requirements.Add(l => !l.ContainsKey(key));
+                    break;
+                default:
+                    throw new FormatException($"\"{expression["operator"]}\" is not a valid label selector operator");
+            }
+        }
+
+        return selector;
+    }
+
     public static Dictionary<string, string> LabelsOf(JsonObject obj)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using HostNetAudit.Simulator.Auth;
 
 namespace HostNetAudit.Simulator.Api;
 
@@ -38,13 +39,45 @@ public static class Status
         ["kind"] = kind,
     };
 
-    public static JsonObject Forbidden(string user, string verb, string resource, string group, string? ns, string? name)
+    /// <summary>An authorizer's refusal as the apiserver words it (the reason, when there is one, after a colon).</summary>
+    public static JsonObject Forbidden(AuthorizationAttributes request, string reason)
     {
-        var scope = ns is null ? "at the cluster scope" : $"in the namespace \"{ns}\"";
-        var subject = name is null ? resource : $"{resource} \"{name}\"";
-        var message = $"{subject} is forbidden: User \"{user}\" cannot {verb} resource \"{resource}\" in API group \"{group}\" {scope}";
-        return Failure(403, "Forbidden", message, Details(name, group, resource));
+        ArgumentNullException.ThrowIfNull(request);
+        var suffix = string.IsNullOrEmpty(reason) ? string.Empty : ": " + reason;
+        if (!request.ResourceRequest)
+        {
+            return Failure(403, "Forbidden", $"forbidden: User \"{request.User.Name}\" cannot {request.Verb} path \"{request.Path}\"{suffix}");
+        }
+
+        var resource = request.Subresource.Length > 0 ? request.Resource + "/" + request.Subresource : request.Resource;
+        var scope = request.Namespace.Length > 0 ? $"in the namespace \"{request.Namespace}\"" : "at the cluster scope";
+        var qualified = request.ApiGroup.Length > 0 ? request.Resource + "." + request.ApiGroup : request.Resource;
+        var subject = request.Name.Length > 0 ? $"{qualified} \"{request.Name}\"" : qualified;
+        var message = $"{subject} is forbidden: User \"{request.User.Name}\" cannot {request.Verb} resource \"{resource}\" in API group \"{request.ApiGroup}\" {scope}{suffix}";
+        return Failure(403, "Forbidden", message, Details(request.Name.Length > 0 ? request.Name : null, request.ApiGroup, request.Resource));
     }
+
+    /// <summary>Success, as a delete of an object without graceful deletion answers.</summary>
+    public static JsonObject Success(string name, string group, string resource, string? uid)
+    {
+        var details = Details(name, group, resource);
+        if (uid is not null)
+        {
+            details["uid"] = uid;
+        }
+
+        return new JsonObject
+        {
+            ["kind"] = "Status",
+            ["apiVersion"] = "v1",
+            ["metadata"] = new JsonObject(),
+            ["status"] = "Success",
+            ["details"] = details,
+        };
+    }
+
+    /// <summary>A group-qualified resource, as the apiserver names it in messages (pods, deployments.apps).</summary>
+    public static string Qualified(string resource, string group) => group.Length > 0 ? resource + "." + group : resource;
 
     public static JsonObject Unauthorized() => Failure(401, "Unauthorized", "Unauthorized");
 
@@ -62,8 +95,8 @@ public static class Status
     public static JsonObject Conflict(string resource, string group, string name, string detail) =>
         Failure(409, "Conflict", $"Operation cannot be fulfilled on {resource}{(group.Length > 0 ? "." + group : string.Empty)} \"{name}\": {detail}", Details(name, group, resource));
 
-    public static JsonObject Invalid(string kind, string name, string message) =>
-        Failure(422, "Invalid", $"{kind} \"{name}\" is invalid: {message}", Details(name, string.Empty, kind));
+    public static JsonObject Invalid(string kind, string name, string message, string group = "") =>
+        Failure(422, "Invalid", $"{Qualified(kind, group)} \"{name}\" is invalid: {message}", Details(name, group, kind));
 
     public static JsonObject InternalError(string message) => Failure(500, "InternalError", message);
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using HostNetAudit.Simulator.Auth;
 
 namespace HostNetAudit.Simulator.Infrastructure;
 
@@ -29,12 +30,17 @@ public sealed class DenyRule
 /// <summary>Bearer tokens and the users they authenticate, plus deny rules (RBAC emulation).</summary>
 public sealed class AccessControl
 {
-    private readonly ConcurrentDictionary<string, string> tokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, UserInfo> tokens = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<DenyRule> denials = new();
 
-    public void AddToken(string token, string user) => tokens[token] = user;
+    /// <summary>
+    /// A bearer token for a user and groups. As the service-account token authenticator does, a
+    /// system:serviceaccount:&lt;ns&gt;:&lt;name&gt; user also gets the service-account groups; everyone gets system:authenticated.
+    /// </summary>
+    public void AddToken(string token, string user, IEnumerable<string>? groups = null) =>
+        tokens[token] = UserInfo.Authenticate(user, groups, serviceAccount: true);
 
-    public string? Authenticate(string? authorization)
+    public UserInfo? Authenticate(string? authorization)
     {
         if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.Ordinal))
         {

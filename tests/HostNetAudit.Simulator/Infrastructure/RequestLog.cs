@@ -26,9 +26,22 @@ public sealed class RequestRecord
 
     public string? Name { get; set; }
 
+    /// <summary>The subresource (ephemeralcontainers, status), or null.</summary>
+    public string? Subresource { get; set; }
+
     public bool DryRun { get; set; }
 
+    /// <summary>The user the request acts as (after impersonation).</summary>
     public string? User { get; set; }
+
+    /// <summary>That user's groups.</summary>
+    public IReadOnlyList<string>? Groups { get; set; }
+
+    /// <summary>The authenticated user who impersonated <see cref="User"/>, or null.</summary>
+    public string? ImpersonatedBy { get; set; }
+
+    /// <summary>Audit annotations admission added (a ValidatingAdmissionPolicy binding with the Audit action).</summary>
+    public Dictionary<string, string>? AuditAnnotations { get; set; }
 
     public string? ContentType { get; init; }
 

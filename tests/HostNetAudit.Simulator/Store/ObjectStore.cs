@@ -130,6 +130,29 @@ public sealed class ObjectStore
         }
     }
 
+    /// <summary>Registers a resource, replacing an earlier definition of it (a CRD's new schema); its objects stay.</summary>
+    public void Replace(ResourceDefinition definition)
+    {
+        lock (gate)
+        {
+            definitions[definition.Key] = definition;
+            objects.TryAdd(definition.Key, new SortedDictionary<string, StoredObject>(StringComparer.Ordinal));
+            snapshots.Remove(definition.Key);
+        }
+    }
+
+    /// <summary>Stops serving a resource and drops its objects (a deleted CRD).</summary>
+    public void Unregister(ResourceDefinition definition)
+    {
+        lock (gate)
+        {
+            definitions.Remove(definition.Key);
+            objects.Remove(definition.Key);
+            snapshots.Remove(definition.Key);
+            Interlocked.Increment(ref resourceVersion);
+        }
+    }
+
     public bool HasObjects(ResourceDefinition definition)
     {
         lock (gate)
