@@ -83,12 +83,12 @@ public sealed partial class SimCluster
     {
         var headers = request.Headers;
         var username = headers["Impersonate-User"].ToString();
-        var groups = headers["Impersonate-Group"].Where(g => !string.IsNullOrEmpty(g)).Select(g => g!).ToList();
+        var groups = Values(headers["Impersonate-Group"]);
         var uid = headers["Impersonate-Uid"].ToString();
         var extra = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         foreach (var header in headers.Where(h => h.Key.StartsWith(ImpersonateExtraPrefix, StringComparison.OrdinalIgnoreCase)))
         {
-            extra[Uri.UnescapeDataString(header.Key[ImpersonateExtraPrefix.Length..].ToLowerInvariant())] = header.Value.Select(v => v ?? string.Empty).ToList();
+            extra[Uri.UnescapeDataString(header.Key[ImpersonateExtraPrefix.Length..].ToLowerInvariant())] = Values(header.Value);
         }
 
         if (username.Length == 0)
@@ -140,6 +140,11 @@ public sealed partial class SimCluster
 
         return (new UserInfo(username, actingGroups, uid.Length > 0 ? uid : null, extra.Count > 0 ? extra : null), null);
     }
+
+    // One value per header line, as kubectl sends them; .NET clients join a repeated header into one line with
+    // commas, so values are split there too (group names with commas are not supported).
+    private static List<string> Values(Microsoft.Extensions.Primitives.StringValues header) =>
+        header.SelectMany(v => (v ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
 
     /// <summary>authentication.k8s.io SelfSubjectReview: the server says who the caller is (Kubernetes 1.28+).</summary>
     private static SimResponse SelfSubjectReview(UserInfo user) => SimResponse.Json(201, new JsonObject

@@ -447,6 +447,11 @@ public sealed partial class SimCluster
             }
         }
 
+        if (Prepare(definition, old, updated) is { } invalid)
+        {
+            return SimResponse.Json(422, invalid);
+        }
+
         if (definition.TracksGeneration)
         {
             var generation = Json.Long(oldMetadata["generation"]) ?? 1;
@@ -460,10 +465,6 @@ public sealed partial class SimCluster
         }
 
         ManagedFields.SetEntries(updated, entries);
-        if (Prepare(definition, old, updated) is { } invalid)
-        {
-            return SimResponse.Json(422, invalid);
-        }
 
         var warnings = new List<string>();
         if (PodSecurityAdmission(w.Record, definition, w.Route.Namespace, old, updated, warnings) is { } refusal)

@@ -172,6 +172,7 @@ public sealed partial class SimCluster
             record.Body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
         }
 
+        var logged = false;
         try
         {
             var response = await ProcessAsync(context, record, route).ConfigureAwait(false);
@@ -195,11 +196,18 @@ public sealed partial class SimCluster
             }
 
             context.Response.ContentLength = response.Body.Length;
+
+            // Logged before the answer leaves, so a client that has its answer finds the request in the log.
+            Requests.Add(record);
+            logged = true;
             await context.Response.Body.WriteAsync(response.Body, context.RequestAborted).ConfigureAwait(false);
         }
         finally
         {
-            Requests.Add(record);
+            if (!logged)
+            {
+                Requests.Add(record);
+            }
         }
     }
 

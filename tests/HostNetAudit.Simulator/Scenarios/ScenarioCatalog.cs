@@ -8,7 +8,7 @@ namespace HostNetAudit.Simulator.Scenarios;
 /// <summary>The named clusters the tests, the demo and the benchmarks start.</summary>
 public static class ScenarioCatalog
 {
-    public static readonly IReadOnlyList<string> Names = new[] { "empty", "demo", "bench", RemediationScenario.Name, "policy" };
+    public static readonly IReadOnlyList<string> Names = new[] { "empty", "demo", "bench", RemediationScenario.Name, "policy", RbacScenario.Name, AdmissionScenario.Name };
 
     public static Scenario Create(string name, IReadOnlyDictionary<string, string>? parameters = null)
     {
@@ -21,6 +21,8 @@ public static class ScenarioCatalog
             "bench" => Bench(Int(parameters, "pods", 50000), Int(parameters, "namespaces", 2000), Double(parameters, "hostnet-percent", 2.0)),
             RemediationScenario.Name => RemediationScenario.Create(Int(parameters, "namespaces", 0)),
             "policy" => PolicyScenario.Create(Int(parameters, "namespaces", 0)),
+            RbacScenario.Name => RbacScenario.Create(),
+            AdmissionScenario.Name => AdmissionScenario.Create(),
             _ => throw new ArgumentException($"unknown scenario '{name}'; known: {string.Join(", ", Names)}"),
         };
     }
