@@ -13,12 +13,26 @@ function Get-SimulatorPath {
 }
 
 function Start-SimCluster {
+    <#
+        Starts the simulator as a process. -Clusters N (or a comma list of scenarios) starts N independent clusters
+        in that one process: the object returned stands for the process (Stop-SimCluster it), carries the first
+        cluster's endpoints, and lists every cluster in .Clusters (each with its own Http, Https, Token, AdminToken,
+        Context, CaPem, ServicePort; /_sim helpers take them) and its context names in .Contexts (<ContextName>-01 ...,
+        HTTPS only, all in .KubeConfig).
+    #>
     [CmdletBinding()]
     param(
         [string] $Scenario = 'demo',
         [string] $ContextName,
         [string[]] $ArgumentList = @(),
-        [int] $TimeoutSeconds = 90
+        [int] $TimeoutSeconds = 90,
+        [ValidateRange(1, 500)] [int] $Clusters = 1,
+        # Delay before every API answer (--latency-ms); Set-SimLatency changes it while running.
+        [ValidateRange(0, 600000)] [int] $LatencyMilliseconds = 0,
+        # Authorize every request with the simulator's RBAC (--enforce-rbac).
+        [switch] $EnforceRbac,
+        # CRD files or folders installed at start, read in place (--crds); see Get-SimPolicyReportSchemaPath.
+        [string[]] $CustomResourceDefinitionPath
     )
 
     $dir = Join-Path ([IO.Path]::GetTempPath()) ('hna-sim-' + [guid]::NewGuid().ToString('N').Substring(0, 10))
@@ -27,6 +41,10 @@ function Start-SimCluster {
     $kubeconfig = Join-Path $dir 'kubeconfig'
     $simArgs = @((Get-SimulatorPath), '--scenario', $Scenario, '--ready-file', $ready, '--kubeconfig', $kubeconfig) + $ArgumentList
     if ($ContextName) { $simArgs += @('--context-name', $ContextName) }
+    if ($Clusters -gt 1) { $simArgs += @('--clusters', "$Clusters") }
+    if ($LatencyMilliseconds -gt 0) { $simArgs += @('--latency-ms', "$LatencyMilliseconds") }
+    if ($EnforceRbac) { $simArgs += '--enforce-rbac' }
+    if ($CustomResourceDefinitionPath) { $simArgs += @('--crds', ($CustomResourceDefinitionPath -join ',')) }
     $process = Start-Process -FilePath 'dotnet' -ArgumentList $simArgs -PassThru -NoNewWindow `
         -RedirectStandardOutput (Join-Path $dir 'stdout.log') -RedirectStandardError (Join-Path $dir 'stderr.log')
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
@@ -43,17 +61,41 @@ function Start-SimCluster {
     }
 
     $info = Get-Content -Raw $ready | ConvertFrom-Json
+    $members = @(for ($i = 0; $i -lt @($info.clusters).Count; $i++) {
+        $c = @($info.clusters)[$i]
+        [pscustomobject]@{
+            Index      = $i + 1
+            Process    = $process
+            Pid        = $process.Id
+            Https      = $c.https
+            Http       = $c.http
+            Token      = $c.token
+            AdminToken = $c.adminToken
+            KubeConfig = $kubeconfig
+            Context    = $c.context
+            CaPem      = $c.caPem
+            CaData     = [Convert]::ToBase64String([Text.Encoding]::ASCII.GetBytes($c.caPem))
+            ServiceHost = $c.serviceHost
+            ServicePort = $c.servicePort
+            Directory  = $dir
+        }
+    })
     $cluster = [pscustomobject]@{
         Process    = $process
         Pid        = $process.Id
         Https      = $info.https
         Http       = $info.http
         Token      = $info.token
+        AdminToken = $info.adminToken
         KubeConfig = $kubeconfig
         Context    = $info.context
         CaPem      = $info.caPem
         CaData     = [Convert]::ToBase64String([Text.Encoding]::ASCII.GetBytes($info.caPem))
+        ServiceHost = $info.serviceHost
+        ServicePort = $info.servicePort
         Directory  = $dir
+        Clusters   = $members
+        Contexts   = @($members.Context)
     }
     $script:Started.Add($cluster)
     $cluster
@@ -65,7 +107,8 @@ function Save-SimRequestLog {
     param($Cluster)
     if (-not $env:HOSTNETAUDIT_REQUEST_LOG -or -not $Cluster -or $Cluster.Process.HasExited) { return }
     try {
-        $records = @(Get-SimRequest $Cluster | Where-Object { $_.userAgent -like 'HostNetAudit/*' })
+        $members = if ($Cluster.PSObject.Properties['Clusters'] -and @($Cluster.Clusters).Count -gt 0) { @($Cluster.Clusters) } else { @($Cluster) }
+        $records = @($members | ForEach-Object { Get-SimRequest $_ } | Where-Object { $_.userAgent -like 'HostNetAudit/*' })
         if ($records.Count -eq 0) { return }
         New-Item -ItemType Directory -Force -Path $env:HOSTNETAUDIT_REQUEST_LOG | Out-Null
         $file = Join-Path $env:HOSTNETAUDIT_REQUEST_LOG ('{0}-{1}.json' -f $Cluster.Pid, [guid]::NewGuid().ToString('N').Substring(0, 8))
@@ -154,6 +197,138 @@ function Get-CorpusPath {
     $candidates = @($env:HOSTNETAUDIT_CORPUS, (Join-Path $PSScriptRoot '../../../shared/corpus')) | Where-Object { $_ }
     foreach ($c in $candidates) { if (Test-Path $c) { return (Resolve-Path $c).ProviderPath } }
     $null
+}
+
+# The policy report CRDs (../shared/schemas/policyreport), read in place; $null where absent (tests skip).
+function Get-SimPolicyReportSchemaPath {
+    $candidates = @($env:HOSTNETAUDIT_POLICYREPORT_SCHEMAS, (Join-Path $PSScriptRoot '../../../shared/schemas/policyreport')) | Where-Object { $_ }
+    foreach ($c in $candidates) { if (Test-Path $c) { return (Resolve-Path $c).ProviderPath } }
+    $null
+}
+
+# The delay before every API answer of a cluster (0 removes it).
+function Set-SimLatency { param($Cluster, [int] $Milliseconds) Set-SimOption $Cluster @{ latencyMilliseconds = $Milliseconds } }
+
+# Registers a bearer token for a user and groups (a service-account user gets its groups too) and returns it.
+function Add-SimToken {
+    param($Cluster, [Parameter(Mandatory)] [string] $User, [string[]] $Group = @(), [string] $Token = ('sim-' + [guid]::NewGuid().ToString('N')))
+    [void](Invoke-Sim $Cluster -Method POST -Path '/_sim/tokens' -Body @{ token = $Token; user = $User; groups = @($Group) })
+    $Token
+}
+
+<#
+    Writes a kubeconfig with one HTTPS context for another identity of the cluster: a token (-Token, or one made for
+    -User/-Group), optionally impersonating (-Impersonate, -ImpersonateGroup: kubectl's as/as-groups).
+#>
+function New-SimKubeConfig {
+    param(
+        $Cluster,
+        [Parameter(Mandatory)] [string] $Path,
+        [string] $ContextName = 'sim-identity',
+        [string] $Token,
+        [string] $User,
+        [string[]] $Group = @(),
+        [string] $Impersonate,
+        [string[]] $ImpersonateGroup = @()
+    )
+    if (-not $Token) { $Token = if ($User) { Add-SimToken $Cluster -User $User -Group $Group } else { $Cluster.Token } }
+    $lines = @(
+        'apiVersion: v1', 'kind: Config', "current-context: $ContextName",
+        'clusters:', "- name: $ContextName", '  cluster:', "    server: $($Cluster.Https)", "    certificate-authority-data: $($Cluster.CaData)",
+        'users:', "- name: $ContextName-user", '  user:', "    token: $Token")
+    if ($Impersonate) { $lines += "    as: $Impersonate" }
+    if ($ImpersonateGroup) { $lines += '    as-groups:'; $lines += @($ImpersonateGroup | ForEach-Object { "    - $_" }) }
+    $lines += @('contexts:', "- name: $ContextName", '  context:', "    cluster: $ContextName", "    user: $ContextName-user")
+    Set-Content -LiteralPath $Path -Value $lines
+    [pscustomobject]@{ KubeConfig = $Path; Context = $ContextName; Token = $Token }
+}
+
+<#
+    What a pod's service-account volume holds (token, ca.crt, namespace), written into a folder of the cluster's,
+    and the environment -InCluster reads: KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT (the HTTPS endpoint)
+    and the test-only HOSTNETAUDIT_SERVICEACCOUNT_DIR.
+#>
+function New-SimInClusterEnvironment {
+    param($Cluster, [string] $Token, [string] $Namespace = 'hostnetaudit')
+    $dir = Join-Path $Cluster.Directory ('serviceaccount-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    New-Item -ItemType Directory -Path $dir | Out-Null
+    if (-not $Token) { $Token = $Cluster.Token }
+    [IO.File]::WriteAllText((Join-Path $dir 'token'), $Token)
+    [IO.File]::WriteAllText((Join-Path $dir 'ca.crt'), $Cluster.CaPem)
+    [IO.File]::WriteAllText((Join-Path $dir 'namespace'), $Namespace)
+    [pscustomobject]@{
+        Directory   = $dir
+        Token       = $Token
+        Environment = [ordered]@{
+            KUBERNETES_SERVICE_HOST        = $Cluster.ServiceHost
+            KUBERNETES_SERVICE_PORT        = "$($Cluster.ServicePort)"
+            HOSTNETAUDIT_SERVICEACCOUNT_DIR = $dir
+        }
+    }
+}
+
+<#
+    One API request to the cluster (over its HTTP endpoint) as its default user, -Admin (system:masters) or -Token,
+    optionally impersonating; returns StatusCode, Body (parsed JSON) and Warnings (the Warning headers' texts).
+#>
+function Invoke-SimApi {
+    param(
+        $Cluster,
+        [Parameter(Mandatory)] [string] $Path,
+        [string] $Method = 'GET',
+        $Body,
+        [string] $ContentType = 'application/json',
+        [string] $Token,
+        [switch] $Admin,
+        [string] $Impersonate,
+        [string[]] $ImpersonateGroup = @()
+    )
+    $bearer = if ($Token) { $Token } elseif ($Admin) { $Cluster.AdminToken } else { $Cluster.Token }
+    $headers = @{ Authorization = "Bearer $bearer" }
+    if ($Impersonate) { $headers['Impersonate-User'] = $Impersonate }
+    if ($ImpersonateGroup) { $headers['Impersonate-Group'] = $ImpersonateGroup -join ',' }
+    $params = @{ Uri = "$($Cluster.Http)$Path"; Method = $Method; Headers = $headers; SkipHttpErrorCheck = $true }
+    if ($null -ne $Body) {
+        $params.Body = if ($Body -is [string]) { $Body } else { ConvertTo-Json -InputObject $Body -Depth 30 }
+        $params.ContentType = $ContentType
+    }
+    $response = Invoke-WebRequest @params
+    $warnings = @($response.Headers['Warning'] | Where-Object { $_ } | ForEach-Object {
+        $text = $_ -replace '^\d{3} - "', '' -replace '"$', ''
+        $text.Replace('\"', '"').Replace('\\', '\')
+    })
+    $content = if ($response.Content -is [byte[]]) { [Text.Encoding]::UTF8.GetString($response.Content) } else { $response.Content }
+    [pscustomobject]@{
+        StatusCode = [int]$response.StatusCode
+        Body       = if ($content -and $content.TrimStart().StartsWith('{')) { $content | ConvertFrom-Json -Depth 50 } else { $content }
+        Warnings   = $warnings
+    }
+}
+
+<#
+    Asks the cluster's RBAC authorizer (a SubjectAccessReview as system:masters) whether a user with groups may do
+    something: a resource request (-Verb -Resource [-ApiGroup -Subresource -Namespace -Name]) or -NonResourcePath.
+    Returns Allowed and Reason.
+#>
+function Test-SimAccess {
+    param(
+        $Cluster,
+        [string] $User,
+        [string[]] $Group = @(),
+        [Parameter(Mandatory)] [string] $Verb,
+        [string] $Resource,
+        [string] $ApiGroup = '',
+        [string] $Subresource = '',
+        [string] $Namespace = '',
+        [string] $Name = '',
+        [string] $NonResourcePath
+    )
+    $spec = @{ user = $User; groups = @($Group) }
+    if ($NonResourcePath) { $spec.nonResourceAttributes = @{ verb = $Verb; path = $NonResourcePath } }
+    else { $spec.resourceAttributes = @{ verb = $Verb; group = $ApiGroup; resource = $Resource; subresource = $Subresource; namespace = $Namespace; name = $Name } }
+    $reply = Invoke-SimApi $Cluster -Admin -Method POST -Path '/apis/authorization.k8s.io/v1/subjectaccessreviews' -Body @{ apiVersion = 'authorization.k8s.io/v1'; kind = 'SubjectAccessReview'; spec = $spec }
+    if ($reply.StatusCode -ne 201) { throw "SubjectAccessReview failed ($($reply.StatusCode)): $($reply.Body.message)" }
+    [pscustomobject]@{ Allowed = [bool]$reply.Body.status.allowed; Reason = "$($reply.Body.status.reason)" }
 }
 
 Export-ModuleMember -Function *-Sim*, Invoke-Sim, Stop-AllSimCluster, Get-TestModulePath, Get-CorpusPath, Get-SimulatorPath, Invoke-ChildPwsh
