@@ -243,6 +243,14 @@ public sealed partial class SimCluster
             return;
         }
 
+        lock (writeGate)
+        {
+            AggregateClusterRoles(definition);
+        }
+    }
+
+    private void AggregateClusterRoles(ResourceDefinition definition)
+    {
         for (var round = 0; round < 10; round++)
         {
             var changed = false;

@@ -46,6 +46,18 @@ public sealed class SimServer : IAsyncDisposable
             options.Listen(IPAddress.Loopback, 0, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
+
+                // With latency, a new HTTPS connection costs two round trips before its first request (TCP, TLS 1.3).
+                listen.Use(next => async connection =>
+                {
+                    if (cluster.Options.LatencyMilliseconds > 0)
+                    {
+                        await Task.Delay(2 * cluster.Options.LatencyMilliseconds, connection.ConnectionClosed).ConfigureAwait(false);
+                    }
+
+                    await next(connection).ConfigureAwait(false);
+                });
+
                 // Options per handshake: a test can switch the certificate (SimulatorOptions.ServingCertificate), and
                 // Kestrel's own check, which refuses to serve a certificate without serverAuth, is not in the way of
                 // the client's. Client certificates are optional, as on a real apiserver; the cluster decides whom

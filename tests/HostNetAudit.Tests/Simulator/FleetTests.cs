@@ -72,6 +72,40 @@ public sealed class FleetTests
     }
 
     [Fact]
+    public async Task A_new_HTTPS_connection_costs_two_more_round_trips_than_a_request_on_an_open_one()
+    {
+        await using var server = await SimServer.StartAsync(new SimCluster(ScenarioCatalog.Empty(), new SimulatorOptions { LatencyMilliseconds = 200 }));
+        var authority = X509CertificateLoader.LoadCertificate(server.Certificates.Authority.RawData);
+        using var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+            {
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(authority);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return certificate is not null && chain.Build(certificate);
+            },
+        };
+        using var https = new HttpClient(handler) { BaseAddress = server.HttpsUrl };
+        https.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", server.Token);
+        var watch = Stopwatch.StartNew();
+        using (var first = await https.GetAsync("/version"))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        Assert.True(watch.ElapsedMilliseconds >= 600, $"a new connection's first answer came after {watch.ElapsedMilliseconds} ms");
+        watch.Restart();
+        using (var second = await https.GetAsync("/version"))
+        {
+            Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        }
+
+        Assert.True(watch.ElapsedMilliseconds >= 200, $"the second answer came after {watch.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
     public async Task The_service_account_folder_holds_a_token_the_cluster_accepts_and_the_CA_its_certificate_chains_to()
     {
         await using var server = await SimServer.StartAsync(new SimCluster(ScenarioCatalog.Empty()));
