@@ -17,9 +17,9 @@ public sealed partial class SimCluster
 {
     private const string ValidationFailureAnnotation = "validation.policy.admission.k8s.io/validation_failure";
 
-    /// <summary>Whether writes are judged by the stored ValidatingAdmissionPolicies: the option, else the scenario; only where the API is served.</summary>
+    /// <summary>Whether writes are judged by the stored ValidatingAdmissionPolicies: unless the option turns it off, wherever the API is served.</summary>
     public bool ValidatingAdmissionPoliciesEnabled =>
-        (Options.ValidatingAdmissionPolicyAdmission ?? Scenario.EvaluatesAdmissionPolicies) && ServedDefinition(AdmissionPolicies.Group, "ValidatingAdmissionPolicy") is not null;
+        Options.ValidatingAdmissionPolicyAdmission != false && ServedDefinition(AdmissionPolicies.Group, "ValidatingAdmissionPolicy") is not null;
 
     private ResourceDefinition? ServedDefinition(string group, string kind) =>
         Store.Definitions.FirstOrDefault(d => d.Group == group && d.Kind == kind && d.BuiltIn && d.ServedIn(MinorVersion));
@@ -241,7 +241,9 @@ public sealed partial class SimCluster
     {
         lock (writeGate)
         {
-            if (Store.Get(definition, null, name)?.Node is not { } policy || (Json.Long(policy["metadata"]?["generation"]) ?? 1) != generation)
+            // Gone, changed again (that write scheduled its own), or already observed.
+            if (Store.Get(definition, null, name)?.Node is not { } policy || (Json.Long(policy["metadata"]?["generation"]) ?? 1) != generation ||
+                Json.Long(policy["status"]?["observedGeneration"]) == generation)
             {
                 return;
             }

@@ -69,7 +69,7 @@ public sealed class SimulatorOptions
     /// </summary>
     public int LatencyMilliseconds { get; set; }
 
-    /// <summary>Apply ValidatingAdmissionPolicies to writes: null follows the scenario (and needs the API served: 1.28+).</summary>
+    /// <summary>Apply ValidatingAdmissionPolicies to writes (where the API is served: 1.28+); false leaves admission to what scenarios declare.</summary>
     public bool? ValidatingAdmissionPolicyAdmission { get; set; }
 
     /// <summary>How long the policy controller takes to write a ValidatingAdmissionPolicy's status (0: at once).</summary>

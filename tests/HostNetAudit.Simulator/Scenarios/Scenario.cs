@@ -21,12 +21,6 @@ public sealed class Scenario
 
     public List<DeclaredAdmission> Admission { get; } = new();
 
-    /// <summary>
-    /// Whether the simulator applies the scenario's ValidatingAdmissionPolicies to writes itself (true), or the
-    /// scenario declares their outcomes in <see cref="Admission"/> instead (false).
-    /// </summary>
-    public bool EvaluatesAdmissionPolicies { get; set; } = true;
-
     /// <summary>Extension APIs served even without objects ("group/version/resource" keys): an engine installed with no policies.</summary>
     public HashSet<string> Served { get; } = new(StringComparer.Ordinal);
 

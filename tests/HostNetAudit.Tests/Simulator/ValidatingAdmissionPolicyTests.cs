@@ -341,6 +341,15 @@ public sealed class ValidatingAdmissionPolicyTests : IAsyncLifetime
         Assert.Equal("injected", status["typeChecking"]!["expressionWarnings"]![0]!["warning"]!.ToString());
     }
 
+    [Fact]
+    public async Task Policy_admission_can_be_turned_off_leaving_admission_to_what_a_scenario_declares()
+    {
+        await using var off = await SimHost.StartAsync(AdmissionScenario.Create(), new SimulatorOptions { ValidatingAdmissionPolicyAdmission = false });
+        using var api = new SimApi(off);
+        Assert.Equal(HttpStatusCode.Created, (await api.Post("/api/v1/namespaces/apps/pods?dryRun=All", Pod("probe", hostNetwork: true))).Status);
+        Assert.Equal(HttpStatusCode.OK, (await api.Get(Policies + "/deny-host-network")).Status);
+    }
+
     [Theory]
     [InlineData("v1.31.4", "v1", true)]
     [InlineData("v1.30.0", "v1", true)]
