@@ -41,9 +41,10 @@ public sealed partial class SimCluster
             return null;
         }
 
-        var ns = definition.Namespaced ? w.Route.Namespace ?? string.Empty : string.Empty;
+        // A namespace object's admission attributes name the namespace itself as their namespace.
+        var isNamespace = IsNamespaceResource(definition);
+        var ns = definition.Namespaced ? w.Route.Namespace ?? string.Empty : isNamespace ? name : string.Empty;
         var request = new AdmissionRequest(operation, definition.Group, definition.Version, definition.Resource, w.Route.Subresource ?? string.Empty, definition.Kind, name, ns, obj, old, w.User, w.Record.DryRun);
-        var isNamespace = definition.Group.Length == 0 && definition.Resource == "namespaces";
         var namespaceLabels = isNamespace
             ? LabelSelector.LabelsOf(obj ?? old!)
             : ns.Length > 0 && Store.Get(NamespaceDefinition, null, ns) is { } stored ? LabelSelector.LabelsOf(stored.Node) : new Dictionary<string, string>(StringComparer.Ordinal);

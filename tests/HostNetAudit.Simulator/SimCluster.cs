@@ -309,7 +309,9 @@ public sealed partial class SimCluster
             return SimResponse.NotFoundPage();
         }
 
-        var attributes = new AuthorizationAttributes(user, route.Verb!, true, definition.Group, definition.Version, definition.Resource, route.Subresource ?? string.Empty, route.Namespace ?? string.Empty, route.Name ?? string.Empty);
+        // As the apiserver's request info has it, a namespace object is in its own namespace (a RoleBinding there can grant get on it).
+        var attributeNamespace = IsNamespaceResource(definition) ? route.Name ?? string.Empty : route.Namespace ?? string.Empty;
+        var attributes = new AuthorizationAttributes(user, route.Verb!, true, definition.Group, definition.Version, definition.Resource, route.Subresource ?? string.Empty, attributeNamespace, route.Name ?? string.Empty);
         var decision = Authorize(attributes, Options.EnforceRbac);
         if (!decision.Allowed)
         {
@@ -328,6 +330,8 @@ public sealed partial class SimCluster
             _ => SimResponse.Json(405, Status.Failure(405, "MethodNotAllowed", $"the server does not allow this method on the requested resource")),
         };
     }
+
+    private static bool IsNamespaceResource(ResourceDefinition definition) => definition.Group.Length == 0 && definition.Resource == "namespaces";
 
     private JsonObject VersionInfo()
     {

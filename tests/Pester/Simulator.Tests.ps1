@@ -142,6 +142,20 @@ Describe 'Simulated API server: fleets, latency, identities, policies and CRDs (
             (Invoke-SimApi $Rbac -Token $token -Path '/api/v1/namespaces/team-b/pods').StatusCode | Should -Be 200
             (Invoke-SimApi $Rbac -Token $token -Path '/api/v1/namespaces/team-a/pods').StatusCode | Should -Be 403
         }
+
+        It 'lets the module run -InCluster with that environment, as the service account it names' {
+            $env = New-SimInClusterEnvironment $Rbac -Token (Add-SimToken $Rbac -User 'system:serviceaccount:team-b:default')
+            $saved = @{}
+            foreach ($name in $env.Environment.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $env.Environment[$name]) }
+            try {
+                Clear-SimRequest $Rbac
+                @(Get-HostNetworkPod -InCluster -Namespace team-b -ErrorAction Stop).Count | Should -Be 0
+                $sent = @(Get-SimRequest $Rbac | Where-Object { $_.userAgent -like 'HostNetAudit/*' })
+                $sent.Count | Should -BeGreaterThan 0
+                $sent.user | Select-Object -Unique | Should -Be 'system:serviceaccount:team-b:default'
+            }
+            finally { foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
+        }
     }
 
     Context 'ValidatingAdmissionPolicies' {

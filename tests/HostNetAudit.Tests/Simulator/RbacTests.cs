@@ -182,6 +182,13 @@ public sealed class RbacTests : IClassFixture<RbacClusterFixture>
         Assert.Equal(HttpStatusCode.Forbidden, missing.Status);
         Assert.EndsWith("in the namespace \"team-a\": RBAC: role.rbac.authorization.k8s.io \"does-not-exist\" not found", missing.Message, StringComparison.Ordinal);
 
+        // A namespace object is authorized in its own namespace: team-b's service accounts may view team-b.
+        enforced.Cluster.Access.AddToken("team-b-token", "system:serviceaccount:team-b:default");
+        using var teamB = new SimApi(enforced, "team-b-token");
+        Assert.Equal(HttpStatusCode.OK, (await teamB.Get("/api/v1/namespaces/team-b")).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await teamB.Get("/api/v1/namespaces/team-a")).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await teamB.Get("/api/v1/namespaces")).Status);
+
         // The module's default identity has no binding in this scenario.
         using var module = new SimApi(enforced);
         Assert.Equal(HttpStatusCode.Forbidden, (await module.Get("/api/v1/pods")).Status);
