@@ -33,7 +33,8 @@ internal sealed record Exemption(string? Kind, string Namespace, string? Name, s
 ///   context: prod-*                        # optional: only for these contexts
 ///   expires: 2027-01-31                    # optional: ignored (with a warning) after this date
 /// </code>
-/// A bare list of entries is accepted too. Every entry needs a non-empty justification.
+/// A bare list of entries is accepted too. Every entry needs a non-empty justification. The file is read strictly:
+/// a field that is not a string, empty, unknown or given twice makes the whole file invalid.
 /// </summary>
 internal sealed class ExemptionSet
 {
@@ -52,12 +53,13 @@ internal sealed class ExemptionSet
 
     public IReadOnlyList<Exemption> Entries { get; }
 
-    public static ExemptionSet Load(IReadOnlyList<string> paths, IEngineLog log, DateTimeOffset now)
+    /// <summary>Reads every file; an invalid one is an error (ExemptionFileInvalid naming the entry and field) and nothing is applied.</summary>
+    public static ExemptionSet Load(IReadOnlyList<string> paths, IEngineLog log, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         var entries = new List<Exemption>();
         foreach (var path in paths)
         {
-            entries.AddRange(LoadFile(path, log, now));
+            entries.AddRange(LoadFile(path, log, now, cancellationToken));
         }
 
         return new ExemptionSet(entries);
@@ -84,45 +86,54 @@ internal sealed class ExemptionSet
 
     private static bool InContext(Exemption e, string context) => e.Context is null || Wildcard.MatchIgnoreCase(e.Context, context);
 
-    private static List<Exemption> LoadFile(string path, IEngineLog log, DateTimeOffset now)
+    private static List<Exemption> LoadFile(string path, IEngineLog log, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (!File.Exists(path))
         {
             throw new HostNetAuditException("ExemptionFileNotFound", FailureCategory.ObjectNotFound, path, $"The exemptions file '{path}' does not exist.");
         }
 
-        string text;
+        string? text;
         try
         {
-            text = File.ReadAllText(path);
+            text = InputFile.ReadText(path, cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new HostNetAuditException("ExemptionFileUnreadable", FailureCategory.ReadError, path, $"The exemptions file '{path}' cannot be read: {ex.Message}", ex);
         }
 
+        if (text is null)
+        {
+            log.Warning($"The exemptions file '{path}' is empty or not a regular file; it declares no exemptions.");
+            return new List<Exemption>();
+        }
+
+        // Everything is checked before anything is used: an invalid file applies nothing.
         var items = new List<JsonElement>();
-        foreach (var root in Documents(text, path))
+        foreach (var root in ConfigurationDocuments.Read(text, path, Invalid, cancellationToken))
         {
             if (root.ValueKind == JsonValueKind.Array)
             {
                 items.AddRange(root.EnumerateArray());
+                continue;
             }
-            else if (root.ValueKind == JsonValueKind.Object)
+
+            var document = new ConfigurationObject(root, "the document", why => Invalid(path, why));
+            document.RefuseUnknownFields("apiVersion", "kind", "metadata", "exemptions");
+            _ = document.String("apiVersion");
+            var kind = document.String("kind");
+            if (kind is not null && kind != "HostNetworkExemptions")
             {
-                var kind = root.Get("kind").AsString();
-                if (kind is not null && kind != "HostNetworkExemptions")
-                {
-                    throw Invalid(path, $"its kind is '{kind}', expected HostNetworkExemptions");
-                }
-
-                if (root.Get("exemptions").ValueKind != JsonValueKind.Array)
-                {
-                    throw Invalid(path, "it has no 'exemptions' list");
-                }
-
-                items.AddRange(root.Get("exemptions").EnumerateArray());
+                throw Invalid(path, $"its kind is '{kind}', expected HostNetworkExemptions");
             }
+
+            if (!root.TryGetProperty("exemptions", out var list) || list.ValueKind != JsonValueKind.Array)
+            {
+                throw Invalid(path, "it has no 'exemptions' list");
+            }
+
+            items.AddRange(list.EnumerateArray());
         }
 
         if (items.Count == 0)
@@ -130,57 +141,16 @@ internal sealed class ExemptionSet
             log.Warning($"The exemptions file '{path}' declares no exemptions.");
         }
 
-        var result = new List<Exemption>();
+        var parsed = new List<Exemption>();
         for (var i = 0; i < items.Count; i++)
         {
-            var item = items[i];
-            var label = $"entry {i + 1}";
-            if (item.ValueKind != JsonValueKind.Object)
-            {
-                throw Invalid(path, $"{label} is not a mapping");
-            }
+            parsed.Add(Entry(new ConfigurationObject(items[i], $"entry {i + 1}", why => Invalid(path, why)), path, i + 1));
+        }
 
-            var known = new[] { "namespace", "kind", "name", "justification", "context", "expires" };
-            var unknown = item.Properties().Select(p => p.Name).FirstOrDefault(n => !known.Contains(n, StringComparer.Ordinal));
-            if (unknown is not null)
-            {
-                throw Invalid(path, $"{label} has an unknown field '{unknown}' (known: {string.Join(", ", known)})");
-            }
-
-            var justification = item.Get("justification").AsString()?.Trim();
-            if (string.IsNullOrEmpty(justification))
-            {
-                throw Invalid(path, $"{label} has no justification; every exemption must say why");
-            }
-
-            var kind = item.Get("kind").AsString();
-            var name = item.Get("name").AsString();
-            var ns = item.Get("namespace").AsString();
-            if (kind is null && name is null && string.IsNullOrEmpty(ns))
-            {
-                throw Invalid(path, $"{label} names neither a namespace nor a workload");
-            }
-
-            // A misspelt kind ("Deamonset") would never match anything, silently: refuse it.
-            if (kind is not null && !kind.Contains('*', StringComparison.Ordinal) && !kind.Contains('?', StringComparison.Ordinal) &&
-                !ExemptKinds.Contains(kind, StringComparer.OrdinalIgnoreCase))
-            {
-                throw Invalid(path, $"{label} has the kind '{kind}', which no hostNetwork pod is owned by (kinds: {string.Join(", ", ExemptKinds)})");
-            }
-
-            DateTimeOffset? expires = null;
-            if (item.Get("expires").AsString() is { } expiresText)
-            {
-                if (!DateTimeOffset.TryParse(expiresText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
-                {
-                    throw Invalid(path, $"{label} has an expiry '{expiresText}' that is not a date (use yyyy-MM-dd)");
-                }
-
-                expires = parsed;
-            }
-
-            var exemption = new Exemption(kind, string.IsNullOrEmpty(ns) ? "*" : ns, name, justification, item.Get("context").AsString(), expires, path, i + 1);
-            if (expires is { } until && until < now)
+        var result = new List<Exemption>();
+        foreach (var exemption in parsed)
+        {
+            if (exemption.Expires is { } until && until < now)
             {
                 log.Warning($"The exemption of {exemption.Describe()} in '{path}' expired on {until:yyyy-MM-dd}; it is ignored.");
                 continue;
@@ -192,7 +162,62 @@ internal sealed class ExemptionSet
         return result;
     }
 
-    private static IEnumerable<JsonElement> Documents(string text, string path) => ConfigurationDocuments.Read(text, path, Invalid);
+    /// <summary>
+    /// One entry, strictly: every field a non-empty string when given (a list, a mapping, a number or an empty value
+    /// would otherwise widen the exemption to everything without a word), no unknown field, a known kind.
+    /// </summary>
+    private static Exemption Entry(ConfigurationObject entry, string path, int index)
+    {
+        entry.RefuseUnknownFields("namespace", "kind", "name", "justification", "context", "expires");
+        string? Field(string name)
+        {
+            var value = entry.String(name);
+            if (value is null && entry.Has(name))
+            {
+                throw Invalid(path, $"{entry.Where}: '{name}' is empty; leave the field out or give it a value (\"*\" for all)");
+            }
+
+            return value is not null && value.Trim().Length == 0
+                ? throw Invalid(path, $"{entry.Where}: '{name}' is blank; leave the field out or give it a value (\"*\" for all)")
+                : value;
+        }
+
+        var justification = entry.Has("justification") ? Field("justification")!.Trim() : null;
+        if (string.IsNullOrEmpty(justification))
+        {
+            throw Invalid(path, $"{entry.Where} has no justification; every exemption must say why");
+        }
+
+        var kind = Field("kind");
+        var name = Field("name");
+        var ns = Field("namespace");
+        var context = Field("context");
+        var expiresText = Field("expires");
+        if (kind is null && name is null && ns is null)
+        {
+            throw Invalid(path, $"{entry.Where} names neither a namespace nor a workload");
+        }
+
+        // A misspelt kind ("Deamonset") would never match anything, silently: refuse it.
+        if (kind is not null && !kind.Contains('*', StringComparison.Ordinal) && !kind.Contains('?', StringComparison.Ordinal) &&
+            !ExemptKinds.Contains(kind, StringComparer.OrdinalIgnoreCase))
+        {
+            throw Invalid(path, $"{entry.Where} has the kind '{kind}', which no hostNetwork pod is owned by (kinds: {string.Join(", ", ExemptKinds)})");
+        }
+
+        DateTimeOffset? expires = null;
+        if (expiresText is not null)
+        {
+            if (!DateTimeOffset.TryParse(expiresText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+            {
+                throw Invalid(path, $"{entry.Where} has an expiry '{expiresText}' that is not a date (use yyyy-MM-dd)");
+            }
+
+            expires = parsed;
+        }
+
+        return new Exemption(kind, ns ?? "*", name, justification, context, expires, path, index);
+    }
 
     private static HostNetAuditException Invalid(string path, string why) =>
         new("ExemptionFileInvalid", FailureCategory.InvalidData, path, $"The exemptions file '{path}' cannot be used: {why}.");

@@ -42,8 +42,12 @@ internal sealed partial class PodSecurityConfiguration
 
     public static bool IsValidVersion(string version) => version == "latest" || VersionPattern().IsMatch(version);
 
-    /// <summary>Reads the configuration; a file that holds none, or holds an invalid one, is an error naming the file.</summary>
-    public static PodSecurityConfiguration Load(string path)
+    /// <summary>
+    /// Reads the configuration; a file that holds none, or holds an invalid one, is an error naming the file. The
+    /// PodSecurityConfiguration is read as strictly as the apiserver reads it: an unknown field, a key given twice or a
+    /// value of the wrong type (enforce: [baseline]) is refused, never taken as the default.
+    /// </summary>
+    public static PodSecurityConfiguration Load(string path, CancellationToken cancellationToken = default)
     {
         if (!File.Exists(path))
         {
@@ -51,7 +55,7 @@ internal sealed partial class PodSecurityConfiguration
         }
 
         var found = new List<(JsonElement Config, string Source)>();
-        Collect(path, found, depth: 0);
+        Collect(path, found, depth: 0, cancellationToken);
         if (found.Count == 0)
         {
             throw Invalid(path, "it holds no PodSecurityConfiguration (neither an AdmissionConfiguration with a PodSecurity plugin, a PodSecurityConfiguration, nor a ConfigMap wrapping one)");
@@ -65,52 +69,70 @@ internal sealed partial class PodSecurityConfiguration
         return Parse(found[0].Config, found[0].Source);
     }
 
-    private static void Collect(string path, List<(JsonElement, string)> found, int depth)
+    private static void Collect(string path, List<(JsonElement, string)> found, int depth, CancellationToken cancellationToken)
     {
         if (depth > 3)
         {
             throw Invalid(path, "its configuration paths nest too deeply");
         }
 
-        string text;
+        string? text;
         try
         {
-            text = File.ReadAllText(path);
+            text = InputFile.ReadText(path, cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new HostNetAuditException("AdmissionConfigurationUnreadable", FailureCategory.ReadError, path, $"The admission configuration file '{path}' cannot be read: {ex.Message}", ex);
         }
 
-        foreach (var document in Documents(text, path))
+        if (text is null)
         {
-            CollectFrom(document, path, found, depth);
+            throw Invalid(path, "it is empty or not a regular file");
+        }
+
+        foreach (var document in ConfigurationDocuments.Read(text, path, Invalid, cancellationToken))
+        {
+            CollectFrom(document, path, found, depth, cancellationToken);
         }
     }
 
-    private static void CollectFrom(JsonElement document, string path, List<(JsonElement, string)> found, int depth)
+    private static void CollectFrom(JsonElement document, string path, List<(JsonElement, string)> found, int depth, CancellationToken cancellationToken)
     {
-        switch (document.Get("kind").AsString())
+        if (document.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
+        var wrapper = new ConfigurationObject(document, "the document", why => Invalid(path, why));
+        switch (wrapper.String("kind"))
         {
             case "PodSecurityConfiguration":
                 found.Add((document, path));
                 break;
             case "AdmissionConfiguration":
-                foreach (var plugin in document.Get("plugins").Items())
+                if (document.Get("plugins") is { ValueKind: not (JsonValueKind.Array or JsonValueKind.Null or JsonValueKind.Undefined) } plugins)
                 {
-                    if (plugin.Get("name").AsString() != "PodSecurity")
+                    throw Invalid(path, $"'plugins' is {ConfigurationObject.Describe(plugins)}, not a list");
+                }
+
+                var index = 0;
+                foreach (var item in document.Get("plugins").Items())
+                {
+                    var plugin = new ConfigurationObject(item, $"plugins item {++index}", why => Invalid(path, why));
+                    if (plugin.String("name") != "PodSecurity")
                     {
                         continue;
                     }
 
-                    if (plugin.Get("configuration").ValueKind == JsonValueKind.Object)
+                    if (plugin.Object("configuration", $"the PodSecurity plugin's configuration") is { } configuration)
                     {
-                        found.Add((plugin.Get("configuration"), path));
+                        found.Add((configuration.Element, path));
                     }
-                    else if (plugin.Get("path").AsString() is { Length: > 0 } relative)
+                    else if (plugin.String("path") is { Length: > 0 } relative)
                     {
                         var target = System.IO.Path.IsPathRooted(relative) ? relative : System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path) ?? ".", relative);
-                        Collect(target, found, depth + 1);
+                        Collect(target, found, depth + 1, cancellationToken);
                     }
                 }
 
@@ -120,9 +142,9 @@ internal sealed partial class PodSecurityConfiguration
                 {
                     if (entry.Value.AsString() is { } value && (value.Contains("PodSecurityConfiguration", StringComparison.Ordinal) || value.Contains("AdmissionConfiguration", StringComparison.Ordinal)))
                     {
-                        foreach (var inner in Documents(value, path + " (data." + entry.Name + ")"))
+                        foreach (var inner in ConfigurationDocuments.Read(value, path + " (data." + entry.Name + ")", Invalid, cancellationToken))
                         {
-                            CollectFrom(inner, path, found, depth);
+                            CollectFrom(inner, path, found, depth, cancellationToken);
                         }
                     }
                 }
@@ -131,34 +153,37 @@ internal sealed partial class PodSecurityConfiguration
         }
     }
 
-    private static IEnumerable<JsonElement> Documents(string text, string path) => ConfigurationDocuments.Read(text, path, Invalid);
-
-    private static PodSecurityConfiguration Parse(JsonElement config, string source)
+    private static PodSecurityConfiguration Parse(JsonElement element, string source)
     {
-        var apiVersion = config.Get("apiVersion").AsString();
+        var config = new ConfigurationObject(element, "the PodSecurityConfiguration", why => Invalid(source, why));
+        config.RefuseUnknownFields("apiVersion", "kind", "defaults", "exemptions");
+        var apiVersion = config.String("apiVersion");
         if (apiVersion is not null && !apiVersion.StartsWith("pod-security.admission.config.k8s.io/", StringComparison.Ordinal))
         {
             throw Invalid(source, $"the PodSecurityConfiguration has apiVersion '{apiVersion}', expected pod-security.admission.config.k8s.io/v1 (or v1beta1, v1alpha1)");
         }
 
-        var defaults = config.Get("defaults");
-        var exemptions = config.Get("exemptions");
+        var defaults = config.Object("defaults", "defaults");
+        defaults?.RefuseUnknownFields("enforce", "enforce-version", "audit", "audit-version", "warn", "warn-version");
+        var exemptions = config.Object("exemptions", "exemptions");
+        exemptions?.RefuseUnknownFields("usernames", "namespaces", "runtimeClasses");
         return new PodSecurityConfiguration
         {
             Enforce = Mode(defaults, "enforce", source),
             Audit = Mode(defaults, "audit", source),
             Warn = Mode(defaults, "warn", source),
-            ExemptUsernames = Strings(exemptions.Get("usernames")),
-            ExemptRuntimeClasses = Strings(exemptions.Get("runtimeClasses")),
-            ExemptNamespaces = Strings(exemptions.Get("namespaces")),
+            ExemptUsernames = Strings(exemptions, "usernames"),
+            ExemptRuntimeClasses = Strings(exemptions, "runtimeClasses"),
+            ExemptNamespaces = Strings(exemptions, "namespaces"),
             Source = source,
         };
     }
 
-    private static LevelVersion Mode(JsonElement defaults, string mode, string source)
+    /// <summary>A mode's level and version; absent or empty values take the apiserver's defaults (privileged, latest).</summary>
+    private static LevelVersion Mode(ConfigurationObject? defaults, string mode, string source)
     {
-        var level = defaults.Get(mode).AsString() ?? "privileged";
-        var version = defaults.Get(mode + "-version").AsString() ?? "latest";
+        var level = defaults?.String(mode) is { Length: > 0 } givenLevel ? givenLevel : "privileged";
+        var version = defaults?.String(mode + "-version") is { Length: > 0 } givenVersion ? givenVersion : "latest";
         if (!Levels.Contains(level, StringComparer.Ordinal))
         {
             throw Invalid(source, $"defaults.{mode} is '{level}'; it must be one of privileged, baseline, restricted (the apiserver would not start with it)");
@@ -172,7 +197,8 @@ internal sealed partial class PodSecurityConfiguration
         return new LevelVersion(level, version);
     }
 
-    private static string[] Strings(JsonElement array) => array.Items().Select(i => i.AsString()).Where(s => !string.IsNullOrEmpty(s)).Select(s => s!).ToArray();
+    private static string[] Strings(ConfigurationObject? exemptions, string field) =>
+        exemptions?.Strings(field).Where(s => s.Length > 0).ToArray() ?? Array.Empty<string>();
 
     private static HostNetAuditException Invalid(string path, string why) =>
         new("AdmissionConfigurationInvalid", FailureCategory.InvalidData, path, $"The admission configuration '{path}' cannot be used: {why}.");
