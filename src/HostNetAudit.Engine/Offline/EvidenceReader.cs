@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Json;
+using HostNetAudit.Engine.Workloads;
 
 namespace HostNetAudit.Engine.Offline;
 
@@ -35,7 +36,9 @@ internal sealed record EvidenceObject(JsonElement Object, string Source, int Doc
 /// <summary>
 /// Reads offline evidence: files or folders (recursively: *.json, *.yaml, *.yml) of kubectl JSON output
 /// (List, PodList, any *List), single objects, multi-document YAML, and recorded apiserver exchanges.
-/// A malformed document is a non-terminating error naming file and document; the rest is read.
+/// A malformed document is a non-terminating error naming file and document; the rest is read. Links are
+/// followed, each folder and file read once (a folder linked into itself is not walked again); files are read
+/// within <see cref="DocumentLimits"/> (<see cref="InputFile"/>: no FIFO or device is opened, a size cap).
 /// </summary>
 internal static class EvidenceReader
 {
@@ -44,12 +47,14 @@ internal static class EvidenceReader
     public static List<EvidenceObject> Read(IReadOnlyList<string> paths, IEngineLog log, CancellationToken cancellationToken)
     {
         var objects = new List<EvidenceObject>();
+        var seenFiles = new HashSet<string>(StringComparer.Ordinal);
+        var seenFolders = new HashSet<string>(StringComparer.Ordinal);
         foreach (var path in paths)
         {
-            foreach (var file in Expand(path))
+            foreach (var file in Expand(path, seenFiles, seenFolders, log, cancellationToken))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                ReadFile(file, objects, log);
+                ReadFile(file, objects, log, cancellationToken);
             }
         }
 
@@ -57,24 +62,88 @@ internal static class EvidenceReader
         return objects;
     }
 
-    private static IEnumerable<string> Expand(string path)
+    /// <summary>The files a path names: itself, or a folder's evidence files with its subfolders', in name order.</summary>
+    private static List<string> Expand(string path, HashSet<string> seenFiles, HashSet<string> seenFolders, IEngineLog log, CancellationToken cancellationToken)
     {
-        if (Directory.Exists(path))
+        var files = new List<string>();
+        if (!Directory.Exists(path))
         {
-            return Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
-                .Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
-                .OrderBy(f => f, StringComparer.Ordinal);
+            AddFile(path, files, seenFiles, log);
+            return files;
         }
 
-        return new[] { path };
+        var pending = new Stack<string>();
+        pending.Push(path);
+        while (pending.Count > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var folder = pending.Pop();
+            var real = InputFile.RealPath(folder);
+            if (real is null)
+            {
+                log.Warning($"The folder '{folder}' is a symbolic link that loops; it was not read.");
+                continue;
+            }
+
+            if (!seenFolders.Add(real))
+            {
+                log.Warning($"The folder '{folder}' leads to '{real}', which is read already (a link back into the evidence, or a second link to it); it was not read again.");
+                continue;
+            }
+
+            string[] entries;
+            try
+            {
+                entries = Directory.GetFileSystemEntries(folder);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                log.Error(new HostNetAuditException("EvidenceFileUnreadable", FailureCategory.ReadError, folder, $"The evidence folder '{folder}' cannot be read: {ex.Message}", ex));
+                continue;
+            }
+
+            foreach (var entry in entries.OrderByDescending(e => e, StringComparer.Ordinal))
+            {
+                if (Directory.Exists(entry))
+                {
+                    pending.Push(entry);
+                }
+                else if (Extensions.Contains(Path.GetExtension(entry), StringComparer.OrdinalIgnoreCase))
+                {
+                    AddFile(entry, files, seenFiles, log);
+                }
+            }
+        }
+
+        files.Sort(StringComparer.Ordinal);
+        return files;
     }
 
-    internal static void ReadFile(string file, List<EvidenceObject> objects, IEngineLog log)
+    /// <summary>Adds a file unless the file it is (links resolved) is read already.</summary>
+    private static void AddFile(string file, List<string> files, HashSet<string> seenFiles, IEngineLog log)
     {
-        string text;
+        var real = InputFile.RealPath(file) ?? file;
+        if (seenFiles.Add(real))
+        {
+            files.Add(file);
+        }
+        else
+        {
+            log.Verbose($"'{file}' is '{real}', which is read already.");
+        }
+    }
+
+    internal static void ReadFile(string file, List<EvidenceObject> objects, IEngineLog log, CancellationToken cancellationToken = default)
+    {
+        string? text;
         try
         {
-            text = File.ReadAllText(file, Encoding.UTF8);
+            text = InputFile.ReadText(file, cancellationToken);
+        }
+        catch (InputFileTooLargeException ex)
+        {
+            log.Error(new HostNetAuditException("EvidenceFileTooLarge", FailureCategory.LimitsExceeded, file, $"The evidence file {ex.Message}; it was not read. Export the evidence per namespace or per kind.", ex));
+            return;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -82,23 +151,33 @@ internal static class EvidenceReader
             return;
         }
 
+        if (text is null)
+        {
+            log.Warning($"The evidence file '{file}' is empty or not a regular file (a FIFO, device or socket); nothing was read from it.");
+            return;
+        }
+
         var trimmed = text.TrimStart('\uFEFF', ' ', '\t', '\r', '\n');
         var isJsonFile = string.Equals(Path.GetExtension(file), ".json", StringComparison.OrdinalIgnoreCase);
         if (trimmed.StartsWith('{') || trimmed.StartsWith('['))
         {
-            var values = ReadJsonValues(trimmed, out var failure, out var failedIndex, out var failedLine);
+            var values = ReadJsonValues(trimmed, cancellationToken, out var failure, out var failedIndex, out var failedLine);
             failedLine += text.AsSpan(0, text.Length - trimmed.Length).Count('\n');
             if (failure is null || (isJsonFile && values.Count > 0))
             {
                 // One value (kubectl get -o json), or a stream of them (kubectl get -w -o json): a stream is
                 // read as a watch, so each object counts once, in its last state.
+                var usable = Usable(values, file, log);
                 if (values.Count == 1)
                 {
-                    Add(values[0], file, 1, objects, log);
+                    if (usable.Count == 1)
+                    {
+                        Add(usable[0], file, 1, objects, log);
+                    }
                 }
                 else
                 {
-                    AddStream(values, file, 1, objects, log);
+                    AddStream(usable, file, 1, objects, log);
                 }
 
                 if (failure is not null)
@@ -119,10 +198,13 @@ internal static class EvidenceReader
         }
 
         var documents = 0;
-        foreach (var document in YamlDocuments.Read(text))
+        foreach (var document in YamlDocuments.Read(text, cancellationToken: cancellationToken))
         {
             documents++;
-            if (document.Error is not null)
+            string? problem = null;
+            var element = document.Node is null ? null : DocumentLimits.ToElement(document.Node, out problem);
+            var error = document.Error ?? problem;
+            if (error is not null)
             {
                 var hint = document.HasTemplatePlaceholders
                     ? " It holds template placeholders ({{ }}): render the template first (helm template, salt) and read the output."
@@ -131,22 +213,38 @@ internal static class EvidenceReader
                     "InvalidEvidenceDocument",
                     FailureCategory.InvalidData,
                     file,
-                    $"'{file}' document {document.Index} (from line {document.FirstLine}) does not parse as YAML ({document.Error}); it was skipped.{hint}"));
+                    $"'{file}' document {document.Index} (from line {document.FirstLine}) does not parse as YAML ({error}); it was skipped.{hint}"));
                 continue;
             }
 
-            if (document.Node is null)
+            if (element is { } value)
             {
-                continue;
+                Add(value, file, document.Index, objects, log, line: document.ContentLine);
             }
-
-            Add(JsonSerializer.SerializeToElement(document.Node), file, document.Index, objects, log, line: document.ContentLine);
         }
 
         if (documents == 0)
         {
             log.Debug($"'{file}' holds no documents.");
         }
+    }
+
+    /// <summary>The JSON values the engine can read; each other one is an error naming its document.</summary>
+    private static List<JsonElement> Usable(List<JsonElement> values, string file, IEngineLog log)
+    {
+        var usable = new List<JsonElement>(values.Count);
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (DocumentLimits.Problem(values[i], refuseDuplicateNames: false) is { } problem)
+            {
+                log.Error(new HostNetAuditException("InvalidEvidenceDocument", FailureCategory.InvalidData, file, $"'{file}' document {i + 1} cannot be read: {problem}; it was skipped."));
+                continue;
+            }
+
+            usable.Add(values[i]);
+        }
+
+        return usable;
     }
 
     /// <summary>Adds an object, expanding lists, arrays, watch events and recorded exchanges.</summary>
@@ -209,14 +307,14 @@ internal static class EvidenceReader
                 if (itemKind is not null && !item.Get("kind").Exists())
                 {
                     // The apiserver's typed lists omit kind and apiVersion on items.
-                    var node = JsonNode.Parse(item.GetRawText())!.AsObject();
+                    var node = JsonNode.Parse(item.GetRawText(), documentOptions: DocumentLimits.JsonOptions)!.AsObject();
                     node["kind"] = itemKind;
                     if (apiVersion is not null && !node.ContainsKey("apiVersion"))
                     {
                         node["apiVersion"] = apiVersion;
                     }
 
-                    typed = JsonSerializer.SerializeToElement(node);
+                    typed = JsonSerializer.SerializeToElement(node, DocumentLimits.SerializerOptions);
                 }
 
                 Add(typed, file, index, objects, log, depth + 1, line);
@@ -231,20 +329,58 @@ internal static class EvidenceReader
             return;
         }
 
-        objects.Add(new EvidenceObject(element, file, index) { Line = line });
+        var evidence = new EvidenceObject(element, file, index) { Line = line };
+        ReportMistypedHostNetwork(evidence, log);
+        objects.Add(evidence);
+    }
+
+    /// <summary>
+    /// A hostNetwork that is not a boolean ("true", 1, [true]) reads as false, yet the apiserver refuses such an
+    /// object: a manifest that cannot be applied is reported, so a CI check does not pass it in silence.
+    /// </summary>
+    private static void ReportMistypedHostNetwork(EvidenceObject obj, IEngineLog log)
+    {
+        var (spec, field) = obj.Kind == "Pod" && obj.Group.Length == 0
+            ? (obj.Object.Get("spec"), "spec.hostNetwork")
+            : WorkloadResource.ForObject(obj.Kind, obj.Group) is { } resource
+                ? (WorkloadMapper.TemplateSpec(obj.Object, resource.Kind), resource.Kind == WorkloadKind.CronJob ? "spec.jobTemplate.spec.template.spec.hostNetwork" : "spec.template.spec.hostNetwork")
+                : (default, string.Empty);
+        var value = spec.Get("hostNetwork");
+        if (value.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.True or JsonValueKind.False)
+        {
+            return;
+        }
+
+        log.Error(new HostNetAuditException(
+            "InvalidEvidenceDocument",
+            FailureCategory.InvalidData,
+            obj.Source,
+            $"'{obj.Source}' document {obj.Document}: {obj.Kind} {obj.Namespace ?? "default"}/{obj.Name} has {field} {ConfigurationObject.Describe(value)}, not a boolean; the apiserver refuses it, so it cannot be applied. It was read as not using the host network: write true or false."));
     }
 
     private static void AddBody(string body, string file, int index, List<EvidenceObject> objects, IEngineLog log, int depth)
     {
+        JsonElement reply = default;
         try
         {
-            using var document = JsonDocument.Parse(body);
-            Add(document.RootElement.Clone(), file, index, objects, log, depth + 1);
-            return;
+            using var document = JsonDocument.Parse(body, DocumentLimits.JsonOptions);
+            reply = document.RootElement.Clone();
         }
         catch (JsonException)
         {
             // Watch streams: one JSON event per line.
+        }
+
+        if (reply.ValueKind != JsonValueKind.Undefined)
+        {
+            if (DocumentLimits.Problem(reply, refuseDuplicateNames: false) is { } problem)
+            {
+                log.Error(new HostNetAuditException("InvalidEvidenceDocument", FailureCategory.InvalidData, file, $"'{file}' document {index} holds a recorded reply that cannot be read: {problem}; it was skipped."));
+                return;
+            }
+
+            Add(reply, file, index, objects, log, depth + 1);
+            return;
         }
 
         var events = new List<JsonElement>();
@@ -257,8 +393,15 @@ internal static class EvidenceReader
 
             try
             {
-                using var document = JsonDocument.Parse(line);
-                events.Add(document.RootElement.Clone());
+                using var document = JsonDocument.Parse(line, DocumentLimits.JsonOptions);
+                var watchEvent = document.RootElement.Clone();
+                if (DocumentLimits.Problem(watchEvent, refuseDuplicateNames: false) is { } problem)
+                {
+                    log.Error(new HostNetAuditException("InvalidEvidenceDocument", FailureCategory.InvalidData, file, $"'{file}' document {index} holds a recorded watch event that cannot be read: {problem}; it was skipped."));
+                    continue;
+                }
+
+                events.Add(watchEvent);
             }
             catch (JsonException ex)
             {
@@ -318,7 +461,7 @@ internal static class EvidenceReader
     }
 
     /// <summary>Reads one JSON value or several in a row; stops at the first malformed one.</summary>
-    private static List<JsonElement> ReadJsonValues(string text, out JsonException? failure, out int failedIndex, out long failedLine)
+    private static List<JsonElement> ReadJsonValues(string text, CancellationToken cancellationToken, out JsonException? failure, out int failedIndex, out long failedLine)
     {
         var values = new List<JsonElement>();
         failure = null;
@@ -326,7 +469,7 @@ internal static class EvidenceReader
         failedLine = 0;
         var bytes = Encoding.UTF8.GetBytes(text);
         var offset = 0;
-        var options = new JsonReaderOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
+        var options = new JsonReaderOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = DocumentLimits.MaxDepth };
         while (true)
         {
             while (offset < bytes.Length && bytes[offset] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
@@ -339,6 +482,7 @@ internal static class EvidenceReader
                 break;
             }
 
+            cancellationToken.ThrowIfCancellationRequested();
             failedIndex = values.Count + 1;
             try
             {
