@@ -15,7 +15,11 @@ namespace HostNetAudit.Commands;
 public sealed class GetHostNetworkWorkloadCommand : HostNetAuditCmdlet
 {
     /// <summary>Namespaces to look in (wildcards). Default: all.</summary>
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = KubeConfigSet)]
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = TokenSet)]
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = InClusterSet)]
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
+    [Parameter(Position = 0, ParameterSetName = LiteralPathSet)] // files piped in bind to -LiteralPath, never to -Namespace
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [NamespaceNameTransformation]
@@ -44,6 +48,13 @@ public sealed class GetHostNetworkWorkloadCommand : HostNetAuditCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Path { get; set; }
 
+    /// <summary>Offline evidence named exactly as written (no wildcards, for names such as pod[1].yaml); binds PSPath
+    /// by property name, so Get-ChildItem output can be piped in.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[]? LiteralPath { get; set; }
+
     /// <summary>Objects per list request (limit); each list is paged with continue tokens.</summary>
     [Parameter(ParameterSetName = KubeConfigSet)]
     [Parameter(ParameterSetName = TokenSet)]
@@ -70,6 +81,7 @@ public sealed class GetHostNetworkWorkloadCommand : HostNetAuditCmdlet
         // Manifests carry no uid: there the file tells objects of the same name apart.
         StreamFromEachSource(
             Path,
+            LiteralPath,
             source => source.GetHostNetworkWorkloadsAsync(query, CancelToken),
             workload => workload.Context + "\0" + workload.Kind + "\0" + (workload.Uid ?? workload.SourcePath + "\0" + workload.Namespace + "/" + workload.Name));
     }

@@ -16,9 +16,16 @@ public abstract class HostNetAuditCmdlet : PSCmdlet, IDisposable
     internal const string TokenSet = "Token";
     internal const string InClusterSet = "InCluster";
     internal const string PathSet = "Path";
+    internal const string LiteralPathSet = "LiteralPath";
 
     private readonly CancellationTokenSource stopping = new();
     private readonly HashSet<string> written = new(StringComparer.Ordinal);
+
+    // -LiteralPath values piped in by property name (Get-ChildItem | ...): read together, as one source, at the end,
+    // so an owner or a policy in one file counts for the pods and namespaces of another.
+    private readonly List<string> pipedPaths = new();
+    private Action<IReadOnlyList<IEvidenceSource>>? streamPiped;
+    private bool literalPathOnCommandLine;
     private EvidenceSourceFactory? sources;
     private EngineBridge? bridge;
     private bool disposed;
@@ -93,40 +100,82 @@ public abstract class HostNetAuditCmdlet : PSCmdlet, IDisposable
 
     protected override void StopProcessing() => stopping.Cancel();
 
+    protected override void BeginProcessing()
+    {
+        // What is bound now came from the command line; pipeline input is bound per record later.
+        literalPathOnCommandLine = MyInvocation.BoundParameters.ContainsKey("LiteralPath");
+        base.BeginProcessing();
+    }
+
     protected override void EndProcessing()
     {
+        streamPiped?.Invoke(GetPipedEvidenceSources());
         bridge?.Drain();
         base.EndProcessing();
     }
 
+    /// <summary>True when the cmdlet reads files (-Path or -LiteralPath) rather than a cluster.</summary>
+    internal bool ReadsFiles => ParameterSetName is PathSet or LiteralPathSet;
+
     /// <summary>
-    /// The evidence sources the current record names: the files of <paramref name="path"/> (the cmdlet's -Path,
-    /// bound only in its Path parameter set), or one cluster per context matching -Context (bound now, which may be
-    /// from the pipeline), or the token / in-cluster cluster. Opened lazily and cached for the cmdlet's lifetime.
-    /// A context that cannot be resolved is a terminating error; a path that does not exist is a non-terminating one.
+    /// The evidence sources the current record names: the files of <paramref name="path"/> or
+    /// <paramref name="literalPath"/> (the cmdlet's -Path or -LiteralPath, bound only in those parameter sets), or one
+    /// cluster per context matching -Context (bound now, which may be from the pipeline), or the token / in-cluster
+    /// cluster. Opened lazily and cached for the cmdlet's lifetime. A context that cannot be resolved is a terminating
+    /// error; a path that matches nothing is a non-terminating PathNotFound. Paths piped in as -LiteralPath give no
+    /// source here: they are collected for <see cref="GetPipedEvidenceSources"/>.
     /// </summary>
-    private protected IReadOnlyList<IEvidenceSource> GetEvidenceSources(IEnumerable<string>? path) =>
-        Terminating(() => Sources.GetSources(path));
+    private protected IReadOnlyList<IEvidenceSource> GetEvidenceSources(string[]? path, string[]? literalPath)
+    {
+        if (literalPath is not null && !literalPathOnCommandLine)
+        {
+            pipedPaths.AddRange(literalPath.Where(p => !pipedPaths.Contains(p, StringComparer.Ordinal)));
+            return Array.Empty<IEvidenceSource>();
+        }
+
+        return Terminating(() => Sources.GetSources(literalPath ?? path, literal: literalPath is not null));
+    }
+
+    /// <summary>True when this record's -LiteralPath came from the pipeline (its files are read at the end).</summary>
+    private protected bool PathsPiped => pipedPaths.Count > 0;
+
+    /// <summary>The files piped in as -LiteralPath, as one source; none when nothing was piped.</summary>
+    private protected IReadOnlyList<IEvidenceSource> GetPipedEvidenceSources() =>
+        pipedPaths.Count == 0 ? Array.Empty<IEvidenceSource>() : Terminating(() => Sources.GetSources(pipedPaths, literal: true));
+
+    /// <summary>A source of no files, for a command that must answer on no evidence (an audit of nothing fails).</summary>
+    private protected IEvidenceSource NoEvidence() => Sources.OpenFiles(Array.Empty<string>());
 
     /// <summary>The live clusters the current record names (cmdlets that change a cluster have no -Path).</summary>
     private protected IReadOnlyList<IClusterSession> GetClusters() => Terminating(Sources.GetClusters);
 
     /// <summary>
-    /// Streams the records <paramref name="ask"/> gets from each source of <paramref name="path"/> and writes each one
+    /// Streams the records <paramref name="ask"/> gets from each source of <paramref name="path"/> or
+    /// <paramref name="literalPath"/> (piped files: at the end) and writes each one
     /// once, by <paramref name="identity"/>: a namespace named twice, or an object exported in two evidence files,
     /// is written once, across every record of the pipeline.
     /// </summary>
-    private protected void StreamFromEachSource<T>(IEnumerable<string>? path, Func<IEvidenceSource, IAsyncEnumerable<T>> ask, Func<T, string> identity) =>
-        ForEachSource(GetEvidenceSources(path), source =>
-        {
-            foreach (var record in Bridge.Stream(ask(source), CancelToken))
+    private protected void StreamFromEachSource<T>(string[]? path, string[]? literalPath, Func<IEvidenceSource, IAsyncEnumerable<T>> ask, Func<T, string> identity)
+    {
+        void Stream(IReadOnlyList<IEvidenceSource> sources) =>
+            ForEachSource(sources, source =>
             {
-                if (written.Add(identity(record)))
+                foreach (var record in Bridge.Stream(ask(source), CancelToken))
                 {
-                    WriteObject(record);
+                    if (written.Add(identity(record)))
+                    {
+                        WriteObject(record);
+                    }
                 }
-            }
-        });
+            });
+
+        Stream(GetEvidenceSources(path, literalPath));
+        if (PathsPiped)
+        {
+            // The piped files are asked the last record's question, once, at the end.
+            streamPiped = Stream;
+        }
+    }
 
     /// <summary>
     /// Runs work against each source. With one source a failure is terminating; with several, it is written as

@@ -37,6 +37,13 @@ public sealed class InvokeHostNetworkAuditCommand : HostNetAuditCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Path { get; set; }
 
+    /// <summary>Offline evidence named exactly as written (no wildcards, for names such as pod[1].yaml); binds PSPath
+    /// by property name, so Get-ChildItem output can be piped in.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[]? LiteralPath { get; set; }
+
     /// <summary>The apiserver's AdmissionConfiguration or PodSecurityConfiguration: the Pod Security defaults and
     /// exemptions the API cannot show. Without it the built-in default (privileged) is assumed, and the report says so.</summary>
     [Parameter]
@@ -62,7 +69,7 @@ public sealed class InvokeHostNetworkAuditCommand : HostNetAuditCmdlet
 
     protected override void ProcessRecord()
     {
-        sources.AddRange(GetEvidenceSources(Path).Except(sources));
+        sources.AddRange(GetEvidenceSources(Path, LiteralPath).Except(sources));
     }
 
     protected override void EndProcessing()
@@ -73,6 +80,13 @@ public sealed class InvokeHostNetworkAuditCommand : HostNetAuditCmdlet
             Namespaces = selection.Literals,
             NamespaceFilter = selection.IsSelected,
         };
+
+        sources.AddRange(GetPipedEvidenceSources().Except(sources));
+        if (sources.Count == 0 && ReadsFiles)
+        {
+            // No file matched (PathNotFound was written): the audit still runs, on no evidence, and fails.
+            sources.Add(NoEvidence());
+        }
 
         var reports = new List<AuditReport>();
         var index = 0;

@@ -19,7 +19,11 @@ public sealed class TestNamespacePolicyCommand : HostNetAuditCmdlet
     private bool sourceMissing;
 
     /// <summary>Namespaces to evaluate (wildcards). Default: all. Binds from strings and by property name.</summary>
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = KubeConfigSet)]
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = TokenSet)]
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = InClusterSet)]
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
+    [Parameter(Position = 0, ParameterSetName = LiteralPathSet)] // files piped in bind to -LiteralPath, never to -Namespace
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [NamespaceNameTransformation]
@@ -39,6 +43,13 @@ public sealed class TestNamespacePolicyCommand : HostNetAuditCmdlet
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[]? Path { get; set; }
+
+    /// <summary>Offline evidence named exactly as written (no wildcards, for names such as pod[1].yaml); binds PSPath
+    /// by property name, so Get-ChildItem output can be piped in.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[]? LiteralPath { get; set; }
 
     /// <summary>The apiserver's AdmissionConfiguration or PodSecurityConfiguration (YAML or JSON, also wrapped in a
     /// ConfigMap): the Pod Security defaults and exemptions that the API cannot show.</summary>
@@ -66,8 +77,8 @@ public sealed class TestNamespacePolicyCommand : HostNetAuditCmdlet
 
     protected override void ProcessRecord()
     {
-        var sources = GetEvidenceSources(Path);
-        if (sources.Count == 0)
+        var sources = GetEvidenceSources(Path, LiteralPath);
+        if (sources.Count == 0 && !PathsPiped)
         {
             // Nothing to judge (no path resolved, no context matched): -Quiet must not say the control holds.
             sourceMissing = true;
@@ -82,6 +93,12 @@ public sealed class TestNamespacePolicyCommand : HostNetAuditCmdlet
     protected override void EndProcessing()
     {
         var configuration = PolicyConfiguration.Resolve(this, AdmissionConfiguration, ExemptionPath, Probe.IsPresent);
+        foreach (var piped in GetPipedEvidenceSources())
+        {
+            Remember(piped);
+        }
+
+        var evaluated = 0;
         var allComply = !sourceMissing;
         var severalSources = order.Count > 1;
         foreach (var source in order)
@@ -96,6 +113,7 @@ public sealed class TestNamespacePolicyCommand : HostNetAuditCmdlet
                 var results = Bridge.Wait(source.TestNamespacePoliciesAsync(query, CancelToken));
                 WriteProgress(new ProgressRecord(1, "Test-NamespacePolicy", "Done") { RecordType = ProgressRecordType.Completed });
                 Emit(results, ref allComply);
+                evaluated += results.Count;
                 failed = false;
             }, severalSources);
             if (failed)
@@ -106,7 +124,8 @@ public sealed class TestNamespacePolicyCommand : HostNetAuditCmdlet
 
         if (Quiet.IsPresent)
         {
-            WriteObject(allComply);
+            // Nothing evaluated proves nothing (evidence without a Namespace object, a -Namespace wildcard matching none).
+            WriteObject(allComply && evaluated > 0);
         }
 
         base.EndProcessing();

@@ -6,7 +6,7 @@ namespace HostNetAudit.Internal;
 
 /// <summary>
 /// Builds the evidence sources a cmdlet reads, as PSResourceGet's ServerFactory picks a local folder or a remote
-/// feed: the files of -Path, or one live cluster per kubeconfig context (or the token or in-cluster connection).
+/// feed: the files of -Path or -LiteralPath, or one live cluster per kubeconfig context (or the token or in-cluster connection).
 /// The only place that tells offline from live: cmdlets ask every source the same questions. Sources are opened
 /// lazily, once per cmdlet invocation (records naming the same context or files get the same source), and
 /// disposed with the cmdlet. Pipeline thread only; the sources themselves are thread-safe.
@@ -26,30 +26,33 @@ internal sealed class EvidenceSourceFactory : IDisposable
     private static IHostNetAuditEngine Engine => EngineLoader.Engine;
 
     /// <summary>
-    /// The files <paramref name="paths"/> name when the cmdlet runs in its Path parameter set (errors for paths
-    /// that do not resolve are written; none resolving gives no source), else <see cref="GetClusters"/>.
+    /// The files <paramref name="paths"/> name when the cmdlet reads files (-Path with wildcards, or -LiteralPath
+    /// when <paramref name="literal"/>; errors for paths that match nothing are written; none resolving gives no
+    /// source), else <see cref="GetClusters"/>.
     /// </summary>
-    public IReadOnlyList<IEvidenceSource> GetSources(IEnumerable<string>? paths)
+    public IReadOnlyList<IEvidenceSource> GetSources(IEnumerable<string>? paths, bool literal)
     {
-        if (cmdlet.ParameterSetName != HostNetAuditCmdlet.PathSet)
+        if (!cmdlet.ReadsFiles)
         {
             return GetClusters();
         }
 
-        // -Path is the same for every pipeline record: resolved (and its errors written) once.
+        // The paths are the same for every pipeline record: resolved (and their errors written) once.
         var given = (paths ?? Array.Empty<string>()).ToList();
-        var argument = string.Join("\0", given);
+        var argument = (literal ? "L\0" : "P\0") + string.Join("\0", given);
         if (!files.TryGetValue(argument, out var sources))
         {
-            var resolved = PathResolver.Resolve(cmdlet, given);
-            sources = resolved.Count == 0
-                ? Array.Empty<IEvidenceSource>()
-                : new[] { Open("\0files\0" + string.Join("\0", resolved), () => Engine.OpenFiles(resolved, cmdlet.Bridge, cmdlet.CancelToken)) };
+            var resolved = PathResolver.Resolve(cmdlet, given, literal);
+            sources = resolved.Count == 0 ? Array.Empty<IEvidenceSource>() : new[] { OpenFiles(resolved) };
             files[argument] = sources;
         }
 
         return sources;
     }
+
+    /// <summary>The evidence source of these files (none: a source of nothing), opened once.</summary>
+    public IEvidenceSource OpenFiles(IReadOnlyList<string> resolved) =>
+        Open("\0files\0" + string.Join("\0", resolved), () => Engine.OpenFiles(resolved, cmdlet.Bridge, cmdlet.CancelToken));
 
     /// <summary>
     /// The clusters the connection parameters name: one per context matching -Context (or the current context),
