@@ -154,6 +154,9 @@ internal static partial class YamlDocuments
         private readonly CancellationToken cancellationToken;
         private readonly Dictionary<string, Anchored> anchors = new(StringComparer.Ordinal);
 
+        // Where the builder is ("$", ".spec", "[0]" ...), for naming a duplicate key's place.
+        private readonly List<string> path = new();
+
         // Nodes built, and how many of them came from expanding aliases.
         private long decoded;
         private long aliased;
@@ -231,7 +234,9 @@ internal static partial class YamlDocuments
                 var deepest = 0;
                 while (!parser.TryConsume<SequenceEnd>(out _))
                 {
+                    path.Add("[" + array.Count.ToString(CultureInfo.InvariantCulture) + "]");
                     array.Add(ReadNode(depth + 1, out var itemHeight));
+                    path.RemoveAt(path.Count - 1);
                     deepest = Math.Max(deepest, itemHeight);
                 }
 
@@ -255,14 +260,6 @@ internal static partial class YamlDocuments
                     }
 
                     var key = ReadNode(depth + 1, out _);
-                    var value = ReadNode(depth + 1, out var valueHeight);
-                    deepest = Math.Max(deepest, valueHeight);
-                    if (keyEvent is Scalar { Value: "<<", Style: ScalarStyle.Plain })
-                    {
-                        Merge(obj, value);
-                        continue;
-                    }
-
                     var name = keyEvent switch
                     {
                         Scalar scalarKey => scalarKey.Value,
@@ -270,7 +267,17 @@ internal static partial class YamlDocuments
                     };
                     if (refuseDuplicateKeys && obj.ContainsKey(name))
                     {
-                        throw new YamlException(keyEvent!.Start, keyEvent.End, $"the key '{name}' is given twice in one mapping (the last one would silently win)");
+                        throw new YamlException(keyEvent!.Start, keyEvent.End, $"${string.Concat(path)}.{name} is given twice (the last one would silently win)");
+                    }
+
+                    path.Add("." + name);
+                    var value = ReadNode(depth + 1, out var valueHeight);
+                    path.RemoveAt(path.Count - 1);
+                    deepest = Math.Max(deepest, valueHeight);
+                    if (keyEvent is Scalar { Value: "<<", Style: ScalarStyle.Plain })
+                    {
+                        Merge(obj, value);
+                        continue;
                     }
 
                     obj[name] = value;

@@ -32,7 +32,7 @@ public sealed class ConfigurationStrictnessTests : IDisposable
     [InlineData("- kind: DaemonSet\n  namespace: kube-system\n  name: {}\n  justification: x\n", "entry 1: 'name' is an empty mapping")]
     [InlineData("- namespace: legacy\n  context: [prod]\n  justification: x\n", "entry 1: 'context' is a list")]
     [InlineData("- namespace: legacy\n  expires: [2020-01-01]\n  justification: x\n", "entry 1: 'expires' is a list")]
-    [InlineData("- namespace: team-a\n  justification: x\n- namespace: team-b\n  namespace: \"*\"\n  justification: y\n", "the key 'namespace' is given twice")]
+    [InlineData("- namespace: team-a\n  justification: x\n- namespace: team-b\n  namespace: \"*\"\n  justification: y\n", "$.exemptions[1].namespace is given twice")]
     [InlineData("- namesapce: team-a\n  kind: DaemonSet\n  justification: x\n", "entry 1 has an unknown field 'namesapce'")]
     [InlineData("- namespace:\n  kind: DaemonSet\n  justification: x\n", "entry 1: 'namespace' is empty")]
     [InlineData("- namespace: \"  \"\n  justification: x\n", "entry 1: 'namespace' is blank")]
@@ -54,7 +54,7 @@ public sealed class ConfigurationStrictnessTests : IDisposable
         var path = Write("exemptions.json", """{"kind":"HostNetworkExemptions","exemptions":[{"namespace":"team-a","justification":"x","namespace":"*"}]}""");
         var ex = Assert.Throws<HostNetAuditException>(() => ExemptionSet.Load(new[] { path }, new RecordingLog(), DateTimeOffset.UtcNow));
         Assert.Equal("ExemptionFileInvalid", ex.ErrorId);
-        Assert.Contains("namespace is given twice", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("$.exemptions[0].namespace is given twice", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public sealed class ConfigurationStrictnessTests : IDisposable
 
     [Theory]
     [InlineData("defaults:\n  enforce: [baseline]\n", "'enforce' is a list")]
-    [InlineData("defaults:\n  enforce: baseline\n  enforce: privileged\n", "the key 'enforce' is given twice")]
+    [InlineData("defaults:\n  enforce: baseline\n  enforce: privileged\n", "$.defaults.enforce is given twice")]
     [InlineData("defaults:\n  enforce: baseline\n  enforce-verison: v1.30\n", "has an unknown field 'enforce-verison'")]
     [InlineData("defaults: [enforce]\n", "defaults is a list")]
     [InlineData("defaults:\n  enforce: baseline\nexemptions:\n  namespaces: kube-system\n", "'namespaces' is the string \"kube-system\"; it must be a list of strings")]
