@@ -67,4 +67,47 @@ Describe 'Ctrl+C' {
         @(Get-SimWrite $Cluster) | Should -BeNullOrEmpty
         (Get-SimObject $Cluster -Kind Namespace -Name plain).metadata.labels.'pod-security.kubernetes.io/enforce' | Should -BeNullOrEmpty
     }
+
+    It 'stops Set-NamespacePodSecurity on 300 namespaces during its writes within 1 s, leaving a record for every namespace it changed' {
+        $many = Start-SimCluster -Scenario remediation -ArgumentList @('--namespaces', '300')
+        $ps = [powershell]::Create()
+        try {
+            # Every patch waits 150 ms before the server acts on it, so Ctrl+C lands while writes are in flight.
+            Add-SimFault $many @{ kind = 'Latency'; latencyMilliseconds = 150; verb = 'patch'; times = 0 }
+            $output = [Management.Automation.PSDataCollection[psobject]]::new()
+            [void] $ps.AddScript("Import-Module '$ModulePath'; Set-NamespacePodSecurity -KubeConfig '$($many.KubeConfig)' -Namespace 'bulk-*' -Level Baseline -Confirm:`$false")
+            $handle = $ps.BeginInvoke([Management.Automation.PSDataCollection[psobject]]::new(), $output)
+            $deadline = [DateTime]::UtcNow.AddSeconds(180)
+            # Count, not pipe: enumerating a PSDataCollection that is still open blocks until it completes.
+            while ($output.Count -lt 40 -and -not $handle.IsCompleted -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+            $handle.IsCompleted | Should -BeFalse -Because '300 writes of 150 ms take longer than the wait for the first 40'
+
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $stop = $ps.BeginStop($null, $null)
+            $stopped = $stop.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(20))
+            $watch.Stop()
+            $stopped | Should -BeTrue
+            $watch.ElapsedMilliseconds | Should -BeLessThan 1000
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+
+            Start-Sleep -Seconds 1   # requests aborted by the stop settle on the server
+            $changed = @(Get-SimObject $many -Kind Namespace | Where-Object { $_.metadata.name -like 'bulk-*' -and $_.metadata.labels.'pod-security.kubernetes.io/enforce' -eq 'baseline' } | ForEach-Object { $_.metadata.name })
+            $recorded = @($output | Where-Object Action -EQ 'Applied' | ForEach-Object Namespace)
+            $changed.Count | Should -BeGreaterThan 0
+            $changed.Count | Should -BeLessThan 300 -Because 'the stop came before the last write'
+            @($changed | Where-Object { $_ -notin $recorded }) | Should -BeNullOrEmpty -Because 'every namespace the command changed has its record on the pipeline'
+            $written = @(Get-SimWrite $many | Where-Object { $_.resource -eq 'namespaces' -and $_.status -eq 200 } | ForEach-Object name)
+            @($written | Where-Object { $_ -notin $recorded }) | Should -BeNullOrEmpty -Because 'every write the server answered has its record'
+
+            # The records undo exactly what was changed (those of writes the stop aborted find the labels as before).
+            Clear-SimFault $many
+            Import-Module $ModulePath
+            $output | Restore-NamespacePodSecurity -KubeConfig $many.KubeConfig -Confirm:$false | Out-Null
+            @(Get-SimObject $many -Kind Namespace | Where-Object { $_.metadata.name -like 'bulk-*' -and $_.metadata.labels.'pod-security.kubernetes.io/enforce' -eq 'baseline' }) | Should -BeNullOrEmpty
+        }
+        finally {
+            $ps.Dispose()
+            $many | Stop-SimCluster
+        }
+    }
 }

@@ -5,13 +5,19 @@ namespace HostNetAudit.Internal;
 
 /// <summary>
 /// The order Set- and Restore-NamespacePodSecurity share on one cluster: preview every namespace (engine,
-/// bounded parallel), then on the pipeline thread ShouldProcess per namespace with a message naming what
-/// would break, then the writes in batches (bounded parallel), writing records in input order as each batch
-/// ends, with progress and a Completed record.
+/// bounded parallel), then on the pipeline thread, namespace by namespace in input order, ShouldProcess with a
+/// message naming what would break, the record, and the write (at most throttleLimit in flight), with progress
+/// and a Completed record.
 /// </summary>
+/// <remarks>
+/// Each record is written to the pipeline before its patch is sent, never after: once Ctrl+C stops the pipeline
+/// nothing more can be written to it, so a write whose record was still to come would be a change nobody can undo.
+/// A patch that then fails gets an error naming the namespace, and the engine turns its record to Failed; a copy
+/// taken as the record went out (Export-Clixml in the pipeline) still says Applied, and restoring it changes
+/// nothing, because the labels are as before.
+/// </remarks>
 internal sealed class PodSecurityRunner
 {
-    private const int BatchSize = 50;
     private const int ProgressId = 5200;
     private readonly PSCmdlet cmdlet;
     private readonly EngineBridge bridge;
@@ -37,42 +43,56 @@ internal sealed class PodSecurityRunner
         var plans = bridge.Wait(remediation.PlanAsync(requests, throttleLimit, cancellationToken));
         var caption = cmdlet.MyInvocation.MyCommand.Name;
         var activity = $"{caption}: {session.Context}";
-        var written = 0;
+        var done = 0;
+        var writing = new List<Task<IReadOnlyList<PodSecurityOutcome>>>();
+        void Progress() => cmdlet.WriteProgress(new ProgressRecord(ProgressId, activity, $"{done} of {plans.Count} namespaces")
+        {
+            PercentComplete = 100 * done / plans.Count,
+        });
+
+        // A write that finished: its error, if any (the record went out before the write).
+        void Finish(Task<IReadOnlyList<PodSecurityOutcome>> write)
+        {
+            writing.Remove(write);
+            foreach (var outcome in write.GetAwaiter().GetResult().Where(o => o.Error is not null))
+            {
+                cmdlet.WriteError(ErrorRecords.From(outcome.Error!));
+            }
+
+            done++;
+            Progress();
+        }
+
         try
         {
-            for (var start = 0; start < plans.Count; start += BatchSize)
+            foreach (var plan in plans)
             {
-                var batch = plans.Skip(start).Take(BatchSize).ToList();
-                var approved = new List<PodSecurityPlan>();
-                foreach (var plan in batch)
+                if (plan.Warning is not null)
                 {
-                    if (plan.Warning is not null)
-                    {
-                        cmdlet.WriteWarning(plan.Warning);
-                    }
-
-                    Decide(plan, caption, approved);
+                    cmdlet.WriteWarning(plan.Warning);
                 }
 
-                var outcomes = approved.Count == 0
-                    ? Array.Empty<PodSecurityOutcome>()
-                    : bridge.Wait(remediation.ApplyAsync(approved, throttleLimit, cancellationToken));
-                var errors = outcomes.Where(o => o.Error is not null).ToDictionary(o => o.Record, o => o.Error!);
-                foreach (var plan in batch)
+                if (!Decide(plan, caption))
                 {
-                    if (errors.TryGetValue(plan.Record, out var error))
-                    {
-                        cmdlet.WriteError(ErrorRecords.From(error));
-                    }
-
                     cmdlet.WriteObject(plan.Record);
-                    written++;
+                    done++;
+                    Progress();
+                    continue;
                 }
 
-                cmdlet.WriteProgress(new ProgressRecord(ProgressId, activity, $"{written} of {plans.Count} namespaces")
+                while (writing.Count >= throttleLimit)
                 {
-                    PercentComplete = 100 * written / plans.Count,
-                });
+                    Finish(bridge.Wait(Task.WhenAny(writing)));
+                }
+
+                plan.Record.Action = "Applied";
+                cmdlet.WriteObject(plan.Record);
+                writing.Add(remediation.ApplyAsync(new[] { plan }, 1, cancellationToken));
+            }
+
+            while (writing.Count > 0)
+            {
+                Finish(bridge.Wait(Task.WhenAny(writing)));
             }
         }
         finally
@@ -81,7 +101,8 @@ internal sealed class PodSecurityRunner
         }
     }
 
-    private void Decide(PodSecurityPlan plan, string caption, List<PodSecurityPlan> approved)
+    /// <summary>Fills in the record of a plan that is not written; true when the plan is to be written.</summary>
+    private bool Decide(PodSecurityPlan plan, string caption)
     {
         var record = plan.Record;
         switch (plan.Decision)
@@ -90,9 +111,10 @@ internal sealed class PodSecurityRunner
                 var warning = plan.Description + " Apply this change?";
                 if (cmdlet.ShouldProcess(plan.Description, warning, caption, out var reason))
                 {
-                    approved.Add(plan);
+                    return true;
                 }
-                else if (reason == ShouldProcessReason.WhatIf)
+
+                if (reason == ShouldProcessReason.WhatIf)
                 {
                     record.Action = "WouldApply";
                 }
@@ -126,5 +148,7 @@ internal sealed class PodSecurityRunner
 
                 break;
         }
+
+        return false;
     }
 }
