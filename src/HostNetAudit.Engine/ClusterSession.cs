@@ -21,7 +21,7 @@ internal sealed partial class ClusterSession : EvidenceSource, IClusterSession
 {
     private const string HostNetworkSelector = "spec.hostNetwork=true";
     private readonly PagedLister lister;
-    private readonly Func<string, string, string, CancellationToken, Task<OwnerRef?>> ownerLookup;
+    private readonly Func<OwnerRef, string, CancellationToken, Task<OwnerRef?>> ownerLookup;
 
     // Learned from the first pod list; a race between two lists at most asks once more.
     private bool? hostNetworkSelectorSupported;
@@ -127,8 +127,8 @@ internal sealed partial class ClusterSession : EvidenceSource, IClusterSession
     protected override Task<PolicyInputs> ReadPolicyObjectsAsync(NamespacePolicyQuery query, CancellationToken cancellationToken) =>
         PolicyInputReader.FromClusterAsync(this, query, Log, cancellationToken);
 
-    protected override Task<OwnerRef?> LookupOwnerAsync(string kind, string ns, string name, CancellationToken cancellationToken) =>
-        ownerLookup(kind, ns, name, cancellationToken);
+    protected override Task<OwnerRef?> LookupOwnerAsync(OwnerRef owner, string ns, CancellationToken cancellationToken) =>
+        ownerLookup(owner, ns, cancellationToken);
 
     protected override Task ProbeAsync(IReadOnlyList<NamespacePolicyResult> results, ExemptionSet exemptions, int parallelism, CancellationToken cancellationToken) =>
         new PolicyProber(Api, Log, IdentityHint).ProbeAsync(results, exemptions, parallelism, cancellationToken);

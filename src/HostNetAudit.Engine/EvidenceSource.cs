@@ -162,8 +162,9 @@ internal abstract class EvidenceSource : IEvidenceSource
     /// <summary>Namespaces, policies and what configures the admission engines (not yet the pods).</summary>
     protected abstract Task<PolicyInputs> ReadPolicyObjectsAsync(NamespacePolicyQuery query, CancellationToken cancellationToken);
 
-    /// <summary>(kind, namespace, name) → that owner object's own controller, or null when it has none or cannot be read.</summary>
-    protected abstract Task<OwnerRef?> LookupOwnerAsync(string kind, string ns, string name, CancellationToken cancellationToken);
+    /// <summary>(owner, namespace of the object it owns) → that owner object's own controller, or null when it has none
+    /// or cannot be read.</summary>
+    protected abstract Task<OwnerRef?> LookupOwnerAsync(OwnerRef owner, string ns, CancellationToken cancellationToken);
 
     /// <summary>Writes NamespaceNotFound when a literal namespace that yielded nothing does not exist.</summary>
     protected abstract Task ReportIfNamespaceMissingAsync(string ns, CancellationToken cancellationToken);

@@ -349,4 +349,38 @@ Describe 'Get-HostNetworkPod owner resolution' {
         ($pods | Where-Object Name -EQ 'debug-shell').Owner | Should -Be '<none>'
         ($pods | Where-Object Name -EQ 'kafka-edge-0').Owner | Should -Be 'StatefulSet/kafka-edge'
     }
+
+    Context 'through a custom controller (Argo Rollouts)' {
+        BeforeAll {
+            $script:Argo = Start-SimCluster -Scenario empty
+            Add-SimObject $Argo @{ apiVersion = 'v1'; kind = 'Namespace'; metadata = @{ name = 'argo' } }
+            Add-SimObject $Argo @{ apiVersion = 'argoproj.io/v1alpha1'; kind = 'Rollout'; metadata = @{ name = 'canary'; namespace = 'argo' } }
+            Add-SimObject $Argo @{ apiVersion = 'apps/v1'; kind = 'ReplicaSet'; metadata = @{ name = 'canary-6f7d'; namespace = 'argo'; ownerReferences = @(@{ apiVersion = 'argoproj.io/v1alpha1'; kind = 'Rollout'; name = 'canary'; uid = 'r1'; controller = $true }) } }
+            foreach ($name in 'canary-6f7d-a', 'canary-6f7d-b') {
+                Add-SimObject $Argo @{ apiVersion = 'v1'; kind = 'Pod'; metadata = @{ name = $name; namespace = 'argo'; uid = $name; ownerReferences = @(@{ apiVersion = 'apps/v1'; kind = 'ReplicaSet'; name = 'canary-6f7d'; uid = 'rs1'; controller = $true }) }; spec = @{ hostNetwork = $true; nodeName = 'n1'; containers = @(@{ name = 'c'; image = 'x' }) } }
+            }
+        }
+
+        AfterAll { $Argo | Stop-SimCluster }
+
+        It 'names the Rollout, with one lookup per distinct owner' {
+            Clear-SimRequest $Argo
+            $pods = @(Get-HostNetworkPod -KubeConfig $Argo.KubeConfig -WarningVariable warnings)
+            $pods.Owner | Should -Be @('Rollout/canary', 'Rollout/canary')
+            $warnings | Should -BeNullOrEmpty
+            $gets = @(Get-SimRequest $Argo | Where-Object verb -EQ 'get')
+            ($gets | ForEach-Object { "$($_.resource)/$($_.name)" }) | Should -Be @('replicasets/canary-6f7d', 'rollouts/canary')
+        }
+
+        It 'says so when RBAC cannot read the Rollout, and the walk stops there' {
+            Add-SimDeny $Argo @{ verb = 'get'; group = 'argoproj.io'; resource = 'rollouts' }
+            try {
+                $pods = @(Get-HostNetworkPod -KubeConfig $Argo.KubeConfig -WarningVariable warnings -WarningAction SilentlyContinue)
+                $pods.Owner | Should -Be @('Rollout/canary', 'Rollout/canary')
+                @($warnings).Count | Should -Be 1
+                "$($warnings[0])" | Should -BeLike "*cannot get rollouts.argoproj.io (RBAC needs 'get' on 'rollouts' in API group 'argoproj.io')*"
+            }
+            finally { Clear-SimDeny $Argo }
+        }
+    }
 }

@@ -69,17 +69,12 @@ internal sealed class EvidenceSet : EvidenceSource
     protected override Task<PolicyInputs> ReadPolicyObjectsAsync(NamespacePolicyQuery query, CancellationToken cancellationToken) =>
         Task.Run(() => PolicyInputReader.FromEvidence(this, Log), cancellationToken);
 
-    /// <summary>Finds an owner object among the evidence and returns its own controller.</summary>
-    protected override Task<OwnerRef?> LookupOwnerAsync(string kind, string ns, string name, CancellationToken cancellationToken)
+    /// <summary>Finds an owner object among the evidence (its kind and name, in the namespace; any API group, as
+    /// exports of old clusters hold extensions/v1beta1 objects) and returns its own controller.</summary>
+    protected override Task<OwnerRef?> LookupOwnerAsync(OwnerRef owner, string ns, CancellationToken cancellationToken)
     {
-        var match = OfKind(kind).FirstOrDefault(o => string.Equals(o.Name, name, StringComparison.Ordinal) && string.Equals(o.Namespace ?? "default", ns, StringComparison.Ordinal));
-        if (match is null)
-        {
-            return Task.FromResult<OwnerRef?>(null);
-        }
-
-        var (ownerKind, ownerName, _) = PodSpecInspector.ControllerOf(match.Object.Get("metadata"));
-        return Task.FromResult(ownerKind is null || ownerName is null ? (OwnerRef?)null : new OwnerRef(ownerKind, ownerName));
+        var match = OfKind(owner.Kind).FirstOrDefault(o => string.Equals(o.Name, owner.Name, StringComparison.Ordinal) && string.Equals(o.Namespace ?? "default", ns, StringComparison.Ordinal));
+        return Task.FromResult(match is null ? null : OwnerRef.ControllerOf(match.Object.Get("metadata")));
     }
 
     /// <summary>Pods and templates are exported without their Namespace objects, so a namespace with none of them

@@ -35,6 +35,7 @@ internal static class PodMapper
                 Phase = pod.Get("status", "phase").AsString(),
                 OwnerKind = ownerKind,
                 OwnerName = ownerName,
+                OwnerApiVersion = OwnerRef.ControllerOf(metadata)?.ApiVersion,
                 IsMirrorPod = mirror || string.Equals(ownerKind, "Node", StringComparison.Ordinal),
             },
             pod.Get("spec"),

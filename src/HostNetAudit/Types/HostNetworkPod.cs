@@ -30,6 +30,10 @@ public sealed class HostNetworkPod : IPodSpecRecord
 
     public string? OwnerName { get; set; }
 
+    /// <summary>The API version of the pod's own controller (argoproj.io/v1alpha1 ...), for walking up to the top
+    /// controller; not part of the record.</summary>
+    internal string? OwnerApiVersion { get; set; }
+
     /// <summary>"Kind/Name" of the top controller, or "&lt;none&gt;".</summary>
     public string Owner => OwnerKind is null ? "<none>" : OwnerKind + "/" + OwnerName;
 

@@ -98,6 +98,7 @@ public static class ResourceCatalog
         new("policies.kyverno.io", "v1alpha1", "validatingpolicies", "ValidatingPolicy", false, MetaFields, ReadWrite) { BuiltIn = false },
         new("templates.gatekeeper.sh", "v1", "constrainttemplates", "ConstraintTemplate", false, MetaFields, ReadWrite) { BuiltIn = false },
         new("config.gatekeeper.sh", "v1alpha1", "configs", "Config", true, MetaFields, ReadWrite) { BuiltIn = false },
+        new("argoproj.io", "v1alpha1", "rollouts", "Rollout", true, MetaFields, ReadWrite) { BuiltIn = false },
     };
 
     /// <summary>Constraint kinds are served under constraints.gatekeeper.sh/v1beta1 once a template defines them.</summary>

@@ -80,6 +80,25 @@ public sealed class ConfigurationStrictnessTests : IDisposable
     }
 
     [Theory]
+    [InlineData("Deployments", "did you mean Deployment?")]
+    [InlineData("Deamonset", "did you mean DaemonSet?")]
+    [InlineData("Pods", "did you mean Pod?")]
+    public void A_kind_a_letter_or_two_from_a_built_in_one_is_refused_as_a_misspelling(string kind, string problem)
+    {
+        var path = Write("exemptions.yaml", Entries($"- kind: {kind}\n  name: x\n  justification: x\n"));
+        var ex = Assert.Throws<HostNetAuditException>(() => ExemptionSet.Load(new[] { path }, new RecordingLog(), DateTimeOffset.UtcNow));
+        Assert.Contains(problem, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_custom_controllers_kind_exempts_the_pods_it_owns()
+    {
+        var path = Write("exemptions.yaml", Entries("- kind: Rollout\n  namespace: argo\n  name: canary\n  justification: edge proxy on the host network\n"));
+        var set = ExemptionSet.Load(new[] { path }, new RecordingLog(), DateTimeOffset.UtcNow);
+        Assert.NotNull(set.ForPod("c", "argo", "canary-6f7d-a", "Rollout", "canary"));
+    }
+
+    [Theory]
     [InlineData("defaults:\n  enforce: [baseline]\n", "'enforce' is a list")]
     [InlineData("defaults:\n  enforce: baseline\n  enforce: privileged\n", "$.defaults.enforce is given twice")]
     [InlineData("defaults:\n  enforce: baseline\n  enforce-verison: v1.30\n", "has an unknown field 'enforce-verison'")]

@@ -40,7 +40,7 @@ internal sealed class ExemptionSet
 {
     public static readonly ExemptionSet Empty = new(Array.Empty<Exemption>());
 
-    /// <summary>The kinds an exemption may name: the top controllers of pods, and Pod for a pod's own name.</summary>
+    /// <summary>The built-in kinds an exemption names: the top controllers of pods, and Pod for a pod's own name.</summary>
     internal static readonly string[] ExemptKinds =
     {
         "Pod", "DaemonSet", "Deployment", "StatefulSet", "ReplicaSet", "ReplicationController", "Job", "CronJob", "Node",
@@ -198,11 +198,13 @@ internal sealed class ExemptionSet
             throw Invalid(path, $"{entry.Where} names neither a namespace nor a workload");
         }
 
-        // A misspelt kind ("Deamonset") would never match anything, silently: refuse it.
+        // A misspelt kind ("Deamonset") would never match anything, silently: refuse one a letter or two away from a
+        // built-in kind. Any other kind is a custom controller's (Rollout), which pods name as their top owner.
         if (kind is not null && !kind.Contains('*', StringComparison.Ordinal) && !kind.Contains('?', StringComparison.Ordinal) &&
-            !ExemptKinds.Contains(kind, StringComparer.OrdinalIgnoreCase))
+            !ExemptKinds.Contains(kind, StringComparer.OrdinalIgnoreCase) &&
+            ExemptKinds.FirstOrDefault(k => EditDistance(k.ToLowerInvariant(), kind.ToLowerInvariant()) <= (k.Length <= 4 ? 1 : 2)) is { } near)
         {
-            throw Invalid(path, $"{entry.Where} has the kind '{kind}', which no hostNetwork pod is owned by (kinds: {string.Join(", ", ExemptKinds)})");
+            throw Invalid(path, $"{entry.Where} has the kind '{kind}': did you mean {near}? A misspelt kind would match nothing (kinds: {string.Join(", ", ExemptKinds)}, or a custom controller's kind)");
         }
 
         DateTimeOffset? expires = null;
@@ -217,6 +219,25 @@ internal sealed class ExemptionSet
         }
 
         return new Exemption(kind, ns ?? "*", name, justification, context, expires, path, index);
+    }
+
+    /// <summary>Letters to insert, delete or change to turn one word into the other.</summary>
+    private static int EditDistance(string a, string b)
+    {
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var current = new int[b.Length + 1];
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+
+            previous = current;
+        }
+
+        return previous[b.Length];
     }
 
     private static HostNetAuditException Invalid(string path, string why) =>
