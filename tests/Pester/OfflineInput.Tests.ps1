@@ -142,6 +142,7 @@ Describe 'Offline input' {
             @{ File = 'deep-nesting.yaml'; Id = 'InvalidEvidenceDocument' }
             @{ File = 'unclosed-bracket.yaml'; Id = 'InvalidEvidenceDocument' }
             @{ File = 'lone-surrogate.json'; Id = 'InvalidEvidenceDocument' }
+            @{ File = 'reversed-surrogates.yaml'; Id = 'InvalidEvidenceDocument' }
             @{ File = 'tagged-booleans.yaml'; Id = 'InvalidEvidenceDocument' }
         ) {
             $path = Join-Path $Fixtures $File

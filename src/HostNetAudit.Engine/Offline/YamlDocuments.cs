@@ -64,6 +64,11 @@ internal static partial class YamlDocuments
                 // followed by a plain line) instead of throwing a YamlException.
                 error = $"line {builder.Line + firstLine - 1}: the YAML cannot be read past this point (an unclosed '[' or '{{'?)";
             }
+            catch (ArgumentException ex)
+            {
+                // And this way on escapes that are not UTF-16 ("\udc00\ud800", a surrogate pair the wrong way round).
+                error = $"line {builder.Line + firstLine - 1}: the YAML cannot be read past this point ({FirstLine(ex.Message)})";
+            }
 
             yield return new YamlDocumentResult(index, firstLine, node, error)
             {

@@ -130,6 +130,15 @@ public sealed class HostileInputTests : IDisposable
     }
 
     [Fact]
+    public void An_escape_the_YAML_library_cannot_decode_is_an_error_naming_the_file()
+    {
+        var (set, log) = Read(Fixture("reversed-surrogates.yaml"), Write("other.yaml", GoodPod));
+        var error = Assert.Single(log.Errors);
+        Assert.Equal(("InvalidEvidenceDocument", Fixture("reversed-surrogates.yaml")), (error.ErrorId, (string)error.Target!));
+        Assert.Equal(new[] { "good" }, PodNames(set));
+    }
+
+    [Fact]
     public void Numbers_that_overflow_are_read_as_go_yaml_reads_them_without_a_crash()
     {
         var (set, log) = Read(Fixture("long-numbers.yaml"));

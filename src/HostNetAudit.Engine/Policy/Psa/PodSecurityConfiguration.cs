@@ -142,7 +142,8 @@ internal sealed partial class PodSecurityConfiguration
                 {
                     if (entry.Value.AsString() is { } value && (value.Contains("PodSecurityConfiguration", StringComparison.Ordinal) || value.Contains("AdmissionConfiguration", StringComparison.Ordinal)))
                     {
-                        foreach (var inner in ConfigurationDocuments.Read(value, path + " (data." + entry.Name + ")", Invalid, cancellationToken))
+                        var key = entry.Name;
+                        foreach (var inner in ConfigurationDocuments.Read(value, path, (file, why) => Invalid(file, $"its data.{key}: {why}"), cancellationToken))
                         {
                             CollectFrom(inner, path, found, depth, cancellationToken);
                         }
