@@ -36,10 +36,12 @@ public sealed class HostileInputTests : IDisposable
     private static (EvidenceSet Set, RecordingLog Log) Read(params string[] paths)
     {
         var log = new RecordingLog();
-        return (EvidenceReader.Read(paths, log, CancellationToken.None), log);
+        return (new EvidenceSet(EvidenceReader.Read(paths, log, CancellationToken.None), log), log);
     }
 
-    private static string[] PodNames(EvidenceSet set) => set.GetHostNetworkPods(new PodQuery()).Select(p => p.Name).ToArray();
+    private static string[] PodNames(EvidenceSet set) => Pods(set).Select(p => p.Name).ToArray();
+
+    private static List<HostNetworkPod> Pods(EvidenceSet set) => set.GetHostNetworkPodsAsync(new PodQuery(), CancellationToken.None).ToBlockingEnumerable().ToList();
 
     // ---- 1. Alias bombs ----
 
@@ -147,7 +149,7 @@ public sealed class HostileInputTests : IDisposable
         Assert.Equal(System.Text.Json.JsonValueKind.Number, pod.GetProperty("spec").GetProperty("priority").ValueKind);
         Assert.Equal("0" + new string('7', 400), pod.GetProperty("spec").GetProperty("terminationGracePeriodSeconds").GetString());
         Assert.Equal("1e400", pod.GetProperty("spec").GetProperty("activeDeadlineSeconds").GetString());
-        var record = Assert.Single(set.GetHostNetworkPods(new PodQuery()));
+        var record = Assert.Single(Pods(set));
         Assert.Empty(record.HostPorts);
     }
 
@@ -171,7 +173,7 @@ public sealed class HostileInputTests : IDisposable
     {
         var (set, log) = Read(Fixture("tagged-booleans.yaml"));
         Assert.Equal(new[] { "tagged-true", "tagged-yes" }, PodNames(set));
-        Assert.Empty(set.GetHostNetworkWorkloads(new WorkloadQuery()));
+        Assert.Empty(set.GetHostNetworkWorkloadsAsync(new WorkloadQuery(), CancellationToken.None).ToBlockingEnumerable());
         Assert.All(log.Errors, e => Assert.Equal(("InvalidEvidenceDocument", Fixture("tagged-booleans.yaml")), (e.ErrorId, (string)e.Target!)));
         Assert.Equal(4, log.Errors.Count);
         Assert.Contains("cannot read the !!str 'maybe' as a !!bool", log.Errors[0].Message, StringComparison.Ordinal);

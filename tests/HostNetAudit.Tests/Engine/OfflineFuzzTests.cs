@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using HostNetAudit.Abstractions;
 using HostNetAudit.Engine;
-using HostNetAudit.Tests.Engine.Policies;
 using HostNetAudit.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -61,7 +60,7 @@ public sealed class OfflineFuzzTests : IDisposable
     {
         var files = new List<string>();
         corpusMissing = null;
-        if (Corpus.Path is { } corpus)
+        if (Corpus.Directory is { } corpus)
         {
             files.AddRange(Directory.EnumerateFiles(corpus).Where(IsEvidence).OrderBy(f => f, StringComparer.Ordinal));
         }
@@ -127,20 +126,19 @@ public sealed class OfflineFuzzTests : IDisposable
         var before = GC.GetTotalAllocatedBytes(precise: true);
         try
         {
-            var engine = new HostNetAuditEngine();
             var log = new RecordingLog();
-            var set = engine.ReadEvidence(new[] { evidence }, log, CancellationToken.None);
-            _ = set.GetHostNetworkPods(new PodQuery()).ToList();
-            _ = set.GetHostNetworkWorkloads(new WorkloadQuery()).ToList();
-            _ = set.TestNamespacePolicies(new NamespacePolicyQuery(), CancellationToken.None);
-            _ = set.Audit(new AuditQuery(), CancellationToken.None);
+            using var set = new HostNetAuditEngine().OpenFiles(new[] { evidence }, log, CancellationToken.None);
+            _ = set.GetHostNetworkPodsAsync(new PodQuery(), CancellationToken.None).ToBlockingEnumerable().ToList();
+            _ = set.GetHostNetworkWorkloadsAsync(new WorkloadQuery(), CancellationToken.None).ToBlockingEnumerable().ToList();
+            _ = set.TestNamespacePoliciesAsync(new NamespacePolicyQuery(), CancellationToken.None).GetAwaiter().GetResult();
+            _ = set.AuditAsync(new NamespacePolicyQuery(), CancellationToken.None).GetAwaiter().GetResult();
 
             // The same text as a configuration file: refused or read, never a crash.
-            foreach (var query in new[] { new AuditQuery { ExemptionPaths = new[] { evidence } }, new AuditQuery { AdmissionConfigurationPath = evidence } })
+            foreach (var query in new[] { new NamespacePolicyQuery { ExemptionPaths = new[] { evidence } }, new NamespacePolicyQuery { AdmissionConfigurationPath = evidence } })
             {
                 try
                 {
-                    _ = set.Audit(query, CancellationToken.None);
+                    _ = set.AuditAsync(query, CancellationToken.None).GetAwaiter().GetResult();
                 }
                 catch (HostNetAuditException ex) when (ex.ErrorId.StartsWith("ExemptionFile", StringComparison.Ordinal) || ex.ErrorId.StartsWith("AdmissionConfiguration", StringComparison.Ordinal))
                 {
