@@ -50,7 +50,8 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
             if (judgement.Outcome != PodOutcome.DoesNotRefuse)
             {
                 var (action, enforcing) = Action(constraint.Spec);
-                constraints.Add((constraint, judgement, new GatekeeperMatch(constraint.Spec.Get("match"), cached.MatchScope), action, enforcing, Ingested(constraint)));
+                var ingested = template is null ? Ingested(constraint) : Compiled(template).And(Ingested(constraint));
+                constraints.Add((constraint, judgement, new GatekeeperMatch(constraint.Spec.Get("match"), cached.MatchScope), action, enforcing, ingested));
             }
         }
 
@@ -139,14 +140,38 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
     }
 
     /// <summary>
+    /// Whether the template compiled on Gatekeeper's webhook pods (live evidence: status.byPod[].errors). A template
+    /// whose code does not compile creates no working constraint: on every pod that reports errors it enforces
+    /// nothing; errors on some pods only leave it Unknown.
+    /// </summary>
+    private static Scope Compiled(PolicyObject template)
+    {
+        var webhookPods = WebhookPods(template);
+        var failing = webhookPods.Where(p => p.Get("errors").Items().Any()).ToList();
+        if (failing.Count == 0)
+        {
+            return Scope.Yes();
+        }
+
+        var message = failing.SelectMany(p => p.Get("errors").Items()).Select(e => e.Get("message").AsString()).FirstOrDefault(m => !string.IsNullOrWhiteSpace(m)) ?? "no message";
+        return failing.Count == webhookPods.Count
+            ? Scope.No($"its ConstraintTemplate {template.Name} does not compile ({message}), so Gatekeeper enforces nothing of it")
+            : Scope.Unknown($"its ConstraintTemplate {template.Name} does not compile on Gatekeeper pod {failing[0].Get("id").AsString()} ({message}), so that pod enforces nothing of it");
+    }
+
+    /// <summary>The status.byPod entries of Gatekeeper's webhook pods (entries without operations are older webhook pods).</summary>
+    private static List<JsonElement> WebhookPods(PolicyObject obj) =>
+        obj.Object.Get("status", "byPod").Items()
+            .Where(p => !p.Get("operations").Items().Any() || p.Get("operations").Items().Any(o => o.AsString() == "webhook"))
+            .ToList();
+
+    /// <summary>
     /// Whether the constraint's status (live evidence) shows Gatekeeper's webhook pods enforcing it: a webhook pod
     /// that reports errors, or webhook pods none of which reports enforced: true, make it Unknown.
     /// </summary>
     private static Scope Ingested(PolicyObject constraint)
     {
-        var webhookPods = constraint.Object.Get("status", "byPod").Items()
-            .Where(p => !p.Get("operations").Items().Any() || p.Get("operations").Items().Any(o => o.AsString() == "webhook"))
-            .ToList();
+        var webhookPods = WebhookPods(constraint);
         if (webhookPods.Count == 0)
         {
             return Scope.Yes();
@@ -221,6 +246,13 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
             return CelVerdicts.ToPod(evaluated, "its template's K8sNativeValidation CEL, evaluated with the constraint's parameters: ");
         }
 
+        if (template is null)
+        {
+            // Without its template the constraint's kind does not exist: Gatekeeper enforces nothing under that
+            // name, whatever the name suggests (a partial export, or a template that failed to deploy).
+            return PodJudgement.Unknown($"its ConstraintTemplate {constraint.Kind.ToLowerInvariant()} is not in the evidence, and without it the constraint's kind does not exist and nothing is enforced; add the template to the evidence, or check that it is deployed");
+        }
+
         if (constraint.Kind == "K8sPSPHostNetworkingPorts")
         {
             return parameters.Get("hostNetwork").IsTrue()
@@ -243,11 +275,6 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
         if (evaluated is not null && evaluated.Verdict != CelVerdict.Unknown)
         {
             return CelVerdicts.ToPod(evaluated, "its template's K8sNativeValidation CEL: ");
-        }
-
-        if (template is null)
-        {
-            return PodJudgement.Unknown($"its ConstraintTemplate ({constraint.Kind.ToLowerInvariant()}) is not in the evidence, so what it checks is unknown");
         }
 
         var rego = template.Spec.Get("targets").Items()
