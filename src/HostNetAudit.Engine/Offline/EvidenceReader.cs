@@ -13,6 +13,9 @@ internal sealed record EvidenceObject(JsonElement Object, string Source, int Doc
     /// <summary>The 1-based line where the object's YAML document starts, when known (JSON files: null).</summary>
     public int? Line { get; init; }
 
+    /// <summary>The file named as sentences show it: relative to the folder given, or its file name.</summary>
+    public string SourceName { get; init; } = System.IO.Path.GetFileName(Source);
+
     public string? Kind => Object.Get("kind").AsString();
 
     public string? ApiVersion => Object.Get("apiVersion").AsString();
@@ -54,7 +57,17 @@ internal static class EvidenceReader
             foreach (var file in Expand(path, seenFiles, seenFolders, log, cancellationToken))
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                var first = objects.Count;
                 ReadFile(file, objects, log, cancellationToken);
+                if (Directory.Exists(path))
+                {
+                    // Sentences name files relative to the folder given, so the key fact is not lost behind a long path.
+                    var name = Path.GetRelativePath(path, file);
+                    for (var i = first; i < objects.Count; i++)
+                    {
+                        objects[i] = objects[i] with { SourceName = name };
+                    }
+                }
             }
         }
 

@@ -135,10 +135,11 @@ internal sealed class NamespaceInfo
 /// <summary>A policy-side object (policy, constraint, binding, webhook configuration...), live or from a file.</summary>
 internal sealed class PolicyObject
 {
-    public PolicyObject(JsonElement obj, string? source)
+    public PolicyObject(JsonElement obj, string? source, string? sourceName = null)
     {
         Object = obj;
         Source = source;
+        SourceName = sourceName ?? (source is null ? null : System.IO.Path.GetFileName(source));
         var apiVersion = obj.Get("apiVersion").AsString() ?? string.Empty;
         var slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
         Group = slash < 0 ? string.Empty : apiVersion[..slash];
@@ -151,6 +152,9 @@ internal sealed class PolicyObject
     public JsonElement Object { get; }
 
     public string? Source { get; }
+
+    /// <summary>The evidence file as sentences name it (relative to the -Path given); null for live objects.</summary>
+    public string? SourceName { get; }
 
     public string Group { get; }
 

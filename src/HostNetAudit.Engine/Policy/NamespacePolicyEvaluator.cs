@@ -253,16 +253,6 @@ internal sealed class NamespacePolicyEvaluator
         return Trim(at < 0 ? detail : detail[(at + marker.Length)..]);
     }
 
-    private static string Trim(string text)
-    {
-        var t = text.TrimEnd('.');
-        if (t.Length <= 160)
-        {
-            return t;
-        }
-
-        // Cut at a word boundary, so the reason never ends inside a name.
-        var cut = t.LastIndexOf(' ', 156);
-        return (cut > 100 ? t[..cut].TrimEnd(',', ';', ':') : t[..157]) + "...";
-    }
+    /// <summary>A detail inside a reason sentence: whole (the key fact comes first; the table view may cut the rest).</summary>
+    private static string Trim(string text) => text.TrimEnd('.');
 }

@@ -43,7 +43,7 @@ internal static class PolicyInputReader
             {
                 if (obj.Name == "kyverno" && inputs.KyvernoConfigMap is null)
                 {
-                    inputs.KyvernoConfigMap = new PolicyObject(obj.Object, obj.Source);
+                    inputs.KyvernoConfigMap = new PolicyObject(obj.Object, obj.Source, obj.SourceName);
                     inputs.KyvernoConfigMapState = ConfigMapState.Found;
                 }
 
@@ -52,7 +52,7 @@ internal static class PolicyInputReader
 
             if (PolicyGroups.Contains(obj.Group))
             {
-                inputs.Add(new PolicyObject(obj.Object, obj.Source));
+                inputs.Add(new PolicyObject(obj.Object, obj.Source, obj.SourceName));
             }
         }
 

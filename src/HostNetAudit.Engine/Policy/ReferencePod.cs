@@ -29,6 +29,12 @@ internal static class ReferencePod
     /// <summary>Groups of the controller service accounts.</summary>
     public static readonly IReadOnlyList<string> ControllerGroups = new[] { "system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated" };
 
+    /// <summary>
+    /// The cluster roles the default RBAC binds to the ReplicaSet controller (its own, and those bound to
+    /// system:authenticated), which engines that look roles up (Kyverno) see on its requests.
+    /// </summary>
+    public static readonly IReadOnlyList<string> ControllerClusterRoles = new[] { "system:controller:replicaset-controller", "system:basic-user", "system:discovery", "system:public-info-viewer" };
+
     /// <summary>Every user name a controller that creates pods may carry.</summary>
     public static readonly IReadOnlyList<string> ControllerUsers = new[] { ControllerUser, DaemonSetControllerUser, "system:serviceaccount:kube-system:job-controller", "system:serviceaccount:kube-system:statefulset-controller", ControllerManagerUser };
 

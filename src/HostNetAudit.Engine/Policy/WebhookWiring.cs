@@ -15,9 +15,11 @@ internal sealed class WebhookWiring
     private readonly IReadOnlyList<CelNamedExpression> conditions;
     private readonly CelPolicy? matchPolicy;
     private readonly bool intercepts;
+    private readonly string? conditionsOrigin;
 
-    private WebhookWiring(JsonElement webhook, string configuration, bool assumed, string? assumedWhy)
+    private WebhookWiring(JsonElement webhook, string configuration, bool assumed, string? assumedWhy, string? conditionsOrigin = null)
     {
+        this.conditionsOrigin = conditionsOrigin;
         Webhook = webhook;
         Configuration = configuration;
         Assumed = assumed;
@@ -62,16 +64,20 @@ internal sealed class WebhookWiring
         return null;
     }
 
-    /// <summary>A webhook that is not in the evidence, with the engine's default wiring.</summary>
-    public static WebhookWiring AssumeDefault(string name, JsonElement namespaceSelector, bool failOpen, string why, JsonElement objectSelector = default) =>
+    /// <summary>
+    /// A webhook that is not in the evidence, with the engine's default wiring; <paramref name="matchConditions"/>
+    /// are those the engine's configuration puts on it (<paramref name="conditionsOrigin"/> says where from).
+    /// </summary>
+    public static WebhookWiring AssumeDefault(string name, JsonElement namespaceSelector, bool failOpen, string why, JsonElement objectSelector = default, IReadOnlyList<CelNamedExpression>? matchConditions = null, string? conditionsOrigin = null) =>
         new(JsonSerializer.SerializeToElement(new Dictionary<string, object?>
         {
             ["name"] = name,
             ["failurePolicy"] = failOpen ? "Ignore" : "Fail",
             ["namespaceSelector"] = namespaceSelector.ValueKind == JsonValueKind.Undefined ? null : namespaceSelector,
             ["objectSelector"] = objectSelector.ValueKind == JsonValueKind.Undefined ? null : objectSelector,
+            ["matchConditions"] = matchConditions?.Select(c => new Dictionary<string, string> { ["name"] = c.Name, ["expression"] = c.Expression }).ToArray(),
             ["rules"] = new[] { new Dictionary<string, object> { ["apiGroups"] = new[] { "*" }, ["apiVersions"] = new[] { "*" }, ["operations"] = new[] { "CREATE", "UPDATE" }, ["resources"] = new[] { "*" } } },
-        }), "(assumed)", true, why);
+        }), "(assumed)", true, why, conditionsOrigin);
 
     /// <summary>Whether the webhook intercepts pod creation in the namespace.</summary>
     public Scope Scope(NamespaceInfo ns)
@@ -96,9 +102,14 @@ internal sealed class WebhookWiring
         if (conditions.Count > 0)
         {
             var (match, detail) = CelVerdicts.Match(matchPolicy, ns.Object);
-            scope = scope.And(match == CelMatch.DoesNotMatch
-                ? Policy.Scope.No($"the matchConditions of webhook {Name} skip the reference pod ({detail})")
-                : Policy.Scope.Depends($"webhook {Name} has matchConditions ({string.Join(", ", conditions.Select(c => c.Name))})"));
+            var names = string.Join(", ", conditions.Select(c => c.Name));
+            scope = scope.And((match, conditionsOrigin) switch
+            {
+                (CelMatch.DoesNotMatch, null) => Policy.Scope.No($"the matchConditions of webhook {Name} skip the reference pod ({detail})"),
+                (CelMatch.DoesNotMatch, _) => Policy.Scope.No($"the matchConditions {names} of {conditionsOrigin} skip the reference pod ({detail}), so it never reaches the engine"),
+                (_, null) => Policy.Scope.Depends($"webhook {Name} has matchConditions ({names})"),
+                _ => Policy.Scope.Depends($"the matchConditions {names} of {conditionsOrigin} decide which pods reach the engine; the others are admitted unchecked"),
+            });
         }
 
         return scope;

@@ -1,15 +1,19 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using HostNetAudit.Engine.Json;
+using HostNetAudit.Engine.Policy.Cel;
 
 namespace HostNetAudit.Engine.Policy.Kyverno;
 
 /// <summary>
 /// The kyverno ConfigMap as Kyverno reads it: resourceFilters ([kind,namespace,name] entries; a matching
-/// admission request is not processed at all) and the request exclusions (excludeGroups, excludeUsernames,
-/// excludeRoles, excludeClusterRoles; a leading '!' makes an entry an inclusion). Without the ConfigMap in the
-/// evidence, the chart's defaults are assumed (they filter kube-system, kube-public, kube-node-lease and Kyverno's
-/// own namespace); a live 404 means Kyverno runs without filters.
+/// admission request is not processed at all), the request exclusions (excludeGroups, excludeUsernames,
+/// excludeRoles, excludeClusterRoles: comma-separated, trimmed; a leading '!' makes an entry an inclusion, and an
+/// inclusion that matches the request in any of the four lists wins over every exclusion), and what Kyverno puts
+/// on its resource webhooks: the "webhooks" entry's selectors and the "matchConditions" entry (Kyverno 1.11+,
+/// chart value config.matchConditions: requests that fail them never reach Kyverno). Without the ConfigMap in
+/// the evidence, the chart's defaults are assumed (they filter kube-system, kube-public, kube-node-lease and
+/// Kyverno's own namespace); a live 404 means Kyverno runs without filters.
 /// </summary>
 internal sealed partial class KyvernoConfig
 {
@@ -28,8 +32,11 @@ internal sealed partial class KyvernoConfig
         Assumed = assumed;
     }
 
-    /// <summary>Where the configuration came from, for details.</summary>
+    /// <summary>Where the configuration came from, for details ("the kyverno ConfigMap (file)").</summary>
     public string Origin { get; }
+
+    /// <summary>The ConfigMap's "matchConditions" (JSON list of {name, expression}): Kyverno copies them onto its resource webhooks.</summary>
+    public IReadOnlyList<CelNamedExpression> MatchConditions { get; private init; } = Array.Empty<CelNamedExpression>();
 
     /// <summary>The namespaceSelector of the ConfigMap's "webhooks" entry (Kyverno puts it on its webhooks), if any.</summary>
     public JsonElement WebhookNamespaceSelector { get; private init; }
@@ -45,25 +52,32 @@ internal sealed partial class KyvernoConfig
         {
             case ConfigMapState.Found:
                 var data = inputs.KyvernoConfigMap!.Object.Get("data");
-                var origin = $"ConfigMap {inputs.KyvernoConfigMap.QualifiedName}" + (inputs.KyvernoConfigMap.Source is { } s ? $" ({s})" : string.Empty);
-                var webhook = FirstWebhook(data.Get("webhooks").AsString());
+                var origin = $"the kyverno ConfigMap {inputs.KyvernoConfigMap.QualifiedName}" + (inputs.KyvernoConfigMap.SourceName is { } s ? $" ({s})" : string.Empty);
+                var webhook = ParseJson(data.Get("webhooks").AsString());
+                if (webhook.ValueKind == JsonValueKind.Array)
+                {
+                    webhook = webhook.GetArrayLength() > 0 ? webhook[0] : default;
+                }
+
+                var conditions = ParseJson(data.Get("matchConditions").AsString());
                 return new KyvernoConfig(
                     ParseFilters(data.Get("resourceFilters").AsString() ?? string.Empty),
                     new Exclusions(
-                        Split(data.Get("excludeGroups").AsString()),
-                        Split(data.Get("excludeUsernames").AsString()),
-                        Split(data.Get("excludeRoles").AsString()),
-                        Split(data.Get("excludeClusterRoles").AsString())),
+                        Entries.Parse(data.Get("excludeGroups").AsString()),
+                        Entries.Parse(data.Get("excludeUsernames").AsString()),
+                        Entries.Parse(data.Get("excludeRoles").AsString()),
+                        Entries.Parse(data.Get("excludeClusterRoles").AsString())),
                     origin,
                     false)
                 {
                     WebhookNamespaceSelector = webhook.Get("namespaceSelector"),
                     WebhookObjectSelector = webhook.Get("objectSelector"),
+                    MatchConditions = conditions.ValueKind == JsonValueKind.Array ? CelVerdicts.Named(conditions) : Array.Empty<CelNamedExpression>(),
                 };
             case ConfigMapState.NotFound:
-                return new KyvernoConfig(new List<Filter>(), Exclusions.None, "no kyverno ConfigMap (Kyverno runs without resource filters)", false);
+                return new KyvernoConfig(new List<Filter>(), new Exclusions(Entries.None, Entries.None, Entries.None, Entries.None), "no kyverno ConfigMap (Kyverno runs without resource filters)", false);
             default:
-                return new KyvernoConfig(ParseFilters(ChartDefaultFilters), new Exclusions(new[] { "system:nodes" }, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>()), "the Kyverno chart's default ConfigMap (assumed: the kyverno ConfigMap is not in the evidence)", true);
+                return new KyvernoConfig(ParseFilters(ChartDefaultFilters), new Exclusions(Entries.Parse("system:nodes"), Entries.None, Entries.None, Entries.None), "the Kyverno chart's default ConfigMap (assumed: the kyverno ConfigMap is not in the evidence)", true);
         }
     }
 
@@ -93,15 +107,15 @@ internal sealed partial class KyvernoConfig
         var controller = exclusions.ExcludesController();
         if (controller is not null)
         {
-            return Scope.No($"{Origin} excludes {controller}, which the controllers that create pods carry, so Kyverno never validates their pods");
+            return Scope.No($"{controller} is excluded from Kyverno by {Origin}: the controllers that create pods carry it, so Kyverno never validates their pods");
         }
 
         var others = exclusions.Describe();
-        return others is null ? Scope.Yes() : Scope.Depends($"{Origin} exempts requests by {others}");
+        return others is null ? Scope.Yes() : Scope.Depends($"requests by {others} are excluded from Kyverno by {Origin}");
     }
 
-    /// <summary>The first entry of the ConfigMap's "webhooks" JSON (a list of {namespaceSelector, objectSelector}); Kyverno ignores text it cannot parse.</summary>
-    private static JsonElement FirstWebhook(string? text)
+    /// <summary>A JSON value held as text in the ConfigMap; Kyverno ignores text it cannot parse.</summary>
+    private static JsonElement ParseJson(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -111,13 +125,7 @@ internal sealed partial class KyvernoConfig
         try
         {
             using var document = JsonDocument.Parse(text);
-            var root = document.RootElement;
-            return root.ValueKind switch
-            {
-                JsonValueKind.Array => root.GetArrayLength() > 0 ? root[0].Clone() : default,
-                JsonValueKind.Object => root.Clone(),
-                _ => default,
-            };
+            return document.RootElement.Clone();
         }
         catch (JsonException)
         {
@@ -127,9 +135,6 @@ internal sealed partial class KyvernoConfig
 
     private static List<Filter> ParseFilters(string text) =>
         FilterPattern().Matches(text).Select(m => Filter.Parse(m.Groups[1].Value)).Where(f => f is not null).Select(f => f!).ToList();
-
-    private static string[] Split(string? text) =>
-        (text ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     [GeneratedRegex(@"\[([^\[\]]*)\]")]
     private static partial Regex FilterPattern();
@@ -151,37 +156,74 @@ internal sealed partial class KyvernoConfig
         }
     }
 
-    private sealed record Exclusions(string[] Groups, string[] Usernames, string[] Roles, string[] ClusterRoles)
+    /// <summary>One exclusion list as Kyverno parses it: comma-separated, trimmed, "!name" an inclusion, "!" alone ignored.</summary>
+    private sealed record Entries(string[] Excluded, string[] Included)
     {
-        public static readonly Exclusions None = new(Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>());
+        public static readonly Entries None = new(Array.Empty<string>(), Array.Empty<string>());
 
-        /// <summary>The exclusion that covers the controller identity, if any (inclusions with '!' win).</summary>
+        public static Entries Parse(string? text)
+        {
+            var excluded = new List<string>();
+            var included = new List<string>();
+            foreach (var entry in (text ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!entry.StartsWith('!'))
+                {
+                    excluded.Add(entry);
+                }
+                else if (entry[1..].Trim() is { Length: > 0 } name)
+                {
+                    included.Add(name);
+                }
+            }
+
+            return new Entries(excluded.ToArray(), included.ToArray());
+        }
+    }
+
+    private sealed record Exclusions(Entries Groups, Entries Usernames, Entries Roles, Entries ClusterRoles)
+    {
+        /// <summary>
+        /// The exclusion that covers the reference pod's creator (the ReplicaSet controller: its user, its groups and
+        /// the cluster roles bound to them), if any. An inclusion that matches it in any list wins, as in Kyverno.
+        /// </summary>
         public string? ExcludesController()
         {
-            var included = Usernames.Where(u => u.StartsWith('!')).Any(u => Wildcard.Match(u[1..], ReferencePod.ControllerUser)) ||
-                Groups.Where(g => g.StartsWith('!')).Any(g => ReferencePod.ControllerGroups.Any(c => Wildcard.Match(g[1..], c)));
-            if (included)
+            bool AnyMatch(IEnumerable<string> patterns, IEnumerable<string> values) => patterns.Any(p => values.Any(v => Wildcard.Match(p, v)));
+            var user = new[] { ReferencePod.ControllerUser };
+            if (AnyMatch(Usernames.Included, user) || AnyMatch(Groups.Included, ReferencePod.ControllerGroups) || AnyMatch(ClusterRoles.Included, ReferencePod.ControllerClusterRoles))
             {
                 return null;
             }
 
-            var group = Groups.Where(g => !g.StartsWith('!')).FirstOrDefault(g => ReferencePod.ControllerGroups.Any(c => Wildcard.Match(g, c)));
+            var group = Groups.Excluded.FirstOrDefault(g => ReferencePod.ControllerGroups.Any(c => Wildcard.Match(g, c)));
             if (group is not null)
             {
-                return "group " + group + " (excludeGroups)";
+                return $"group {group} (excludeGroups)";
             }
 
-            var user = Usernames.Where(u => !u.StartsWith('!')).FirstOrDefault(u => Wildcard.Match(u, ReferencePod.ControllerUser));
-            return user is null ? null : "user " + user + " (excludeUsernames)";
+            var name = Usernames.Excluded.FirstOrDefault(u => Wildcard.Match(u, ReferencePod.ControllerUser));
+            if (name is not null)
+            {
+                return $"user {name} (excludeUsernames)";
+            }
+
+            var role = ClusterRoles.Excluded.FirstOrDefault(r => ReferencePod.ControllerClusterRoles.Any(c => Wildcard.Match(r, c)));
+            return role is null ? null : $"cluster role {role} (excludeClusterRoles)";
         }
 
         /// <summary>Exclusions other than system:nodes (which only creates static pods' mirrors).</summary>
         public string? Describe()
         {
-            var parts = Groups.Where(g => !g.StartsWith('!') && g != "system:nodes").Select(g => "group " + g)
-                .Concat(Usernames.Where(u => !u.StartsWith('!')).Select(u => "user " + u))
-                .Concat(Roles.Where(r => !r.StartsWith('!')).Select(r => "role " + r))
-                .Concat(ClusterRoles.Where(r => !r.StartsWith('!')).Select(r => "cluster role " + r))
+            if (Groups.Included.Any(g => Wildcard.Match(g, "system:authenticated")))
+            {
+                return null; // every authenticated request is included again
+            }
+
+            var parts = Groups.Excluded.Where(g => g != "system:nodes").Select(g => "group " + g)
+                .Concat(Usernames.Excluded.Select(u => "user " + u))
+                .Concat(Roles.Excluded.Select(r => "role " + r))
+                .Concat(ClusterRoles.Excluded.Select(r => "cluster role " + r))
                 .ToList();
             return parts.Count == 0 ? null : string.Join(", ", parts);
         }

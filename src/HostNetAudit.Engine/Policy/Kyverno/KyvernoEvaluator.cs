@@ -16,6 +16,8 @@ namespace HostNetAudit.Engine.Policy.Kyverno;
 /// </summary>
 internal sealed class KyvernoEvaluator : IEngineEvaluator
 {
+    /// <summary>The webhook of kyverno.io policies ("-fail", "-ignore", "-fail-finegrained-&lt;policy&gt;" ...).</summary>
+    private const string ResourceWebhook = "validate.kyverno.svc";
     private readonly PolicyInputs inputs;
     private readonly KyvernoConfig config;
     private readonly List<RuleEntry> rules = new();
@@ -167,7 +169,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         }
 
         var failurePolicyIgnore = FailurePolicyIgnore(policy.Spec);
-        var webhook = Webhook("validate.kyverno.svc", failurePolicyIgnore, policy.Name);
+        var webhook = Webhook(ResourceWebhook, failurePolicyIgnore, policy.Name);
         scope = scope
             .And(podScope)
             .And(processes)
@@ -451,6 +453,8 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         }
         else
         {
+            // Kyverno copies the ConfigMap's matchConditions onto the webhooks of kyverno.io policies, not of ValidatingPolicies.
+            var conditions = prefix == ResourceWebhook ? config.MatchConditions : Array.Empty<CelNamedExpression>();
             var assumed = WebhookWiring.AssumeDefault(
                 $"{prefix}-{mode}",
                 AssumedNamespaceSelector(config.WebhookNamespaceSelector),
@@ -458,7 +462,9 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
                 config.WebhookNamespaceSelector.Exists() || config.WebhookObjectSelector.Exists()
                     ? $"Kyverno's webhook as {config.Origin} configures it (its \"webhooks\" entry), assumed because its ValidatingWebhookConfiguration is not in the evidence"
                     : "Kyverno's default webhook, assumed because its ValidatingWebhookConfiguration is not in the evidence",
-                config.WebhookObjectSelector);
+                config.WebhookObjectSelector,
+                conditions,
+                config.Origin);
             result = (ns => assumed.Scope(ns), ignore);
         }
 

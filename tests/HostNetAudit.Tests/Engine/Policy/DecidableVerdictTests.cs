@@ -69,4 +69,76 @@ public sealed class DecidableVerdictTests
         // Without errors the template counts as before.
         Assert.Equal("Compliant", One(new[] { Team, template, constraint }).Status);
     }
+
+    // ---- 0. False compliance: the kyverno ConfigMap's matchConditions and exclusions ----
+
+    /// <summary>The kyverno/policies disallow-host-namespaces rule shape, enforced.</summary>
+    private static readonly JsonElement KyvernoHostNamespaces = Json("""
+        {"apiVersion":"kyverno.io/v1","kind":"ClusterPolicy","metadata":{"name":"disallow-host-namespaces"},
+         "spec":{"validationFailureAction":"Enforce","background":true,
+          "rules":[{"name":"host-namespaces","match":{"any":[{"resources":{"kinds":["Pod"]}}]},
+            "validate":{"message":"Sharing the host namespaces is disallowed.","pattern":{"spec":{"=(hostPID)":"false","=(hostIPC)":"false","=(hostNetwork)":"false"}}}}]}}
+        """);
+
+    /// <summary>The kyverno ConfigMap as the Helm chart renders it (chart defaults plus the given data).</summary>
+    private static JsonElement KyvernoConfigMap(string extra) => Json($$$"""
+        {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"kyverno","namespace":"kyverno","labels":{"app.kubernetes.io/component":"config","app.kubernetes.io/instance":"kyverno"}},
+         "data":{"enableDefaultRegistryMutation":"true","defaultRegistry":"docker.io","generateSuccessEvents":"false",
+          "resourceFilters":"[Event,*,*] [*/*,kube-system,*] [*/*,kube-public,*] [*/*,kube-node-lease,*] [Node,*,*] [Node/*,*,*] [APIService,*,*] [APIService/*,*,*] [TokenReview,*,*] [SubjectAccessReview,*,*] [SelfSubjectAccessReview,*,*] [Binding,*,*] [Pod/binding,*,*] [ReplicaSet,*,*] [ReplicaSet/*,*,*] [EphemeralReport,*,*] [ClusterEphemeralReport,*,*] [*/*,kyverno,*]",
+          {{{extra}}}}}
+        """);
+
+    [Fact]
+    public void The_kyverno_ConfigMap_matchConditions_on_its_webhooks_make_a_refusal_Conditional()
+    {
+        // Chart value config.matchConditions: pods labelled kyverno.io/skip never reach Kyverno.
+        var config = KyvernoConfigMap("""
+            "excludeGroups":"system:nodes",
+            "matchConditions":"[{\"name\":\"not-opted-out\",\"expression\":\"!has(object.metadata.labels) || !('kyverno.io/skip' in object.metadata.labels)\"}]"
+            """);
+        var result = One(new[] { Team, KyvernoHostNamespaces, config });
+        Assert.Equal("Conditional", result.Status);
+        var finding = Assert.Single(result.Conditional);
+        Assert.Contains("not-opted-out", finding.Detail, StringComparison.Ordinal);
+        Assert.Contains("kyverno ConfigMap", result.Reason, StringComparison.Ordinal);
+
+        // Without the key, the same namespace is Compliant.
+        Assert.Equal("Compliant", One(new[] { Team, KyvernoHostNamespaces, KyvernoConfigMap("\"excludeGroups\":\"system:nodes\"") }).Status);
+    }
+
+    [Fact]
+    public void The_kyverno_ConfigMap_matchConditions_that_skip_the_reference_pod_leave_Kyverno_out()
+    {
+        // Only pods that opt in are sent to Kyverno: the reference pod (no labels) is not.
+        var config = KyvernoConfigMap("""
+            "matchConditions":"[{\"name\":\"opted-in\",\"expression\":\"has(object.metadata.labels) && object.metadata.labels[?'kyverno.io/validate'].orValue('') == 'true'\"}]"
+            """);
+        var result = One(new[] { Team, KyvernoHostNamespaces, config });
+        Assert.Equal("NonCompliant", result.Status);
+        Assert.Contains("opted-in", result.Reason, StringComparison.Ordinal);
+        Assert.Contains("skip the reference pod", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_registered_Kyverno_webhook_is_authoritative_over_the_ConfigMap_matchConditions()
+    {
+        var config = KyvernoConfigMap("""
+            "matchConditions":"[{\"name\":\"opted-in\",\"expression\":\"has(object.metadata.labels) && 'kyverno.io/validate' in object.metadata.labels\"}]"
+            """);
+        var webhook = Json("""{"apiVersion":"admissionregistration.k8s.io/v1","kind":"ValidatingWebhookConfiguration","metadata":{"name":"kyverno-resource-validating-webhook-cfg"},"webhooks":[{"name":"validate.kyverno.svc-fail","failurePolicy":"Fail","rules":[{"apiGroups":[""],"apiVersions":["v1"],"operations":["CREATE","UPDATE"],"resources":["pods"]}]}]}""");
+        Assert.Equal("Compliant", One(new[] { Team, KyvernoHostNamespaces, config, webhook }).Status);
+    }
+
+    [Theory]
+    [InlineData("\"excludeGroups\":\"system:nodes,system:serviceaccounts:kube-system\"", "NonCompliant", "group system:serviceaccounts:kube-system (excludeGroups)")]
+    [InlineData("\"excludeGroups\":\"system:nodes,system:serviceaccounts:kube-system\",\"excludeUsernames\":\" ! system:serviceaccount:kube-system:replicaset-controller \"", "Conditional", "group system:serviceaccounts:kube-system")]
+    [InlineData("\"excludeUsernames\":\"system:serviceaccount:kube-system:*\",\"excludeGroups\":\"!system:authenticated\"", "Compliant", "")]
+    [InlineData("\"excludeClusterRoles\":\"system:controller:*\"", "NonCompliant", "cluster role system:controller:* (excludeClusterRoles)")]
+    [InlineData("\"excludeUsernames\":\"!,ci-bot\"", "Conditional", "user ci-bot")]
+    public void The_kyverno_ConfigMap_exclusions_are_read_as_Kyverno_parses_them(string data, string status, string named)
+    {
+        var result = One(new[] { Team, KyvernoHostNamespaces, KyvernoConfigMap(data) });
+        Assert.True(status == result.Status, $"{status} expected: {result.Status} ({result.Reason})");
+        Assert.Contains(named, result.Reason, StringComparison.Ordinal);
+    }
 }
