@@ -48,7 +48,10 @@ internal static class CelVerdicts
             _ => PodOutcome.Unknown,
         },
         judgement.JudgedBy,
-        prefix + judgement.Detail);
+        prefix + judgement.Detail)
+    {
+        Lacking = judgement.DeniesLacking,
+    };
 
     /// <summary>
     /// The scope match conditions give (docs/design.md, "The verdict of a namespace": an object with match conditions applies to some pods only), and

@@ -55,6 +55,9 @@ internal enum PodOutcome
 /// <summary>A judgement of a mechanism against the reference pod and its twin.</summary>
 internal sealed record PodJudgement(PodOutcome Outcome, string JudgedBy, string Detail)
 {
+    /// <summary>For DeniesBoth: the field whose absence the mechanism denies (an unguarded read that errors under failurePolicy Fail).</summary>
+    public string? Lacking { get; init; }
+
     public static PodJudgement DoesNotRefuse(string detail, string judgedBy = Policy.JudgedBy.Evaluated) => new(PodOutcome.DoesNotRefuse, judgedBy, detail);
 
     public static PodJudgement Unknown(string detail, string judgedBy = Policy.JudgedBy.Text) => new(PodOutcome.Unknown, judgedBy, detail);

@@ -45,7 +45,9 @@ internal sealed class NamespaceFindings
                 if (scope.State != Applies.No && enforcing)
                 {
                     finding.Verdict = Verdicts.DeniesBoth;
-                    finding.Detail = Join(judgement.Detail, "it denies the control twin (no hostNetwork) as well, so the denial is not about hostNetwork and does not count");
+                    finding.Detail = judgement.Lacking is { } lacking
+                        ? $"it denies every pod that lacks {lacking}, not hostNetwork pods alone ({judgement.Detail.TrimEnd('.')})"
+                        : judgement.Detail;
                     Informational.Add(finding);
                 }
 

@@ -200,7 +200,7 @@ internal sealed class NamespacePolicyEvaluator
         var both = r.Informational.FirstOrDefault(f => f.Verdict == Verdicts.DeniesBoth);
         if (both is not null)
         {
-            return $"{Describe(both)} denies the reference pod's twin (no hostNetwork) as well, so its denial is not about hostNetwork and does not count; make it test hostNetwork alone (e.g. an =(hostNetwork) anchor), or {fix}.";
+            return $"{Describe(both)} denies the reference pod's twin (no hostNetwork) as well, so its denial is not about hostNetwork and does not count: {Trim(both.Detail)}; make it test hostNetwork alone (an =(hostNetwork) anchor, has(object.spec.hostNetwork) or object.spec.?hostNetwork.orValue(false)), or {fix}.";
         }
 
         return r.PodSecuritySource switch

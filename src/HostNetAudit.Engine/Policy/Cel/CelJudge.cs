@@ -71,8 +71,15 @@ internal static class CelJudge
             return session.Result(
                 CelVerdict.DoesNotRefuse,
                 excluded.ByText,
-                $"Match condition '{excluded.Name}' excludes the reference pod: the policy does not apply to it, so it does not refuse hostNetwork.",
+                excluded.Error is null
+                    ? $"Match condition '{excluded.Name}' excludes the reference pod: the policy does not apply to it, so it does not refuse hostNetwork."
+                    : $"Match condition '{excluded.Name}' raises an error for the reference pod ({excluded.Error}) and failurePolicy Ignore skips the policy then, so it does not refuse hostNetwork.",
                 excludedBy: excluded.Name);
+        }
+
+        if (match.Rejected is { } rejected)
+        {
+            return session.RejectedByMatch(rejected, match, twin, cancellationToken);
         }
 
         if (policy.Validations.Count == 0)
@@ -87,8 +94,8 @@ internal static class CelJudge
         {
             cancellationToken.ThrowIfCancellationRequested();
             var program = runtime.Prepare(policy.Validations[i].Expression);
-            var onReference = session.Decide(program, reference);
-            var onTwin = match.TwinExcluded ? new Decision(CelOutcome.Admit, false, null) : session.Decide(program, twin);
+            var onReference = session.Resolve(session.Decide(program, reference));
+            var onTwin = match.TwinExcluded || match.TwinRejected is not null ? new Decision(CelOutcome.Admit, false, null) : session.Resolve(session.Decide(program, twin));
             if (match.TwinUndecided is { } twinMatch && onTwin.Outcome == CelOutcome.Deny)
             {
                 // Denied if the policy applies to the twin, admitted if not: unknown which.
@@ -104,6 +111,11 @@ internal static class CelJudge
                 onTwin.Outcome,
                 onReference.ByText || onTwin.ByText ? CelJudgedBy.Text : CelJudgedBy.Evaluated,
                 onReference.Problem ?? onTwin.Problem));
+        }
+
+        if (match.TwinRejected is { } twinRejected)
+        {
+            return session.TwinRejectedByMatch(twinRejected, referenceDecisions, outcomes);
         }
 
         var judgement = session.Combine(referenceDecisions, twinDecisions, outcomes, reference);
@@ -122,13 +134,20 @@ internal static class CelJudge
         return judgement;
     }
 
-    /// <summary>A decision on one pod: its outcome, whether it came from the text, and what went wrong.</summary>
-    internal readonly record struct Decision(CelOutcome Outcome, bool ByText, string? Problem);
+    /// <summary>
+    /// A decision on one pod: its outcome, whether it came from the text, and what went wrong; for a certain
+    /// evaluation error, the error and the absent field that raised it (kept when failurePolicy resolves it).
+    /// </summary>
+    internal readonly record struct Decision(CelOutcome Outcome, bool ByText, string? Problem, string? Error = null, string? Absent = null);
 
-    private readonly record struct MatchDecision(string Name, bool ByText, string? Problem);
+    /// <summary>A match condition that decided: its name, and for one that raised an error, the error and absent field.</summary>
+    private readonly record struct MatchDecision(string Name, bool ByText, string? Problem, string? Error = null, string? Absent = null);
 
-    /// <summary>How the match conditions treat both pods.</summary>
-    private readonly record struct MatchResult(MatchDecision? ExcludedBy, MatchDecision? Undecided, bool TwinExcluded, MatchDecision? TwinUndecided);
+    /// <summary>
+    /// How the match conditions treat both pods: excluded (a false condition, or an error under Ignore), rejected
+    /// (an error under Fail with none false: the request is denied whatever the validations say), or undecided.
+    /// </summary>
+    private readonly record struct MatchResult(MatchDecision? ExcludedBy, MatchDecision? Undecided, bool TwinExcluded, MatchDecision? TwinUndecided, MatchDecision? Rejected = null, MatchDecision? TwinRejected = null);
 
     /// <summary>What one pod is judged with: the evaluator's activation and the text reader.</summary>
     private sealed class PodContext
@@ -243,12 +262,16 @@ internal static class CelJudge
 
         /// <summary>
         /// Evaluates the match conditions on both pods. A false condition excludes a pod whatever the others
-        /// give (the apiserver's rule); without a false one, an undecided condition leaves the match undecided.
+        /// give (the apiserver's rule); without a false one, an error rejects the request under failurePolicy Fail
+        /// and skips the policy under Ignore (<see cref="CelPolicy.FailurePolicyDecidesErrors"/>), and an undecided
+        /// condition leaves the match undecided.
         /// </summary>
         public MatchResult MatchConditions(PodContext reference, PodContext twin, CancellationToken cancellationToken)
         {
             MatchDecision? referenceUndecided = null;
             MatchDecision? twinUndecided = null;
+            MatchDecision? referenceError = null;
+            MatchDecision? twinError = null;
             var twinExcluded = false;
             foreach (var condition in policy.MatchConditions)
             {
@@ -262,21 +285,133 @@ internal static class CelJudge
                     return new MatchResult(new MatchDecision(condition.Name, onReference.ByText, null), null, false, null);
                 }
 
-                if (onReference.Outcome == CelOutcome.Unknown)
+                if (onReference.Outcome == CelOutcome.Error)
+                {
+                    referenceError ??= new MatchDecision(condition.Name, false, onReference.Problem, onReference.Error, onReference.Absent);
+                }
+                else if (onReference.Outcome == CelOutcome.Unknown)
                 {
                     referenceUndecided ??= new MatchDecision(condition.Name, true, onReference.Problem);
                 }
 
                 var onTwin = Decide(program, twin);
                 twinExcluded |= onTwin.Outcome == CelOutcome.Deny;
-                if (onTwin.Outcome == CelOutcome.Unknown)
+                if (onTwin.Outcome == CelOutcome.Error)
+                {
+                    twinError ??= new MatchDecision(condition.Name, false, onTwin.Problem, onTwin.Error, onTwin.Absent);
+                }
+                else if (onTwin.Outcome == CelOutcome.Unknown)
                 {
                     twinUndecided ??= new MatchDecision(condition.Name, true, onTwin.Problem);
                 }
             }
 
-            return new MatchResult(null, referenceUndecided, twinExcluded, twinExcluded ? null : twinUndecided);
+            MatchDecision? rejected = null;
+            MatchDecision? twinRejected = null;
+            if (referenceError is { } error)
+            {
+                if (!policy.FailurePolicyDecidesErrors)
+                {
+                    referenceUndecided ??= error with { ByText = true, Problem = error.Problem ?? error.Error };
+                }
+                else if (policy.IgnoresErrors)
+                {
+                    return new MatchResult(error, null, false, null);
+                }
+                else if (referenceUndecided is null)
+                {
+                    rejected = error;
+                }
+            }
+
+            if (twinError is { } onTwinError && !twinExcluded)
+            {
+                if (!policy.FailurePolicyDecidesErrors)
+                {
+                    twinUndecided ??= onTwinError with { ByText = true, Problem = onTwinError.Problem ?? onTwinError.Error };
+                }
+                else if (policy.IgnoresErrors)
+                {
+                    twinExcluded = true;
+                }
+                else if (twinUndecided is null)
+                {
+                    twinRejected = onTwinError;
+                }
+            }
+
+            return new MatchResult(null, referenceUndecided, twinExcluded, twinExcluded ? null : twinUndecided, rejected, twinRejected);
         }
+
+        /// <summary>A validation's decision after failurePolicy: an error denies under Fail, is skipped under Ignore, else is unknown.</summary>
+        public Decision Resolve(Decision decision)
+        {
+            if (decision.Outcome != CelOutcome.Error)
+            {
+                return decision;
+            }
+
+            if (!policy.FailurePolicyDecidesErrors)
+            {
+                return new Decision(CelOutcome.Unknown, true, decision.Problem ?? decision.Error);
+            }
+
+            return decision with { Outcome = policy.IgnoresErrors ? CelOutcome.Admit : CelOutcome.Deny };
+        }
+
+        /// <summary>The policy rejects the reference pod outright (a match condition errors under failurePolicy Fail).</summary>
+        public CelJudgement RejectedByMatch(MatchDecision rejected, MatchResult match, PodContext twin, CancellationToken cancellationToken)
+        {
+            var why = $"Match condition '{rejected.Name}' raises an error for the reference pod ({rejected.Error}) and failurePolicy {FailurePolicyName} rejects the request then";
+            if (match.TwinRejected is { } both)
+            {
+                return Result(CelVerdict.DeniesBoth, byText: false, $"{why}; it raises one for the twin too ({both.Error}): the policy denies every pod that lacks {both.Absent ?? "what it reads"}, not hostNetwork pods alone.", deniesLacking: both.Absent);
+            }
+
+            if (!match.TwinExcluded)
+            {
+                for (var i = 0; i < policy.Validations.Count; i++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var onTwin = Resolve(Decide(runtime.Prepare(policy.Validations[i].Expression), twin));
+                    if (onTwin.Outcome == CelOutcome.Deny)
+                    {
+                        return Result(CelVerdict.DeniesBoth, onTwin.ByText, $"{why}, and validation {Ordinal(i)} ({Short(policy.Validations[i].Expression)}) denies the twin: the denial is not about hostNetwork.", index: i, deniesLacking: onTwin.Error is null ? null : onTwin.Absent);
+                    }
+
+                    if (onTwin.Outcome == CelOutcome.Unknown || match.TwinUndecided is not null)
+                    {
+                        return Result(CelVerdict.Unknown, byText: true, $"{why}, but whether the policy admits the twin could not be decided ({onTwin.Problem ?? match.TwinUndecided?.Problem}).");
+                    }
+                }
+            }
+
+            return Result(CelVerdict.Refuses, byText: false, $"{why}, while it admits the twin: the policy refuses hostNetwork.");
+        }
+
+        /// <summary>The policy rejects the twin outright (a match condition errors on it under failurePolicy Fail).</summary>
+        public CelJudgement TwinRejectedByMatch(MatchDecision rejected, List<Decision> onReference, List<CelValidationOutcome> outcomes)
+        {
+            var denied = onReference.FindIndex(d => d.Outcome == CelOutcome.Deny);
+            if (denied >= 0)
+            {
+                return Result(
+                    CelVerdict.DeniesBoth,
+                    onReference[denied].ByText,
+                    $"Match condition '{rejected.Name}' raises an error for the twin ({rejected.Error}) and failurePolicy {FailurePolicyName} rejects the request then: the policy denies every pod that lacks {rejected.Absent ?? "what the condition reads"}, not hostNetwork pods alone.",
+                    outcomes: outcomes,
+                    index: denied,
+                    deniesLacking: rejected.Absent);
+            }
+
+            var unknown = onReference.FindIndex(d => d.Outcome == CelOutcome.Unknown);
+            return unknown >= 0
+                ? Result(CelVerdict.Unknown, byText: true, $"Validation {Ordinal(unknown)} could not be decided for the reference pod: {onReference[unknown].Problem}.", outcomes: outcomes, index: unknown)
+                : Result(CelVerdict.DoesNotRefuse, onReference.Any(d => d.ByText), $"The validations admit the reference pod; match condition '{rejected.Name}' rejects only pods that lack {rejected.Absent ?? "what it reads"}, so the policy does not refuse hostNetwork.", outcomes: outcomes);
+        }
+
+        /// <summary>The failurePolicy as the apiserver applies it (unset = Fail).</summary>
+        private string FailurePolicyName => policy.IgnoresErrors ? "Ignore" : policy.FailurePolicy ?? "Fail (the default)";
 
         /// <summary>Evaluates one boolean expression on one pod, falling back to its text.</summary>
         public Decision Decide(CelExpressionProgram program, PodContext context)
@@ -301,6 +436,12 @@ internal static class CelJudge
                     return new Decision(CelOutcome.Unknown, false, $"the evaluator says {Bool(value)} but the text reads {Bool(read)}");
                 }
 
+                if (text.IsError)
+                {
+                    // The evaluator answers a marker where CEL raises "no such key" inside an expression; the text is certain.
+                    return new Decision(CelOutcome.Error, false, $"the evaluator says {Bool(value)}, but CEL raises an error here", text.Error, text.Absent);
+                }
+
                 return new Decision(value ? CelOutcome.Admit : CelOutcome.Deny, false, null);
             }
 
@@ -310,6 +451,12 @@ internal static class CelJudge
             if (text.Known && text.Value is bool fromText)
             {
                 return new Decision(fromText ? CelOutcome.Admit : CelOutcome.Deny, true, problem);
+            }
+
+            // The evaluator fails and the text shows why with certainty: an evaluation error, as the engine meets it.
+            if (text.IsError && !evaluation.Succeeded)
+            {
+                return new Decision(CelOutcome.Error, false, problem, text.Error, text.Absent);
             }
 
             return new Decision(CelOutcome.Unknown, true, problem);
@@ -373,24 +520,30 @@ internal static class CelJudge
                         index: unknownOnReference);
                 }
 
+                var skipped = onReference.FindIndex(d => d.Error is not null);
                 return Result(
                     CelVerdict.DoesNotRefuse,
                     onReference.Any(d => d.ByText),
-                    onReference.Count == 1
+                    (onReference.Count == 1
                         ? "The validation admits the reference pod (hostNetwork: true): the policy does not refuse hostNetwork."
-                        : $"All {onReference.Count} validations admit the reference pod (hostNetwork: true): the policy does not refuse hostNetwork.",
+                        : $"All {onReference.Count} validations admit the reference pod (hostNetwork: true): the policy does not refuse hostNetwork.")
+                    + (skipped < 0 ? string.Empty : $" Validation {Ordinal(skipped)} raises an error for it ({onReference[skipped].Error}), which failurePolicy Ignore skips."),
                     outcomes: outcomes);
             }
 
             var twinDenied = onTwin.FindIndex(d => d.Outcome == CelOutcome.Deny);
             if (twinDenied >= 0)
             {
+                var error = onTwin[twinDenied].Error;
                 return Result(
                     CelVerdict.DeniesBoth,
                     onReference[referenceDenied].ByText || onTwin[twinDenied].ByText,
-                    $"Validation {Ordinal(twinDenied)} ({Short(policy.Validations[twinDenied].Expression)}) denies the twin (the same pod without hostNetwork) too: the denial is not about hostNetwork.",
+                    error is null
+                        ? $"Validation {Ordinal(twinDenied)} ({Short(policy.Validations[twinDenied].Expression)}) denies the twin (the same pod without hostNetwork) too: the denial is not about hostNetwork."
+                        : $"Validation {Ordinal(twinDenied)} ({Short(policy.Validations[twinDenied].Expression)}) raises an error for the twin ({error}) and failurePolicy {FailurePolicyName} denies on error: the policy denies every pod that lacks {onTwin[twinDenied].Absent ?? "what it reads"}, not hostNetwork pods alone.",
                     outcomes: outcomes,
-                    index: twinDenied);
+                    index: twinDenied,
+                    deniesLacking: error is null ? null : onTwin[twinDenied].Absent);
             }
 
             var twinUnknown = onTwin.FindIndex(d => d.Outcome == CelOutcome.Unknown);
@@ -407,15 +560,22 @@ internal static class CelJudge
                     index: referenceDenied);
             }
 
-            // Prefer a deciding validation that the evaluator ran over one read from text.
-            var deciding = onReference.FindIndex(d => d.Outcome == CelOutcome.Deny && !d.ByText);
+            // Prefer a deciding validation that the evaluator ran (and that is false rather than an error) over one read from text.
+            var deciding = onReference.FindIndex(d => d.Outcome == CelOutcome.Deny && !d.ByText && d.Error is null);
+            if (deciding < 0)
+            {
+                deciding = onReference.FindIndex(d => d.Outcome == CelOutcome.Deny && !d.ByText);
+            }
+
             if (deciding < 0)
             {
                 deciding = referenceDenied;
             }
 
             var byText = onReference[deciding].ByText || onTwin.Any(d => d.ByText);
-            var detail = $"Validation {Ordinal(deciding)} ({Short(policy.Validations[deciding].Expression)}) denies the reference pod and admits its twin: the policy refuses hostNetwork.";
+            var detail = onReference[deciding].Error is { } refused
+                ? $"Validation {Ordinal(deciding)} ({Short(policy.Validations[deciding].Expression)}) raises an error for the reference pod ({refused}) and failurePolicy {FailurePolicyName} denies on error, while it admits the twin: the policy refuses hostNetwork."
+                : $"Validation {Ordinal(deciding)} ({Short(policy.Validations[deciding].Expression)}) denies the reference pod and admits its twin: the policy refuses hostNetwork.";
             if (byText)
             {
                 var problem = onReference[deciding].Problem ?? onTwin.Select(d => d.Problem).FirstOrDefault(p => p is not null);
@@ -447,7 +607,8 @@ internal static class CelJudge
                     return null;
                 }
 
-                if (reference.Reader.Read(syntax).IsFalse)
+                // A denial by an error (failurePolicy Fail) escapes just as a false one does.
+                if (reference.Reader.Read(syntax) is { IsFalse: true } or { IsError: true })
                 {
                     escapable.Add(i);
                 }
@@ -535,9 +696,10 @@ internal static class CelJudge
             List<CelValidationOutcome>? outcomes = null,
             int? index = null,
             string? message = null,
-            string? escape = null)
+            string? escape = null,
+            string? deniesLacking = null)
         {
-            if (policy.FailurePolicy is { } failurePolicy && verdict == CelVerdict.Unknown)
+            if (policy.FailurePolicy is { } failurePolicy && verdict == CelVerdict.Unknown && !policy.FailurePolicyDecidesErrors)
             {
                 detail += $" (failurePolicy {failurePolicy} decides what the engine does with an evaluation error.)";
             }
@@ -552,6 +714,7 @@ internal static class CelJudge
                 Message = message,
                 ExcludedByMatchCondition = excludedBy,
                 PodFieldsEscape = escape,
+                DeniesLacking = deniesLacking,
                 HasMatchConditions = policy.MatchConditions.Count > 0,
                 DependsOnNamespace = facts.DependsOnNamespace,
                 DependsOnParams = facts.DependsOnParams,

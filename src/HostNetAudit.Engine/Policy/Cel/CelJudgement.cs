@@ -22,6 +22,9 @@ internal enum CelOutcome
     Admit,
     Deny,
     Unknown,
+
+    /// <summary>A certain evaluation error; the policy's failurePolicy turns it into Deny or Admit before it is recorded.</summary>
+    Error,
 }
 
 /// <summary>How a judgement was reached.</summary>
@@ -81,6 +84,12 @@ internal sealed class CelJudgement
     /// hostNetwork pod that sets them otherwise may be admitted. Null when one denial holds whatever they are.
     /// </summary>
     public string? PodFieldsEscape { get; init; }
+
+    /// <summary>
+    /// For DeniesBoth: the field whose absence makes an expression raise an error that failurePolicy Fail turns into
+    /// a denial (e.g. object.spec.hostNetwork, unset on the twin): the policy denies every pod lacking it.
+    /// </summary>
+    public string? DeniesLacking { get; init; }
 
     /// <summary>Rewrites applied so the evaluator could run (see <see cref="CelRewriter"/>).</summary>
     public IReadOnlyList<string> Rewrites { get; init; } = Array.Empty<string>();

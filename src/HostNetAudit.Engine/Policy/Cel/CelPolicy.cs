@@ -51,8 +51,19 @@ internal sealed class CelPolicy
     /// </summary>
     public JsonElement? Params { get; init; }
 
-    /// <summary>The failurePolicy as written (Fail, Ignore) or null; reported, not used to decide.</summary>
+    /// <summary>The failurePolicy as written (Fail, Ignore) or null.</summary>
     public string? FailurePolicy { get; init; }
+
+    /// <summary>
+    /// The apiserver's rule for evaluation errors (ValidatingAdmissionPolicy): under failurePolicy Fail (also when
+    /// unset) an erroring validation, or a match condition that errors while none is false, denies (subject to the
+    /// binding's validationActions, as a false validation is); under Ignore it is skipped. Otherwise an error is
+    /// Unknown, the engine's own handling not being modelled.
+    /// </summary>
+    public bool FailurePolicyDecidesErrors { get; init; }
+
+    /// <summary>Ignore when <see cref="FailurePolicy"/> says so, else Fail (the apiserver's default).</summary>
+    public bool IgnoresErrors => string.Equals(FailurePolicy, "Ignore", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>The identity that creates the reference pod: a controller, as docs/design.md requires.</summary>

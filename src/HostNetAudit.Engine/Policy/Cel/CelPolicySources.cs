@@ -26,6 +26,7 @@ internal static class CelPolicySources
             MatchConditions = Named(spec.Get("matchConditions")),
             Params = parameters,
             FailurePolicy = spec.Get("failurePolicy").AsString(),
+            FailurePolicyDecidesErrors = true,
         };
     }
 

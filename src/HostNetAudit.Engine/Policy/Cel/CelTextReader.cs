@@ -1,15 +1,23 @@
 namespace HostNetAudit.Engine.Policy.Cel;
 
-/// <summary>A value the text reader is certain of, or <see cref="Unknown"/>.</summary>
-internal readonly record struct CelTextValue(bool Known, object? Value)
+/// <summary>
+/// A value the text reader is certain of, a certain evaluation error (<see cref="Error"/>, e.g. a selected field
+/// that is absent), or <see cref="Unknown"/>.
+/// </summary>
+internal readonly record struct CelTextValue(bool Known, object? Value, string? Error = null, string? Absent = null)
 {
     public static CelTextValue Unknown { get; } = new(false, null);
 
     public static CelTextValue Of(object? value) => new(true, value);
 
+    /// <summary>CEL raises an error here, whatever the unknown parts are.</summary>
+    public static CelTextValue Failed(string error, string? absent = null) => new(false, null, error, absent);
+
     public bool IsTrue => Known && Value is true;
 
     public bool IsFalse => Known && Value is false;
+
+    public bool IsError => Error is not null;
 }
 
 /// <summary>
@@ -19,7 +27,8 @@ internal readonly record struct CelTextValue(bool Known, object? Value)
 /// absorbed only by a known false/true, as CEL absorbs errors), <c>? :</c>, <c>==</c>/<c>!=</c> on scalars of one
 /// type, <c>in</c>, <c>size</c>, <c>+</c>, <c>startsWith</c>/<c>endsWith</c>/<c>contains</c>, and the macros
 /// <c>all</c>/<c>exists</c>/<c>exists_one</c>/<c>map</c>/<c>filter</c>. Every other construct, an absent field
-/// (an error in CEL) and any type mismatch is Unknown. This recognises the common ways policies test
+/// and any type mismatch is Unknown. An absent field of a known object is a certain error, which propagates as
+/// CEL propagates errors (<c>&amp;&amp;</c> and <c>||</c> absorb it only with a known false/true). This recognises the common ways policies test
 /// hostNetwork (<c>!has(object.spec.hostNetwork) || object.spec.hostNetwork == false</c>,
 /// <c>object.spec.?hostNetwork.orValue(false) == false</c>, <c>!variables.podSpec.?hostNetwork.orValue(false)</c>)
 /// whatever else surrounds them, and never guesses the rest.
@@ -161,7 +170,7 @@ internal sealed class CelTextReader
         var operand = Eval(select.Operand, scope);
         if (!operand.Known)
         {
-            return CelTextValue.Unknown;
+            return operand.IsError ? operand : CelTextValue.Unknown;
         }
 
         var target = operand.Value;
@@ -191,13 +200,35 @@ internal sealed class CelTextReader
             return CelTextValue.Of(select.Optional ? new OptionalValue(true, value) : value);
         }
 
-        return select.Optional && map is not OpenMap ? CelTextValue.Of(OptionalValue.None) : CelTextValue.Unknown;
+        if (map is OpenMap)
+        {
+            return CelTextValue.Unknown;
+        }
+
+        if (select.Optional)
+        {
+            return CelTextValue.Of(OptionalValue.None);
+        }
+
+        var path = PathOf(select);
+        return CelTextValue.Failed($"no such key: {path} is absent", path);
     }
+
+    /// <summary>The expression that selects the absent field, as written (optional parts cannot be printed: then the key alone).</summary>
+    private static string PathOf(CelNode node) =>
+        CelTree.Descendants(node).Any(n => n is CelSelect { Optional: true } or CelIndex { Optional: true })
+            ? node switch { CelSelect select => "field " + select.Field, _ => "the key" }
+            : CelPrinter.Print(node);
 
     private CelTextValue Index(CelIndex index, Scope scope)
     {
         var operand = Eval(index.Operand, scope);
         var key = Eval(index.Index, scope);
+        if (operand.IsError || key.IsError)
+        {
+            return operand.IsError ? operand : key;
+        }
+
         if (!operand.Known || !key.Known || operand.Value is OptionalValue)
         {
             return CelTextValue.Unknown;
@@ -211,7 +242,18 @@ internal sealed class CelTextReader
                     return CelTextValue.Of(index.Optional ? new OptionalValue(true, value) : value);
                 }
 
-                return index.Optional && map is not OpenMap ? CelTextValue.Of(OptionalValue.None) : CelTextValue.Unknown;
+                if (map is OpenMap)
+                {
+                    return CelTextValue.Unknown;
+                }
+
+                if (index.Optional)
+                {
+                    return CelTextValue.Of(OptionalValue.None);
+                }
+
+                var path = PathOf(index);
+                return CelTextValue.Failed($"no such key: {path} is absent", path);
             case object?[] list when key.Value is long position && !index.Optional:
                 return position >= 0 && position < list.Length ? CelTextValue.Of(list[position]) : CelTextValue.Unknown;
             default:
@@ -279,7 +321,7 @@ internal sealed class CelTextReader
         var target = Eval(call.Target, scope);
         if (!target.Known)
         {
-            return CelTextValue.Unknown;
+            return target.IsError ? target : CelTextValue.Unknown;
         }
 
         if (target.Value is OptionalValue optional)
@@ -299,7 +341,7 @@ internal sealed class CelTextReader
             var value = Eval(arg, scope);
             if (!value.Known)
             {
-                return CelTextValue.Unknown;
+                return value.IsError ? value : CelTextValue.Unknown;
             }
 
             args.Add(value.Value);
@@ -326,12 +368,17 @@ internal sealed class CelTextReader
                 }
 
                 var operand = Eval(field.Operand, scope);
+                if (operand.IsError)
+                {
+                    return operand;
+                }
+
                 return operand is { Known: true, Value: IDictionary<string, object?> map } && (map is not OpenMap || map.ContainsKey(field.Field))
                     ? CelTextValue.Of(map.ContainsKey(field.Field))
                     : CelTextValue.Unknown;
             case "size" when call.Args.Count == 1:
                 var value = Eval(call.Args[0], scope);
-                return value.Known ? Size(value.Value) : CelTextValue.Unknown;
+                return value.Known ? Size(value.Value) : value.IsError ? value : CelTextValue.Unknown;
             default:
                 return CelTextValue.Unknown;
         }
@@ -349,6 +396,11 @@ internal sealed class CelTextReader
     private CelTextValue Comprehension(CelCall call, Scope scope)
     {
         var range = Eval(call.Target!, scope);
+        if (range.IsError)
+        {
+            return range;
+        }
+
         IEnumerable<object?> items;
         switch (range.Value)
         {
@@ -423,6 +475,11 @@ internal sealed class CelTextReader
     private CelTextValue Unary(CelUnary unary, Scope scope)
     {
         var operand = Eval(unary.Operand, scope);
+        if (operand.IsError)
+        {
+            return operand;
+        }
+
         return (unary.Operator, operand.Value) switch
         {
             ("!", bool b) when operand.Known => CelTextValue.Of(!b),
@@ -444,14 +501,20 @@ internal sealed class CelTextReader
                     return CelTextValue.Of(false);
                 }
 
-                return left.IsTrue && right.IsTrue ? CelTextValue.Of(true) : CelTextValue.Unknown;
+                return left.IsTrue && right.IsTrue ? CelTextValue.Of(true) : Absorbed(left, right, identity: true);
             case "||":
                 if (left.IsTrue || right.IsTrue)
                 {
                     return CelTextValue.Of(true);
                 }
 
-                return left.IsFalse && right.IsFalse ? CelTextValue.Of(false) : CelTextValue.Unknown;
+                return left.IsFalse && right.IsFalse ? CelTextValue.Of(false) : Absorbed(left, right, identity: false);
+        }
+
+        // Every other operator evaluates both sides: an error in either is the result.
+        if (left.IsError || right.IsError)
+        {
+            return left.IsError ? left : right;
         }
 
         if (!left.Known || !right.Known || left.Value is OptionalValue || right.Value is OptionalValue)
@@ -485,6 +548,21 @@ internal sealed class CelTextReader
             default:
                 return CelTextValue.Unknown;
         }
+    }
+
+    /// <summary>
+    /// &amp;&amp; (identity true) or || (identity false) when neither side is the absorbing value: an error stays an
+    /// error only if the other side is the identity or an error too; with an unknown side it is unknown.
+    /// </summary>
+    private static CelTextValue Absorbed(CelTextValue left, CelTextValue right, bool identity)
+    {
+        bool IdentityOrError(CelTextValue v) => v.IsError || (v.Known && v.Value is bool b && b == identity);
+        if ((left.IsError || right.IsError) && IdentityOrError(left) && IdentityOrError(right))
+        {
+            return left.IsError ? left : right;
+        }
+
+        return CelTextValue.Unknown;
     }
 
     private static bool Overflows(long a, long b) => (b > 0 && a > long.MaxValue - b) || (b < 0 && a < long.MinValue - b);
@@ -540,6 +618,11 @@ internal sealed class CelTextReader
     private CelTextValue Conditional(CelConditional conditional, Scope scope)
     {
         var condition = Eval(conditional.Condition, scope);
+        if (condition.IsError)
+        {
+            return condition;
+        }
+
         if (condition.IsTrue)
         {
             return Eval(conditional.WhenTrue, scope);

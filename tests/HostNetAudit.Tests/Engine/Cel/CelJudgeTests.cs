@@ -287,14 +287,80 @@ public class CelJudgeTests
         Assert.Null(judgement.Message);
     }
 
-    [Fact]
-    public void An_expression_that_errors_only_on_the_twin_is_unknown_not_refuses()
+    private static CelPolicy Apiserver(string? failurePolicy, string[] validations, params CelNamedExpression[] matchConditions) => new()
     {
-        // On the twin the field is absent: an error in CEL (the apiserver applies failurePolicy), not an admission.
+        Dialect = CelDialect.ValidatingAdmissionPolicy,
+        Name = "ValidatingAdmissionPolicy/p",
+        Validations = validations.Select(v => new CelValidation(v)).ToArray(),
+        MatchConditions = matchConditions,
+        FailurePolicy = failurePolicy,
+        FailurePolicyDecidesErrors = true,
+    };
+
+    [Theory]
+    [InlineData("Fail")]
+    [InlineData(null)]  // unset means Fail
+    public void An_unguarded_field_that_errors_on_the_twin_denies_every_pod_lacking_it_under_Fail(string? failurePolicy)
+    {
+        // On the twin the field is absent: an error in CEL, which failurePolicy Fail turns into a denial.
+        var judgement = Judge(Apiserver(failurePolicy, new[] { "object.spec.hostNetwork == false" }));
+
+        Assert.Equal(CelVerdict.DeniesBoth, judgement.Verdict);
+        Assert.Equal(CelJudgedBy.Evaluated, judgement.JudgedBy);
+        Assert.Equal("object.spec.hostNetwork", judgement.DeniesLacking);
+        Assert.Equal(CelOutcome.Deny, judgement.Validations.Single().Twin);
+        Assert.Contains("denies every pod that lacks object.spec.hostNetwork", judgement.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Under_Ignore_an_erroring_validation_is_skipped_and_the_others_still_judged()
+    {
+        var alone = Judge(Apiserver("Ignore", new[] { "object.spec.hostNetwork == false" }));
+        Assert.Equal(CelVerdict.Refuses, alone.Verdict); // the twin's error is skipped: admitted
+
+        var withOthers = Judge(Apiserver("Ignore", new[] { "object.spec.template.spec.hostNetwork == false", HostNetworkFalse }));
+        Assert.Equal(CelVerdict.Refuses, withOthers.Verdict);
+        Assert.Equal(1, withOthers.ValidationIndex);
+
+        var skippedOnReference = Judge(Apiserver("Ignore", new[] { "object.spec.template.spec.hostNetwork == false" }));
+        Assert.Equal(CelVerdict.DoesNotRefuse, skippedOnReference.Verdict);
+        Assert.Contains("failurePolicy Ignore skips", skippedOnReference.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_error_on_every_pod_denies_both_under_Fail()
+    {
+        var judgement = Judge(Apiserver("Fail", new[] { "object.spec.template.spec.hostNetwork == false" }));
+        Assert.Equal(CelVerdict.DeniesBoth, judgement.Verdict);
+        Assert.Equal("object.spec.template", judgement.DeniesLacking);
+    }
+
+    [Fact]
+    public void A_match_condition_that_errors_with_none_false_rejects_under_Fail_and_is_skipped_under_Ignore()
+    {
+        // Applies to hostNetwork pods only, read unguarded: the twin lacks the field, so the condition errors on it.
+        var condition = new CelNamedExpression("host-network-pods", "object.spec.hostNetwork == true");
+        var fail = Judge(Apiserver("Fail", new[] { "false" }, condition));
+        Assert.Equal(CelVerdict.DeniesBoth, fail.Verdict);
+        Assert.Equal("object.spec.hostNetwork", fail.DeniesLacking);
+        Assert.Contains("Match condition 'host-network-pods' raises an error for the twin", fail.Detail, StringComparison.Ordinal);
+
+        var ignore = Judge(Apiserver("Ignore", new[] { "false" }, condition));
+        Assert.Equal(CelVerdict.Refuses, ignore.Verdict);
+
+        // A false condition wins over an erroring one.
+        var excluded = Judge(Apiserver("Fail", new[] { "false" }, condition, new CelNamedExpression("never", "object.kind == 'Deployment'")));
+        Assert.Equal(CelVerdict.DoesNotRefuse, excluded.Verdict);
+    }
+
+    [Fact]
+    public void An_error_outside_the_apiserver_rule_stays_unknown()
+    {
+        // Kyverno and Gatekeeper handle errors their own way: not modelled, so not decided.
         var policy = new CelPolicy
         {
-            Dialect = CelDialect.ValidatingAdmissionPolicy,
-            Name = "ValidatingAdmissionPolicy/no-has",
+            Dialect = CelDialect.KyvernoValidatingPolicy,
+            Name = "ValidatingPolicy/no-has",
             Validations = new[] { new CelValidation("object.spec.hostNetwork == false") },
             FailurePolicy = "Fail",
         };
@@ -302,8 +368,6 @@ public class CelJudgeTests
         var judgement = Judge(policy);
 
         Assert.Equal(CelVerdict.Unknown, judgement.Verdict);
-        Assert.Equal(CelOutcome.Deny, judgement.Validations.Single().Reference);
-        Assert.Equal(CelOutcome.Unknown, judgement.Validations.Single().Twin);
         Assert.Contains("Validation 1 denies the reference pod but could not be decided for the twin (no such key", judgement.Detail, StringComparison.Ordinal);
         Assert.Contains("failurePolicy Fail", judgement.Detail, StringComparison.Ordinal);
     }

@@ -51,7 +51,35 @@ public class CelTextReaderTests
     }
 
     [Theory]
-    [InlineData("object.spec.hostNetwork == false")]  // an absent field is an error in CEL, not false
+    [InlineData("object.spec.hostNetwork == false", "no such key: object.spec.hostNetwork is absent")]
+    [InlineData("!object.spec.hostNetwork", "no such key: object.spec.hostNetwork is absent")]
+    [InlineData("true && object.spec.hostNetwork", "no such key: object.spec.hostNetwork is absent")]
+    [InlineData("object.spec.hostNetwork || object.metadata['labels'].x", "no such key: object.spec.hostNetwork is absent")]
+    [InlineData("object.spec.?hostNetwork.orValue({}).mode == 'x'", "no such key: field mode is absent")]
+    public void An_absent_field_of_a_known_object_is_a_certain_error_that_propagates_as_in_CEL(string expression, string error)
+    {
+        var read = Read(expression, hostNetwork: false);
+        Assert.True(read.IsError, $"{expression}: {read}");
+        Assert.Equal(error, read.Error);
+    }
+
+    [Theory]
+    [InlineData("object.spec.hostNetwork || true", true)]     // || absorbs the error with a true
+    [InlineData("false && object.spec.hostNetwork", false)]   // && absorbs it with a false
+    [InlineData("has(object.spec.hostNetwork) && object.spec.hostNetwork", false)]
+    public void An_error_is_absorbed_by_a_deciding_side(string expression, bool value)
+    {
+        Assert.Equal(CelTextValue.Of(value), Read(expression, hostNetwork: false));
+    }
+
+    [Fact]
+    public void An_error_beside_an_unknown_side_is_unknown()
+    {
+        // quantity() is not read: it could be the value that absorbs the error.
+        Assert.Equal(CelTextValue.Unknown, Read("object.spec.hostNetwork || quantity('1') > 0", hostNetwork: false));
+    }
+
+    [Theory]
     [InlineData("object.spec.containers[0].image.lowerAscii() == 'x'")]
     [InlineData("1 == 1.0")]                          // mixed numeric types: not read
     [InlineData("has(params.allowed)")]               // has() on null is an error

@@ -141,4 +141,117 @@ public sealed class DecidableVerdictTests
         Assert.True(status == result.Status, $"{status} expected: {result.Status} ({result.Reason})");
         Assert.Contains(named, result.Reason, StringComparison.Ordinal);
     }
+
+    // ---- 1. ValidatingAdmissionPolicy failurePolicy: evaluation errors as the apiserver handles them ----
+
+    private static JsonElement Vap(string name, string? failurePolicy, string validation, string matchConditions = "[]")
+    {
+        var spec = new JsonObject
+        {
+            ["matchConstraints"] = JsonNode.Parse("""{"resourceRules":[{"apiGroups":[""],"apiVersions":["v1"],"operations":["CREATE","UPDATE"],"resources":["pods"]}]}"""),
+            ["matchConditions"] = JsonNode.Parse(matchConditions),
+            ["validations"] = new JsonArray(new JsonObject { ["expression"] = validation, ["message"] = "Host network is not allowed", ["reason"] = "Forbidden" }),
+        };
+        if (failurePolicy is not null)
+        {
+            spec["failurePolicy"] = failurePolicy;
+        }
+
+        return JsonSerializer.SerializeToElement(new JsonObject
+        {
+            ["apiVersion"] = "admissionregistration.k8s.io/v1",
+            ["kind"] = "ValidatingAdmissionPolicy",
+            ["metadata"] = new JsonObject { ["name"] = name },
+            ["spec"] = spec,
+        });
+    }
+
+    private static JsonElement VapBinding(string policy, string actions, string? extra = null) => JsonSerializer.SerializeToElement(new JsonObject
+    {
+        ["apiVersion"] = "admissionregistration.k8s.io/v1",
+        ["kind"] = "ValidatingAdmissionPolicyBinding",
+        ["metadata"] = new JsonObject { ["name"] = policy + "-binding" },
+        ["spec"] = Merge(new JsonObject { ["policyName"] = policy, ["validationActions"] = JsonNode.Parse(actions) }, extra),
+    });
+
+    private static JsonObject Merge(JsonObject target, string? extra)
+    {
+        if (extra is not null)
+        {
+            foreach (var (key, value) in JsonNode.Parse(extra)!.AsObject().ToList())
+            {
+                target[key] = value?.DeepClone();
+            }
+        }
+
+        return target;
+    }
+
+    [Theory]
+    [InlineData("Fail")]
+    [InlineData(null)]
+    public void An_unguarded_hostNetwork_read_under_Fail_denies_every_pod_lacking_the_field_not_hostNetwork_pods(string? failurePolicy)
+    {
+        var result = One(new[] { Team, Vap("deny-host-network", failurePolicy, "object.spec.hostNetwork == false"), VapBinding("deny-host-network", """["Deny"]""") });
+        Assert.Equal("NonCompliant", result.Status);
+        var finding = Assert.Single(result.Informational, f => f.Verdict == "DeniesBoth");
+        Assert.StartsWith("it denies every pod that lacks object.spec.hostNetwork", finding.Detail, StringComparison.Ordinal);
+        Assert.Contains("denies every pod that lacks object.spec.hostNetwork", result.Reason, StringComparison.Ordinal);
+        Assert.Empty(result.Unknown);
+    }
+
+    [Fact]
+    public void An_unguarded_hostNetwork_read_under_Ignore_refuses_hostNetwork_pods()
+    {
+        // The twin's error is ignored (admitted); the reference pod's validation is false (denied).
+        var result = One(new[] { Team, Vap("deny-host-network", "Ignore", "object.spec.hostNetwork == false"), VapBinding("deny-host-network", """["Deny"]""") });
+        Assert.Equal("Compliant", result.Status);
+        var finding = Assert.Single(result.EnforcedBy);
+        Assert.True(finding.FailOpen);
+    }
+
+    [Fact]
+    public void Under_Fail_an_error_denies_with_a_Deny_binding_and_only_warns_with_a_Warn_or_Audit_binding()
+    {
+        // Meant to admit approved hostNetwork pods: on the reference pod (no annotations) the read raises an error,
+        // which failurePolicy Fail turns into a denial; the twin passes the first test.
+        const string approved = "!has(object.spec.hostNetwork) || !object.spec.hostNetwork || object.metadata.annotations['hostnetwork.example.com/approved'] == 'true'";
+        var policy = Vap("approved-host-network", "Fail", approved);
+
+        var deny = One(new[] { Team, policy, VapBinding("approved-host-network", """["Deny"]""") });
+        Assert.Equal("Conditional", deny.Status); // approved (annotated) pods escape
+        Assert.Contains("raises an error for the reference pod", Assert.Single(deny.Conditional).Detail, StringComparison.Ordinal);
+
+        var warn = One(new[] { Team, policy, VapBinding("approved-host-network", """["Warn","Audit"]""") });
+        Assert.Equal("NonCompliant", warn.Status);
+        var audit = Assert.Single(warn.AuditOnly);
+        Assert.Equal(("Conditional", "Warn,Audit"), (audit.Verdict, audit.Action));
+
+        // Under Ignore the erroring validation is skipped: the reference pod is admitted.
+        var ignore = One(new[] { Team, Vap("approved-host-network", "Ignore", approved), VapBinding("approved-host-network", """["Deny"]""") });
+        Assert.Equal("NonCompliant", ignore.Status);
+        Assert.Empty(ignore.Unknown);
+    }
+
+    [Theory]
+    [InlineData("Fail", "NonCompliant", "DeniesBoth")]
+    [InlineData("Ignore", "NonCompliant", null)]
+    public void A_match_condition_that_errors_rejects_under_Fail_and_is_skipped_under_Ignore(string failurePolicy, string status, string? verdict)
+    {
+        // An unguarded label read: the reference pod (no labels) makes it raise an error, and none is false.
+        const string conditions = """[{"name":"not-platform-managed","expression":"object.metadata.labels['app.kubernetes.io/managed-by'] != 'platform'"}]""";
+        var result = One(new[] { Team, Vap("deny-host-network", failurePolicy, "!has(object.spec.hostNetwork) || object.spec.hostNetwork == false", conditions), VapBinding("deny-host-network", """["Deny"]""") });
+        Assert.Equal(status, result.Status);
+        Assert.Empty(result.Unknown);
+        if (verdict is null)
+        {
+            Assert.Empty(result.Informational);
+        }
+        else
+        {
+            var finding = Assert.Single(result.Informational);
+            Assert.Equal(verdict, finding.Verdict);
+            Assert.StartsWith("it denies every pod that lacks object.metadata.labels", finding.Detail, StringComparison.Ordinal);
+        }
+    }
 }
