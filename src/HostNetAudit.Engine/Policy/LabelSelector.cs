@@ -76,6 +76,38 @@ internal static class LabelSelector
     /// </summary>
     public static bool ValuesFit(string op, int count) => op is "In" or "NotIn" ? count > 0 : count == 0;
 
+    /// <summary>The selector in the apiserver's labelSelector query syntax; null when it cannot be written so (invalid).</summary>
+    public static string? ToQuery(JsonElement selector)
+    {
+        if (selector.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var parts = new List<string>();
+        parts.AddRange(selector.Get("matchLabels").Properties().Select(p => p.Name + "=" + p.Value.AsString()));
+        foreach (var e in selector.Get("matchExpressions").Items())
+        {
+            var key = e.Get("key").AsString();
+            var values = e.Get("values").Items().Select(v => v.AsString() ?? string.Empty).ToList();
+            var op = e.Get("operator").AsString() ?? string.Empty;
+            if (key is null || !ValuesFit(op, values.Count))
+            {
+                return null;
+            }
+
+            parts.Add(op switch
+            {
+                "In" => $"{key} in ({string.Join(",", values)})",
+                "NotIn" => $"{key} notin ({string.Join(",", values)})",
+                "Exists" => key,
+                _ => "!" + key,
+            });
+        }
+
+        return string.Join(",", parts);
+    }
+
     /// <summary>A short text of the selector for details.</summary>
     public static string Describe(JsonElement selector)
     {

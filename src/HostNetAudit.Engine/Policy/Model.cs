@@ -215,6 +215,9 @@ internal sealed class PolicyInputs
     /// <summary>The server's gitVersion (v1.31.4), when known.</summary>
     public string? ServerVersion { get; set; }
 
+    /// <summary>The params of ValidatingAdmissionPolicies, per paramKind (<see cref="Vap.ParamKind.Key"/>).</summary>
+    public Dictionary<string, Vap.ParamSet> Params { get; } = new(StringComparer.Ordinal);
+
     public void Add(PolicyObject obj)
     {
         var key = obj.Group + "/" + obj.Kind;

@@ -5,6 +5,7 @@ using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Api;
 using HostNetAudit.Engine.Json;
 using HostNetAudit.Engine.Offline;
+using HostNetAudit.Engine.Policy.Vap;
 
 namespace HostNetAudit.Engine.Policy;
 
@@ -57,7 +58,113 @@ internal static class PolicyInputReader
         }
 
         inputs.WebhooksKnown = inputs.Of("admissionregistration.k8s.io", "ValidatingWebhookConfiguration").Count > 0;
+        ReadParams(inputs, evidence);
         return inputs;
+    }
+
+    /// <summary>The paramKinds of the ValidatingAdmissionPolicies that bindings use.</summary>
+    private static IEnumerable<(ParamKind Kind, List<JsonElement> Refs)> ParamKinds(PolicyInputs inputs)
+    {
+        var bindings = inputs.Of("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding")
+            .ToLookup(b => b.Spec.Get("policyName").AsString() ?? string.Empty, StringComparer.Ordinal);
+        return inputs.Of("admissionregistration.k8s.io", "ValidatingAdmissionPolicy")
+            .Select(p => (Kind: ParamKind.Of(p.Spec), Refs: bindings[p.Name].Select(b => b.Spec.Get("paramRef")).Where(r => r.Exists())))
+            .Where(p => p.Kind is not null && p.Refs.Any())
+            .GroupBy(p => p.Kind!.Value.Key, StringComparer.Ordinal)
+            .Select(g => (g.First().Kind!.Value, g.SelectMany(p => p.Refs).ToList()));
+    }
+
+    /// <summary>
+    /// Offline params: every object of the paramKind's group and kind in the evidence. A kind is not served when the
+    /// evidence holds CustomResourceDefinitions but none defines it; a CRD also says whether it is namespaced.
+    /// </summary>
+    private static void ReadParams(PolicyInputs inputs, EvidenceSet evidence)
+    {
+        var crds = evidence.OfKind("CustomResourceDefinition", "apiextensions.k8s.io").ToList();
+        foreach (var (kind, _) in ParamKinds(inputs))
+        {
+            var crd = crds.FirstOrDefault(c => c.Object.Get("spec", "group").AsString() == kind.Group && c.Object.Get("spec", "names", "kind").AsString() == kind.Kind);
+            var objects = evidence.Objects.Where(o => o.Group == kind.Group && o.Kind == kind.Kind).ToList();
+            if (kind.Group.Length > 0 && crds.Count > 0 && crd is null && objects.Count == 0)
+            {
+                inputs.Params[kind.Key] = new ParamSet(kind, ParamKindState.NotServed, namespaced: true);
+                continue;
+            }
+
+            var namespaced = crd is not null
+                ? !string.Equals(crd.Object.Get("spec", "scope").AsString(), "Cluster", StringComparison.Ordinal)
+                : objects.Count == 0 || objects.Any(o => o.Namespace is not null);
+            var set = new ParamSet(kind, ParamKindState.Read, namespaced);
+            set.Objects.AddRange(objects.Select(o => new PolicyObject(o.Object, o.Source, o.SourceName)));
+            inputs.Params[kind.Key] = set;
+        }
+    }
+
+    /// <summary>
+    /// Live params: for each paramKind, discovery of its resource, then one cluster-wide list, narrowed by a field
+    /// selector on the name (or the label selector) when every binding refers to its params the same way. A 403
+    /// makes them unreadable, naming the permission.
+    /// </summary>
+    private static async Task ReadParamsAsync(PolicyInputs inputs, KubeApiClient api, PagedLister lister, int pageSize, IEngineLog log, CancellationToken cancellationToken)
+    {
+        foreach (var (kind, refs) in ParamKinds(inputs))
+        {
+            var discovery = kind.Group.Length == 0 ? $"/api/{kind.Version}" : $"/apis/{kind.Group}/{kind.Version}";
+            JsonElement resource = default;
+            try
+            {
+                using var list = await api.SendJsonAsync(new ApiRequest(HttpMethod.Get, discovery, "Discovery", "get", kind.Group.Length == 0 ? "api" : kind.Group), cancellationToken).ConfigureAwait(false);
+                resource = list.RootElement.Get("resources").Items()
+                    .FirstOrDefault(r => r.Get("kind").AsString() == kind.Kind && !(r.Get("name").AsString() ?? "/").Contains('/', StringComparison.Ordinal)).Clone();
+            }
+            catch (KubeApiException ex) when (ex.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.ServiceUnavailable)
+            {
+                log.Debug($"Discovery of {kind.ApiVersion} failed: {ex.Message}");
+            }
+
+            if (resource.ValueKind != JsonValueKind.Object)
+            {
+                inputs.Params[kind.Key] = new ParamSet(kind, ParamKindState.NotServed, namespaced: true);
+                continue;
+            }
+
+            var name = resource.Get("name").AsString()!;
+            var namespaced = resource.Get("namespaced").IsTrue();
+            var path = kind.Group.Length == 0 ? $"/api/{kind.Version}/{name}" : $"/apis/{kind.Group}/{kind.Version}/{name}";
+            var request = new ApiRequest(HttpMethod.Get, path, "ListParams", "list", kind.Group.Length == 0 ? name : name + "." + kind.Group);
+            var names = refs.Select(r => r.Get("name").AsString()).Distinct(StringComparer.Ordinal).ToList();
+            var selectors = refs.Select(r => r.Get("selector").GetRawTextOrEmpty()).Distinct(StringComparer.Ordinal).ToList();
+            if (names.Count == 1 && names[0] is { Length: > 0 } only)
+            {
+                request = request.WithQuery("fieldSelector", "metadata.name=" + only);
+            }
+            else if (names.All(string.IsNullOrEmpty) && selectors.Count == 1 && LabelSelector.ToQuery(refs[0].Get("selector")) is { Length: > 0 } query)
+            {
+                request = request.WithQuery("labelSelector", query);
+            }
+
+            var set = new ParamSet(kind, ParamKindState.Read, namespaced);
+            try
+            {
+                await foreach (var item in lister.ListAsync(request, pageSize, null, cancellationToken).ConfigureAwait(false))
+                {
+                    set.Objects.Add(new PolicyObject(WithTypeMeta(item.Clone(), kind.ApiVersion, kind.Kind), null));
+                }
+
+                log.Verbose($"{inputs.Context}: {set.Objects.Count} param(s) of kind {kind}.");
+            }
+            catch (KubeApiException ex) when (ex.StatusCode is not null && ex.ErrorId is not "Unauthorized")
+            {
+                var group = kind.Group.Length == 0 ? "\"\" (core)" : kind.Group;
+                var why = ex.StatusCode == HttpStatusCode.Forbidden
+                    ? $"the audit may not list {name} (RBAC must allow 'list' on '{name}' in API group {group}), which hold the params of ValidatingAdmissionPolicies with paramKind {kind}"
+                    : $"listing the params of kind {kind} failed ({ex.Message})";
+                log.Warning($"Context '{inputs.Context}': {why}; the bindings that use them are reported Unknown.");
+                set = new ParamSet(kind, ParamKindState.Unreadable, namespaced, $"{char.ToUpperInvariant(why[0])}{why[1..]}");
+            }
+
+            inputs.Params[kind.Key] = set;
+        }
     }
 
     /// <summary>Live: discovery, then one paged list per kind the server serves.</summary>
@@ -102,6 +209,7 @@ internal static class PolicyInputReader
         }
 
         inputs.WebhooksKnown = !inputs.Unreadable.Any(u => u.Resource == "validatingwebhookconfigurations");
+        await ReadParamsAsync(inputs, api, lister, query.PageSize, log, cancellationToken).ConfigureAwait(false);
         if (inputs.ServedGroups.Contains("kyverno.io") || inputs.ServedGroups.Contains("policies.kyverno.io"))
         {
             await ReadKyvernoConfigMapAsync(inputs, api, log, cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Json;
 using HostNetAudit.Engine.Policy.Cel;
@@ -7,16 +8,22 @@ namespace HostNetAudit.Engine.Policy.Vap;
 /// <summary>
 /// ValidatingAdmissionPolicy with its bindings: a policy whose matchConstraints cover pod CREATE and whose
 /// validations (CEL) deny the reference pod and admit its twin, bound by a binding whose validationActions hold
-/// Deny and whose matchResources select the namespace. An objectSelector, matchConditions or a paramRef (for a
-/// policy with paramKind) make the refusal conditional; a policy without bindings enforces nothing.
+/// Deny and whose matchResources select the namespace. An objectSelector or matchConditions make the refusal
+/// conditional; a policy without bindings enforces nothing. A policy with a paramKind is judged with the params
+/// each binding's paramRef selects in the namespace (any denial denies); a binding the apiserver cannot configure
+/// (no paramRef, a paramKind not served, no params under parameterNotFoundAction Deny) denies every request it
+/// matches under failurePolicy Fail and does nothing under Ignore.
 /// </summary>
 internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
 {
     private const string Group = "admissionregistration.k8s.io";
+    private readonly PolicyInputs inputs;
     private readonly List<Entry> entries = new();
+    private readonly Dictionary<(string Policy, string Param), CelPolicy> withParams = new();
 
     public ValidatingAdmissionPolicyEvaluator(PolicyInputs inputs, IEngineLog log)
     {
+        this.inputs = inputs;
         var bindings = inputs.Of(Group, "ValidatingAdmissionPolicyBinding").ToLookup(b => b.Spec.Get("policyName").AsString() ?? string.Empty, StringComparer.Ordinal);
         foreach (var policy in inputs.Of(Group, "ValidatingAdmissionPolicy"))
         {
@@ -28,8 +35,9 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
 
             var celPolicy = CelPolicySources.FromValidatingAdmissionPolicy(policy.Object);
             var verdict = CelVerdicts.Judge(celPolicy);
+            var paramKind = ParamKind.Of(spec);
             log.Debug($"ValidatingAdmissionPolicy {policy.Name}: {verdict}.");
-            if (verdict.Verdict == CelVerdict.DoesNotRefuse && !verdict.DependsOnNamespace)
+            if (verdict.Verdict == CelVerdict.DoesNotRefuse && !verdict.DependsOnNamespace && paramKind is null)
             {
                 continue;
             }
@@ -38,6 +46,7 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
                 policy,
                 verdict,
                 verdict.DependsOnNamespace ? celPolicy : null,
+                paramKind,
                 new CompiledMatchResources(spec.Get("matchConstraints"), "spec.matchConstraints"),
                 bindings[policy.Name].Select(b => (b, new CompiledMatchResources(b.Spec.Get("matchResources"), "the binding's matchResources", rulesOptional: true))).ToList()));
         }
@@ -49,7 +58,6 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
     {
         foreach (var entry in entries)
         {
-            var spec = entry.Policy.Spec;
             if (!entry.Match.Targets(ns))
             {
                 continue; // the policy targets other namespaces
@@ -62,47 +70,57 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
             }
 
             var celJudgement = entry.PerNamespace is null ? entry.Cel : CelVerdicts.Judge(entry.PerNamespace, ns.Object);
-            if (celJudgement.Verdict == CelVerdict.DoesNotRefuse)
+            if (celJudgement.Verdict == CelVerdict.DoesNotRefuse && entry.ParamKind is null)
             {
                 continue;
             }
 
-            var judgement = CelVerdicts.ToPod(celJudgement);
-            policyScope = policyScope.And(CelVerdicts.MatchScope(celJudgement, "the policy"));
-
-            var failOpen = string.Equals(spec.Get("failurePolicy").AsString(), "Ignore", StringComparison.OrdinalIgnoreCase);
+            var failOpen = string.Equals(entry.Policy.Spec.Get("failurePolicy").AsString(), "Ignore", StringComparison.OrdinalIgnoreCase);
             if (entry.Bindings.Count == 0)
             {
-                findings.Classify(judgement, policyScope.And(Scope.No("no ValidatingAdmissionPolicyBinding binds it, so it enforces nothing")), true, new PolicyFinding
+                if (entry.ParamKind is null)
                 {
-                    Engine = Engine,
-                    Kind = "ValidatingAdmissionPolicy",
-                    Policy = entry.Policy.Name,
-                    Action = "None",
-                    FailOpen = failOpen,
-                    Source = entry.Policy.Source,
-                }, reportNotApplied: true);
+                    findings.Classify(CelVerdicts.ToPod(celJudgement), policyScope.And(CelVerdicts.MatchScope(celJudgement, "the policy")).And(Scope.No("no ValidatingAdmissionPolicyBinding binds it, so it enforces nothing")), true, new PolicyFinding
+                    {
+                        Engine = Engine,
+                        Kind = "ValidatingAdmissionPolicy",
+                        Policy = entry.Policy.Name,
+                        Action = "None",
+                        FailOpen = failOpen,
+                        Source = entry.Policy.Source,
+                    }, reportNotApplied: true);
+                }
+
                 continue;
             }
 
             foreach (var (binding, bindingMatch) in entry.Bindings)
             {
-                var bspec = binding.Spec;
                 if (!bindingMatch.Targets(ns))
                 {
                     continue; // the binding targets other namespaces
                 }
 
+                var actions = binding.Spec.Get("validationActions").Items().Select(a => a.AsString() ?? string.Empty).ToList();
+                var enforcing = actions.Contains("Deny", StringComparer.Ordinal);
                 var scope = policyScope.And(bindingMatch.Scope(ns));
-                if (spec.Get("paramKind").Exists())
+                PodJudgement judgement;
+                if (entry.ParamKind is { } kind)
                 {
-                    scope = scope.And(bspec.Get("paramRef").Exists()
-                        ? Scope.Depends($"paramRef {Describe(bspec.Get("paramRef"))}: the param's values (and whether it exists) decide")
-                        : Scope.Unknown("the policy has a paramKind but the binding no paramRef, so the apiserver treats the binding as misconfigured"));
+                    var withParams = JudgeWithParams(entry, kind, binding, ns, failOpen);
+                    judgement = withParams.Judgement;
+                    scope = scope.And(withParams.Scope);
+
+                    // The apiserver denies a binding it cannot configure whatever its validationActions (failurePolicy Fail).
+                    enforcing |= withParams.Misconfigured;
+                }
+                else
+                {
+                    judgement = CelVerdicts.ToPod(celJudgement);
+                    scope = scope.And(CelVerdicts.MatchScope(celJudgement, "the policy"));
                 }
 
-                var actions = bspec.Get("validationActions").Items().Select(a => a.AsString() ?? string.Empty).ToList();
-                findings.Classify(judgement, scope, actions.Contains("Deny", StringComparer.Ordinal), new PolicyFinding
+                findings.Classify(judgement, scope, enforcing, new PolicyFinding
                 {
                     Engine = Engine,
                     Kind = "ValidatingAdmissionPolicyBinding",
@@ -116,26 +134,72 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
         }
     }
 
-    private static string Describe(System.Text.Json.JsonElement paramRef)
+    /// <summary>
+    /// The policy judged with the params the binding's paramRef selects in the namespace, as the apiserver collects
+    /// them: every matching param is evaluated and any denial denies; none found is an admission under
+    /// parameterNotFoundAction Allow and an error under Deny; a binding it cannot configure is an error. An error
+    /// denies every request the binding matches under failurePolicy Fail (Misconfigured) and skips it under Ignore.
+    /// </summary>
+    private (PodJudgement Judgement, Scope Scope, bool Misconfigured) JudgeWithParams(Entry entry, ParamKind kind, PolicyObject binding, NamespaceInfo ns, bool failOpen)
     {
-        var parts = new List<string>();
-        if (paramRef.Get("name").AsString() is { } name)
+        (PodJudgement, Scope, bool) Error(string why) => failOpen
+            ? (PodJudgement.DoesNotRefuse($"{why}, and failurePolicy Ignore skips the binding then", JudgedBy.Text), Scope.Yes(), false)
+            : (new PodJudgement(PodOutcome.DeniesBoth, JudgedBy.Text, $"{why}, and failurePolicy {entry.Policy.Spec.Get("failurePolicy").AsString() ?? "Fail (the default)"} denies every request the binding matches then, whatever it is"), Scope.Yes(), true);
+
+        var paramRef = binding.Spec.Get("paramRef");
+        if (!paramRef.Exists())
         {
-            parts.Add("name " + name);
+            return Error($"the policy has paramKind {kind} but binding {binding.Name} has no paramRef, so the apiserver cannot configure it");
         }
 
-        if (paramRef.Get("selector").Exists())
+        if (!inputs.Params.TryGetValue(kind.Key, out var set) || set.State == ParamKindState.NotServed)
         {
-            parts.Add("selector " + LabelSelector.Describe(paramRef.Get("selector")));
+            return Error($"its paramKind {kind} is not served by the API server, so the apiserver cannot configure binding {binding.Name}");
         }
 
-        if (paramRef.Get("parameterNotFoundAction").AsString() is { } action)
+        if (set.State == ParamKindState.Unreadable)
         {
-            parts.Add("parameterNotFoundAction " + action);
+            return (PodJudgement.Unknown(set.Problem ?? $"the params of kind {kind} could not be read"), Scope.Yes(), false);
         }
 
-        return string.Join(", ", parts);
+        var found = set.Select(paramRef, ns.Name);
+        if (found.Count == 0)
+        {
+            var where = $"no {kind.Kind} {ParamSet.Describe(paramRef)} exists{(set.Namespaced && !paramRef.Get("namespace").Exists() ? " in " + ns.Name : string.Empty)}";
+            return string.Equals(paramRef.Get("parameterNotFoundAction").AsString(), "Allow", StringComparison.Ordinal)
+                ? (PodJudgement.DoesNotRefuse($"{where}, and parameterNotFoundAction Allow admits the request then", JudgedBy.Text), Scope.Yes(), false)
+                : Error($"{where} for binding {binding.Name}, and parameterNotFoundAction Deny makes that an error");
+        }
+
+        var judgements = found.Select(param => (Param: param, Judgement: CelVerdicts.Judge(PolicyWith(entry, param), ns.Object))).ToList();
+        var (decidingParam, deciding) = judgements.FirstOrDefault(j => j.Judgement.Verdict == CelVerdict.DeniesBoth);
+        if (deciding is null)
+        {
+            (decidingParam, deciding) = judgements.FirstOrDefault(j => j.Judgement.Verdict == CelVerdict.Unknown);
+        }
+
+        if (deciding is null)
+        {
+            (decidingParam, deciding) = judgements.FirstOrDefault(j => j.Judgement.Verdict == CelVerdict.Refuses);
+        }
+
+        (decidingParam, deciding) = deciding is null ? judgements[0] : (decidingParam, deciding);
+        var with = found.Count == 1 ? $"with param {kind.Kind} {decidingParam.QualifiedName}: " : $"with {found.Count} params of kind {kind.Kind} ({string.Join(", ", found.Select(p => p.QualifiedName))}), any denial denying; {decidingParam.QualifiedName} decides: ";
+        return (CelVerdicts.ToPod(deciding, with), CelVerdicts.MatchScope(deciding, "the policy"), false);
     }
 
-    private sealed record Entry(PolicyObject Policy, CelJudgement Cel, CelPolicy? PerNamespace, CompiledMatchResources Match, List<(PolicyObject Binding, CompiledMatchResources Match)> Bindings);
+    /// <summary>The policy with one param bound (one instance per param, so the CEL judge remembers its judgements).</summary>
+    private CelPolicy PolicyWith(Entry entry, PolicyObject param)
+    {
+        var key = (entry.Policy.Name, param.Group + "/" + param.Kind + "/" + param.QualifiedName);
+        if (!withParams.TryGetValue(key, out var policy))
+        {
+            policy = CelPolicySources.FromValidatingAdmissionPolicy(entry.Policy.Object, param.Object);
+            withParams[key] = policy;
+        }
+
+        return policy;
+    }
+
+    private sealed record Entry(PolicyObject Policy, CelJudgement Cel, CelPolicy? PerNamespace, ParamKind? ParamKind, CompiledMatchResources Match, List<(PolicyObject Binding, CompiledMatchResources Match)> Bindings);
 }

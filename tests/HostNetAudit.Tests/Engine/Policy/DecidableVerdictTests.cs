@@ -254,4 +254,126 @@ public sealed class DecidableVerdictTests
             Assert.StartsWith("it denies every pod that lacks object.metadata.labels", finding.Detail, StringComparison.Ordinal);
         }
     }
+
+    // ---- 2. paramRef: params resolved per namespace, offline ----
+
+    /// <summary>Denies hostNetwork unless the namespace's param ConfigMap allows it (a policy shaped like the
+    /// Kubernetes documentation's params examples).</summary>
+    private static JsonElement ParamPolicy(string? failurePolicy = "Fail", string paramKind = """{"apiVersion":"v1","kind":"ConfigMap"}""") => With(
+        Vap("host-network-by-namespace", failurePolicy, "params.data.?allowHostNetwork.orValue('false') == 'true' || !object.spec.?hostNetwork.orValue(false)"),
+        p =>
+        {
+            p["spec"]!["paramKind"] = JsonNode.Parse(paramKind);
+            p["spec"]!["validations"]!.AsArray().Add(new JsonObject { ["expression"] = "params.data.?denyAll.orValue('false') != 'true'", ["message"] = "this namespace admits no pods" });
+        });
+
+    private static JsonElement ParamBinding(string paramRef) =>
+        VapBinding("host-network-by-namespace", """["Deny"]""", "{\"paramRef\":" + paramRef + "}");
+
+    private static JsonElement ConfigMap(string ns, string name, string data, string labels = "{}") => Json(
+        "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"" + name + "\",\"namespace\":\"" + ns + "\",\"labels\":" + labels + "},\"data\":" + data + "}");
+
+    private static Dictionary<string, HostNetAudit.NamespacePolicyResult> ByNamespace(params JsonElement[] objects) =>
+        Evaluate(objects).ToDictionary(r => r.Namespace);
+
+    [Fact]
+    public void Params_by_name_are_looked_up_in_the_requests_namespace_when_paramRef_namespace_is_empty()
+    {
+        var results = ByNamespace(
+            Namespace("strict"), Namespace("lenient"), Namespace("missing"), Namespace("closed"),
+            ParamPolicy(),
+            ParamBinding("""{"name":"hostnetwork-policy","parameterNotFoundAction":"Deny"}"""),
+            ConfigMap("strict", "hostnetwork-policy", """{"allowHostNetwork":"false"}"""),
+            ConfigMap("lenient", "hostnetwork-policy", """{"allowHostNetwork":"true"}"""),
+            ConfigMap("closed", "hostnetwork-policy", """{"denyAll":"true"}"""));
+
+        Assert.Equal("Compliant", results["strict"].Status);
+        Assert.Contains("with param ConfigMap strict/hostnetwork-policy", results["strict"].EnforcedBy[0].Detail, StringComparison.Ordinal);
+        Assert.Equal("NonCompliant", results["lenient"].Status);
+        Assert.Empty(results["lenient"].Informational);
+
+        // No param in the namespace under parameterNotFoundAction Deny: an error, which failurePolicy Fail turns
+        // into a denial of every pod; a param that denies everything denies the twin too.
+        Assert.Equal("NonCompliant", results["missing"].Status);
+        Assert.Contains("no ConfigMap named hostnetwork-policy exists in missing", Assert.Single(results["missing"].Informational, f => f.Verdict == "DeniesBoth").Detail, StringComparison.Ordinal);
+        Assert.Equal("NonCompliant", results["closed"].Status);
+        Assert.Single(results["closed"].Informational, f => f.Verdict == "DeniesBoth");
+    }
+
+    [Fact]
+    public void ParameterNotFoundAction_Allow_admits_and_failurePolicy_Ignore_skips_a_binding_without_params()
+    {
+        var allow = One(new[] { Namespace("missing"), ParamPolicy(), ParamBinding("""{"name":"hostnetwork-policy","parameterNotFoundAction":"Allow"}""") });
+        Assert.Equal("NonCompliant", allow.Status);
+        Assert.Empty(allow.Informational);
+        Assert.Empty(allow.Unknown);
+
+        var ignore = One(new[] { Namespace("missing"), ParamPolicy("Ignore"), ParamBinding("""{"name":"hostnetwork-policy","parameterNotFoundAction":"Deny"}""") });
+        Assert.Equal("NonCompliant", ignore.Status);
+        Assert.Empty(ignore.Informational);
+    }
+
+    [Fact]
+    public void Params_by_selector_are_all_evaluated_and_any_denial_denies()
+    {
+        const string labels = """{"hostnetwork.example.com/policy":"true"}""";
+        var results = ByNamespace(
+            Namespace("mixed"), Namespace("both-lenient"), Namespace("one-closed"),
+            ParamPolicy(),
+            ParamBinding("""{"selector":{"matchLabels":{"hostnetwork.example.com/policy":"true"}},"parameterNotFoundAction":"Deny"}"""),
+            ConfigMap("mixed", "lenient", """{"allowHostNetwork":"true"}""", labels),
+            ConfigMap("mixed", "strict", """{"allowHostNetwork":"false"}""", labels),
+            ConfigMap("mixed", "unlabelled", """{"denyAll":"true"}"""),
+            ConfigMap("both-lenient", "a", """{"allowHostNetwork":"true"}""", labels),
+            ConfigMap("both-lenient", "b", """{"allowHostNetwork":"true"}""", labels),
+            ConfigMap("one-closed", "strict", """{"allowHostNetwork":"false"}""", labels),
+            ConfigMap("one-closed", "closed", """{"denyAll":"true"}""", labels));
+
+        Assert.Equal("Compliant", results["mixed"].Status); // the strict param denies the reference pod
+        Assert.Contains("with 2 params of kind ConfigMap", results["mixed"].EnforcedBy[0].Detail, StringComparison.Ordinal);
+        Assert.Equal("NonCompliant", results["both-lenient"].Status);
+        Assert.Equal("NonCompliant", results["one-closed"].Status); // the closed param denies the twin too
+    }
+
+    [Fact]
+    public void A_paramRef_namespace_holds_the_params_for_every_namespace()
+    {
+        var results = ByNamespace(
+            Namespace("team-a"), Namespace("team-b"), Namespace("policy-params"),
+            ParamPolicy(),
+            ParamBinding("""{"name":"hostnetwork-policy","namespace":"policy-params","parameterNotFoundAction":"Deny"}"""),
+            ConfigMap("policy-params", "hostnetwork-policy", """{"allowHostNetwork":"false"}"""),
+            ConfigMap("team-b", "hostnetwork-policy", """{"allowHostNetwork":"true"}"""));
+        Assert.All(results.Values, r => Assert.Equal("Compliant", r.Status));
+    }
+
+    [Fact]
+    public void A_cluster_scoped_custom_resource_param_is_found_by_name_whatever_the_namespace()
+    {
+        const string kind = """{"apiVersion":"policy.example.com/v1","kind":"HostNetworkRule"}""";
+        var crd = Json("""{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"hostnetworkrules.policy.example.com"},"spec":{"group":"policy.example.com","scope":"Cluster","names":{"kind":"HostNetworkRule","plural":"hostnetworkrules"},"versions":[{"name":"v1","served":true,"storage":true}]}}""");
+        var rule = Json("""{"apiVersion":"policy.example.com/v1","kind":"HostNetworkRule","metadata":{"name":"cluster-default"},"data":{"allowHostNetwork":"false"}}""");
+        var results = ByNamespace(Namespace("team-a"), Namespace("team-b"), crd, rule, ParamPolicy(paramKind: kind), ParamBinding("""{"name":"cluster-default","parameterNotFoundAction":"Deny"}"""));
+        Assert.All(results.Values, r => Assert.Equal("Compliant", r.Status));
+    }
+
+    [Fact]
+    public void A_paramKind_that_is_not_served_or_a_binding_without_paramRef_is_a_misconfiguration_under_failurePolicy()
+    {
+        const string kind = """{"apiVersion":"policy.example.com/v1","kind":"HostNetworkRule"}""";
+        var otherCrd = Json("""{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"others.example.com"},"spec":{"group":"example.com","scope":"Namespaced","names":{"kind":"Other","plural":"others"},"versions":[{"name":"v1","served":true,"storage":true}]}}""");
+        var unserved = One(new[] { Namespace("team-a"), otherCrd, ParamPolicy(paramKind: kind), ParamBinding("""{"name":"cluster-default","parameterNotFoundAction":"Allow"}""") });
+        Assert.Equal("NonCompliant", unserved.Status);
+        Assert.Contains("its paramKind HostNetworkRule (policy.example.com/v1) is not served", Assert.Single(unserved.Informational).Detail, StringComparison.Ordinal);
+
+        var noRef = One(new[] { Namespace("team-a"), ParamPolicy(), VapBinding("host-network-by-namespace", """["Warn"]""") });
+        Assert.Equal("NonCompliant", noRef.Status);
+        var finding = Assert.Single(noRef.Informational);
+        Assert.Equal("DeniesBoth", finding.Verdict); // the apiserver denies, whatever the binding's actions
+        Assert.Contains("has no paramRef", finding.Detail, StringComparison.Ordinal);
+
+        var ignored = One(new[] { Namespace("team-a"), ParamPolicy("Ignore"), VapBinding("host-network-by-namespace", """["Deny"]""") });
+        Assert.Equal("NonCompliant", ignored.Status);
+        Assert.Empty(ignored.Informational);
+    }
 }

@@ -310,11 +310,17 @@ public sealed class PolicyEngineTests
     }
 
     [Fact]
-    public void ValidatingAdmissionPolicy_params_make_it_conditional_or_unknown()
+    public void ValidatingAdmissionPolicy_params_that_are_missing_or_unreferenced_misconfigure_the_binding()
     {
+        // Issue 12: params are resolved; no param under parameterNotFoundAction Deny, or no paramRef at all, is an
+        // error the apiserver turns into a denial of every request (failurePolicy Fail): not a hostNetwork refusal.
         var withParams = With(Vap, p => p["spec"]!["paramKind"] = System.Text.Json.Nodes.JsonNode.Parse("""{"apiVersion":"v1","kind":"ConfigMap"}"""));
-        Assert.Equal("Conditional", One(new[] { Namespace("a"), withParams, Binding("""{"policyName":"hn","validationActions":["Deny"],"paramRef":{"name":"p","parameterNotFoundAction":"Deny"}}""") }).Status);
-        Assert.Equal("Unknown", One(new[] { Namespace("a"), withParams, Binding("""{"policyName":"hn","validationActions":["Deny"]}""") }).Status);
+        var notFound = One(new[] { Namespace("a"), withParams, Binding("""{"policyName":"hn","validationActions":["Deny"],"paramRef":{"name":"p","parameterNotFoundAction":"Deny"}}""") });
+        Assert.Equal("NonCompliant", notFound.Status);
+        Assert.Contains("no ConfigMap named p exists in a", Assert.Single(notFound.Informational).Detail, StringComparison.Ordinal);
+        var noRef = One(new[] { Namespace("a"), withParams, Binding("""{"policyName":"hn","validationActions":["Deny"]}""") });
+        Assert.Equal("NonCompliant", noRef.Status);
+        Assert.Contains("has no paramRef", Assert.Single(noRef.Informational).Detail, StringComparison.Ordinal);
         Assert.Equal("Compliant", One(new[] { Namespace("a"), Vap, Binding("""{"policyName":"hn","validationActions":["Deny"],"paramRef":{"name":"p"}}""") }).Status);
     }
 
