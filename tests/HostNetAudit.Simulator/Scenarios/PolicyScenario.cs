@@ -259,13 +259,16 @@ public static class PolicyScenario
               msg := "Sharing the host PID namespace is not allowed"
             }
             """));
+        // Approved node access is recorded in a ConfigMap Gatekeeper replicates (data.inventory): not read statically.
         s.Add(Template("K8sCustomNodeAccess", """
             package k8scustomnodeaccess
             violation[{"msg": msg}] {
               uses_node(input.review.object.spec)
+              not approved(input.review.object.metadata.namespace)
               msg := "pods may not use node resources"
             }
             uses_node(spec) { spec.hostNetwork }
+            approved(ns) { data.inventory.namespace[ns]["v1"]["ConfigMap"]["node-access"] }
             """));
 
         s.Add(Constraint("K8sPSPHostNetworkingPorts", "block-host-network", """{"match":{"kinds":[{"apiGroups":[""],"kinds":["Pod"]}],"namespaces":["gk-*"],"excludedNamespaces":["gk-excluded","gk-dryrun","gk-scoped*","gk-conditional","gk-unknown"]},"parameters":{"hostNetwork":false}}"""));

@@ -253,6 +253,25 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
             return PodJudgement.Unknown($"its ConstraintTemplate {constraint.Kind.ToLowerInvariant()} is not in the evidence, and without it the constraint's kind does not exist and nothing is enforced; add the template to the evidence, or check that it is deployed");
         }
 
+        // The Rego read to its last construct decides when it can; the library's and Azure's kinds, as documented,
+        // only when it cannot (and never without the template).
+        var (rego, escape) = JudgeRego(template, parameters);
+        if (rego is { Outcome: not PodOutcome.Unknown })
+        {
+            if (rego.Outcome == PodOutcome.DoesNotRefuse && evaluated is { Verdict: CelVerdict.Unknown } && CelMentionsHostNetwork(template))
+            {
+                // The Rego does not read hostNetwork but the CEL code does: the engine may run either; stay unknown.
+                return CelVerdicts.ToPod(evaluated);
+            }
+
+            if (escape is not null)
+            {
+                matchScope = matchScope.And(Scope.Depends(escape));
+            }
+
+            return rego;
+        }
+
         if (constraint.Kind == "K8sPSPHostNetworkingPorts")
         {
             return parameters.Get("hostNetwork").IsTrue()
@@ -277,26 +296,24 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
             return CelVerdicts.ToPod(evaluated, "its template's K8sNativeValidation CEL: ");
         }
 
+        return rego
+            ?? (evaluated is not null ? CelVerdicts.ToPod(evaluated) : PodJudgement.Unknown("its template has neither CEL nor Rego that HostNetAudit can read"));
+    }
+
+    /// <summary>The template's Rego (with its libs) judged for a constraint's parameters; null when it has none.</summary>
+    private static (PodJudgement? Judgement, string? Escape) JudgeRego(PolicyObject template, JsonElement parameters)
+    {
         var rego = template.Spec.Get("targets").Items()
             .Select(t => (Rego: t.Get("rego").AsString() ?? t.Get("code").Items().Where(c => c.Get("engine").AsString() == "Rego").Select(c => c.Get("source", "rego").AsString()).FirstOrDefault(), Target: t))
             .FirstOrDefault(t => t.Rego is not null);
         if (rego.Rego is null)
         {
-            return evaluated is not null
-                ? CelVerdicts.ToPod(evaluated)
-                : PodJudgement.Unknown("its template has neither CEL nor Rego that HostNetAudit can read");
+            return (null, null);
         }
 
         var libs = rego.Target.Get("libs").Items().Select(l => l.AsString() ?? string.Empty)
             .Concat(rego.Target.Get("code").Items().SelectMany(c => c.Get("source", "libs").Items().Select(l => l.AsString() ?? string.Empty)));
-        var judged = RegoRecognizer.Judge(rego.Rego, libs);
-        if (judged.Outcome == PodOutcome.DoesNotRefuse && evaluated is { Verdict: CelVerdict.Unknown } && CelMentionsHostNetwork(template))
-        {
-            // The Rego does not read hostNetwork but the CEL code does: the engine may run either; stay unknown.
-            return CelVerdicts.ToPod(evaluated);
-        }
-
-        return judged;
+        return RegoRecognizer.Judge(rego.Rego, libs, parameters);
     }
 
     private static bool CelMentionsHostNetwork(PolicyObject template) =>

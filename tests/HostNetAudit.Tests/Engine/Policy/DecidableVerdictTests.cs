@@ -376,4 +376,282 @@ public sealed class DecidableVerdictTests
         Assert.Equal("NonCompliant", ignored.Status);
         Assert.Empty(ignored.Informational);
     }
+
+    // ---- 3. Rego read from its text, to the last construct it recognises ----
+
+    private static JsonElement RegoTemplate(string kind, string rego, params string[] libs)
+    {
+        var target = new JsonObject { ["target"] = "admission.k8s.gatekeeper.sh", ["rego"] = rego };
+        if (libs.Length > 0)
+        {
+            target["libs"] = new JsonArray(libs.Select(l => (JsonNode?)JsonValue.Create(l)).ToArray());
+        }
+
+        return JsonSerializer.SerializeToElement(new JsonObject
+        {
+            ["apiVersion"] = "templates.gatekeeper.sh/v1",
+            ["kind"] = "ConstraintTemplate",
+            ["metadata"] = new JsonObject { ["name"] = kind.ToLowerInvariant() },
+            ["spec"] = new JsonObject
+            {
+                ["crd"] = new JsonObject { ["spec"] = new JsonObject { ["names"] = new JsonObject { ["kind"] = kind } } },
+                ["targets"] = new JsonArray(target),
+            },
+        });
+    }
+
+    private static JsonElement RegoConstraint(string kind, string parameters = "{}") => Json(
+        "{\"apiVersion\":\"constraints.gatekeeper.sh/v1beta1\",\"kind\":\"" + kind + "\",\"metadata\":{\"name\":\"" + kind.ToLowerInvariant() + "-all\"},\"spec\":{\"match\":{\"kinds\":[{\"apiGroups\":[\"\"],\"kinds\":[\"Pod\"]}]},\"parameters\":" + parameters + "}}");
+
+    private static HostNetAudit.NamespacePolicyResult JudgeRego(string rego, params string[] libs) =>
+        One(new[] { Team, RegoTemplate("K8sNoHostNetwork", rego, libs), RegoConstraint("K8sNoHostNetwork") });
+
+    [Fact]
+    public void A_hash_inside_a_string_or_raw_string_is_no_comment()
+    {
+        var result = JudgeRego("""
+            package k8snohostnetwork
+
+            violation[{"msg": msg, "details": {"see": `runbook #42; ask #platform`}}] {
+              input.review.object.spec.hostNetwork == true
+              msg := sprintf("pod %v uses hostNetwork; see #platform-security", [input.review.object.metadata.name])
+            }
+            """);
+        Assert.Equal("Compliant", result.Status);
+        Assert.Equal("Text", Assert.Single(result.EnforcedBy).JudgedBy);
+    }
+
+    [Fact]
+    public void A_commented_out_rule_is_no_rule()
+    {
+        // The hostNetwork rule was commented out; what remains checks hostPID only.
+        var result = JudgeRego("""
+            package k8snohostnetwork
+
+            # violation[{"msg": msg}] {
+            #   input.review.object.spec.hostNetwork
+            #   msg := "hostNetwork is not allowed"
+            # }
+
+            violation[{"msg": msg}] {
+              input.review.object.spec.hostPID
+              msg := "hostPID is not allowed" # hostNetwork is handled elsewhere
+            }
+            """);
+        Assert.Equal("NonCompliant", result.Status);
+        Assert.Empty(result.Unknown);
+        Assert.DoesNotContain("reads hostNetwork", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_rule_body_that_is_empty_once_comments_are_stripped_does_not_compile()
+    {
+        var result = JudgeRego("""
+            package k8snohostnetwork
+
+            violation[{"msg": msg}] {
+              # input.review.object.spec.hostNetwork
+              # msg := "hostNetwork is not allowed"
+            }
+            """);
+        Assert.Equal("NonCompliant", result.Status);
+        Assert.Empty(result.Unknown);
+        Assert.Empty(result.EnforcedBy);
+    }
+
+    [Fact]
+    public void A_negated_helper_is_read_as_a_negation()
+    {
+        // "not allowed(pod)" fires for the pods the helper does not hold for: the twin, not hostNetwork pods.
+        var inverted = JudgeRego("""
+            package k8snohostnetwork
+
+            violation[{"msg": msg}] {
+              not uses_host_network(input.review.object)
+              msg := "hostNetwork is required"
+            }
+
+            uses_host_network(pod) {
+              pod.spec.hostNetwork
+            }
+            """);
+        Assert.Equal("NonCompliant", inverted.Status);
+        Assert.Empty(inverted.EnforcedBy);
+        Assert.Empty(inverted.Unknown);
+
+        // A double negation refuses hostNetwork pods.
+        var refusing = JudgeRego("""
+            package k8snohostnetwork
+
+            violation[{"msg": msg}] {
+              not network_isolated
+              msg := "hostNetwork is not allowed"
+            }
+
+            network_isolated {
+              not input.review.object.spec.hostNetwork
+            }
+            """);
+        Assert.Equal("Compliant", refusing.Status);
+    }
+
+    [Fact]
+    public void A_rule_shadowed_by_else_is_read_as_Rego_evaluates_it()
+    {
+        // The first branch always holds, so the else that tests hostNetwork is never reached: nothing is denied.
+        var shadowed = JudgeRego("""
+            package k8snohostnetwork
+
+            violation[{"msg": msg}] {
+              host_network_denied
+              msg := "hostNetwork is not allowed"
+            }
+
+            host_network_denied = false {
+              true
+            } else = true {
+              input.review.object.spec.hostNetwork
+            }
+            """);
+        Assert.Equal("NonCompliant", shadowed.Status);
+        Assert.Empty(shadowed.EnforcedBy);
+        Assert.Empty(shadowed.Unknown);
+
+        var reached = JudgeRego("""
+            package k8snohostnetwork
+
+            violation[{"msg": msg}] {
+              input.review.object.spec.hostNetwork
+              not exempt
+              msg := "hostNetwork is not allowed"
+            }
+
+            exempt = true {
+              input.parameters.exempt
+            } else = false {
+              true
+            }
+            """);
+        Assert.Equal("Compliant", reached.Status);
+    }
+
+    /// <summary>A template in the shape konstraint generates: the policy, with data.lib.core and data.lib.pods as libs.</summary>
+    private const string LibCore = """
+        package lib.core
+
+        default is_gatekeeper = false
+
+        is_gatekeeper {
+            has_field(input, "review")
+            has_field(input.review, "object")
+        }
+
+        resource = input.review.object {
+            is_gatekeeper
+        }
+
+        resource = input {
+            not is_gatekeeper
+        }
+
+        format(msg) = {"msg": msg} {
+            true
+        }
+
+        kind = resource.kind
+        name = resource.metadata.name
+
+        has_field(obj, field) {
+            not object.get(obj, field, "N_DEFINED") == "N_DEFINED"
+        }
+        """;
+
+    private const string LibPods = """
+        package lib.pods
+
+        import data.lib.core
+
+        default pod = false
+
+        # Workloads carry the pod in their template; a Pod is the pod.
+        pod = core.resource.spec.template {
+            workload_kinds := ["daemonset", "deployment", "job", "replicaset", "replicationcontroller", "statefulset"]
+            lower(core.kind) == workload_kinds[_]
+        }
+
+        pod = core.resource {
+            lower(core.kind) == "pod"
+        }
+
+        pod = core.resource.spec.jobTemplate.spec.template {
+            lower(core.kind) == "cronjob"
+        }
+        """;
+
+    [Fact]
+    public void Konstraint_library_helpers_that_resolve_the_pod_are_followed()
+    {
+        var result = JudgeRego("""
+            package pod_deny_host_network
+
+            import data.lib.core
+            import data.lib.pods
+
+            violation[msg] {
+                pod_has_hostnetwork
+                msg := core.format(sprintf("%s/%s: pods may not share the host network", [core.kind, core.name]))
+            }
+
+            pod_has_hostnetwork {
+                pods.pod.spec.hostNetwork
+            }
+            """, LibCore, LibPods);
+        Assert.True(result.Status == "Compliant", result.Reason);
+        Assert.Contains("every rule, helper and data.lib function on the path evaluated", result.EnforcedBy[0].Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_data_lib_function_the_template_does_not_define_leaves_it_Unknown()
+    {
+        var result = JudgeRego("""
+            package pod_deny_host_network
+
+            import data.lib.pods
+
+            violation[msg] {
+                pods.pod.spec.hostNetwork
+                not data.lib.exemptions.exempt_namespace
+                msg := "pods may not share the host network"
+            }
+            """, LibCore, LibPods);
+        Assert.Equal("Unknown", result.Status);
+        Assert.Contains("data.lib.exemptions", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("not data.inventory.namespace[input.review.object.metadata.namespace][\"v1\"][\"ConfigMap\"][\"hostnet-allowed\"]", "data.inventory")]
+    [InlineData("count([c | c := input.review.object.spec.containers[_]; c.securityContext.privileged]) == 0", "a comprehension")]
+    [InlineData("regex.match(\"^kube-\", input.review.object.metadata.name) == false", "the function regex.match")]
+    public void What_it_cannot_read_is_Unknown_and_named(string statement, string named)
+    {
+        var result = JudgeRego("package k8snohostnetwork\n\nviolation[{\"msg\": msg}] {\n  input.review.object.spec.hostNetwork\n  " + statement + "\n  msg := \"hostNetwork is not allowed\"\n}\n");
+        Assert.Equal("Unknown", result.Status);
+        Assert.Contains(named, result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_refusal_the_pods_creator_escapes_with_a_label_is_Conditional()
+    {
+        var result = JudgeRego("""
+            package k8snohostnetwork
+
+            violation[{"msg": msg}] {
+              input.review.object.spec.hostNetwork
+              not input.review.object.metadata.labels["hostnetwork.example.com/approved"]
+              msg := "hostNetwork needs approval"
+            }
+            """);
+        Assert.Equal("Conditional", result.Status);
+        Assert.Contains("labels", result.Reason, StringComparison.Ordinal);
+    }
 }

@@ -275,13 +275,20 @@ public sealed class PolicyEngineTests
     [Fact]
     public void Gatekeeper_templates_are_never_counted_by_kind_name()
     {
-        Assert.Equal("Compliant", One(new[] { Namespace("a"), Template("K8sAzureV3HostNetworkingPorts"), Constraint("K8sAzureV3HostNetworkingPorts", """{"match":{},"parameters":{"allowHostNetwork":false}}""") }).Status);
-        Assert.Equal("NonCompliant", One(new[] { Namespace("a"), Template("K8sAzureV3HostNetworkingPorts"), Constraint("K8sAzureV3HostNetworkingPorts", """{"match":{},"parameters":{"allowHostNetwork":true}}""") }).Status);
+        // The template's Rego decides where it can be read; the kind name only where it cannot.
+        var azure = Template("K8sAzureV3HostNetworkingPorts", "package x\nviolation[{\"msg\": m}] {\n  input.review.object.spec.hostNetwork\n  not input.parameters.allowHostNetwork\n  m := \"x\"\n}");
+        Assert.Equal("Compliant", One(new[] { Namespace("a"), azure, Constraint("K8sAzureV3HostNetworkingPorts", """{"match":{},"parameters":{"allowHostNetwork":false}}""") }).Status);
+        Assert.Equal("NonCompliant", One(new[] { Namespace("a"), azure, Constraint("K8sAzureV3HostNetworkingPorts", """{"match":{},"parameters":{"allowHostNetwork":true}}""") }).Status);
+        var unreadable = Template("K8sAzureV3HostNetworkingPorts", "package x\nviolation[{\"msg\": m}] {\n  input.review.object.spec.hostNetwork\n  regex.match(\"x\", input.review.object.kind)\n  m := \"x\"\n}");
+        Assert.Equal("NonCompliant", One(new[] { Namespace("a"), unreadable, Constraint("K8sAzureV3HostNetworkingPorts", """{"match":{},"parameters":{"allowHostNetwork":true}}""") }).Status);
         Assert.Equal("Unknown", One(new[] { Namespace("a"), Constraint("K8sBlockHostNetwork", """{"match":{}}""") }).Status);
         Assert.Equal("Compliant", One(new[] { Namespace("a"), Template("K8sBlockHostNetwork"), Constraint("K8sBlockHostNetwork", """{"match":{}}""") }).Status);
-        Assert.Equal("Unknown", One(new[] { Namespace("a"), Template("K8sBlockHostNetwork", "package x\nviolation[{\"msg\": m}] {\n  input.review.object.spec.hostNetwork\n  not input.parameters.allowed\n  m := \"x\"\n}"), Constraint("K8sBlockHostNetwork", """{"match":{}}""") }).Status);
+        // The constraint's parameters are input.parameters: read with each constraint.
+        var allowedUnlessParameter = Template("K8sBlockHostNetwork", "package x\nviolation[{\"msg\": m}] {\n  input.review.object.spec.hostNetwork\n  not input.parameters.allowed\n  m := \"x\"\n}");
+        Assert.Equal("Compliant", One(new[] { Namespace("a"), allowedUnlessParameter, Constraint("K8sBlockHostNetwork", """{"match":{}}""") }).Status);
+        Assert.Equal("NonCompliant", One(new[] { Namespace("a"), allowedUnlessParameter, Constraint("K8sBlockHostNetwork", """{"match":{},"parameters":{"allowed":true}}""") }).Status);
         Assert.Equal("NonCompliant", One(new[] { Namespace("a"), Template("K8sRequiredLabels", "package x\nviolation[{\"msg\": m}] {\n  not input.review.object.metadata.labels.owner\n  m := \"x\"\n}"), Constraint("K8sRequiredLabels", """{"match":{}}""") }).Status);
-        Assert.Equal("NonCompliant", One(new[] { Namespace("a"), Template("K8sPSPHostNamespace"), Constraint("K8sPSPHostNamespace", """{"match":{}}""") }).Status);
+        Assert.Equal("NonCompliant", One(new[] { Namespace("a"), Template("K8sPSPHostNamespace", "package x\nviolation[{\"msg\": m}] {\n  input.review.object.spec.hostPID\n  m := \"x\"\n}"), Constraint("K8sPSPHostNamespace", """{"match":{}}""") }).Status);
     }
 
     [Fact]
