@@ -217,7 +217,7 @@ internal sealed class NamespacePolicyEvaluator
     {
         (Engines.PodSecurityAdmission, _) => "set the enforce level instead",
         (Engines.Gatekeeper, _) => "set its enforcementAction to deny",
-        (Engines.Kyverno, "ValidatingPolicy") => "add Deny to its validationActions",
+        (Engines.Kyverno, "ValidatingPolicy" or "NamespacedValidatingPolicy") => "add Deny to its validationActions",
         (Engines.Kyverno, _) => "set its failureAction (or validationFailureAction) to Enforce",
         (Engines.ValidatingAdmissionPolicy, _) => "add Deny to the binding's validationActions",
         _ => "set it to enforce",

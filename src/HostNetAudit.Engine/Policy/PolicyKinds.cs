@@ -14,6 +14,7 @@ internal static class PolicyKinds
         new(Engines.Kyverno, "kyverno.io", "Policy", "policies", new[] { "v1" }),
         new(Engines.Kyverno, "kyverno.io", "PolicyException", "policyexceptions", new[] { "v2", "v2beta1", "v2alpha1" }),
         new(Engines.Kyverno, "policies.kyverno.io", "ValidatingPolicy", "validatingpolicies", new[] { "v1", "v1beta1", "v1alpha1" }),
+        new(Engines.Kyverno, "policies.kyverno.io", "NamespacedValidatingPolicy", "namespacedvalidatingpolicies", new[] { "v1", "v1beta1" }),
         new(Engines.Kyverno, "policies.kyverno.io", "PolicyException", "policyexceptions", new[] { "v1", "v1beta1", "v1alpha1" }),
         new(Engines.Gatekeeper, "templates.gatekeeper.sh", "ConstraintTemplate", "constrainttemplates", new[] { "v1", "v1beta1" }),
         new(Engines.Gatekeeper, "config.gatekeeper.sh", "Config", "configs", new[] { "v1alpha1" }),

@@ -55,8 +55,20 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
             }
         }
 
+        // Gatekeeper reads one Config: the one named "config" in its own namespace (where its webhook service runs).
+        var gatekeeperNamespace = inputs.Of("admissionregistration.k8s.io", "ValidatingWebhookConfiguration")
+            .SelectMany(w => w.Object.Get("webhooks").Items())
+            .Where(h => h.Get("name").AsString() == WebhookName)
+            .Select(h => h.Get("clientConfig", "service", "namespace").AsString())
+            .FirstOrDefault(n => n is not null) ?? "gatekeeper-system";
         foreach (var config in inputs.Of("config.gatekeeper.sh", "Config"))
         {
+            if (config.Name != "config" || (config.Namespace is { } ns && ns != gatekeeperNamespace))
+            {
+                log.Debug($"Gatekeeper Config {config.QualifiedName} is ignored: Gatekeeper reads only the Config named config in {gatekeeperNamespace}.");
+                continue;
+            }
+
             foreach (var match in config.Spec.Get("match").Items())
             {
                 var processes = match.Get("processes").Items().Select(p => p.AsString()).ToList();

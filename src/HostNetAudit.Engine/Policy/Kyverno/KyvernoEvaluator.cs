@@ -37,7 +37,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         {
             // spec.applyRules One: validation stops at the first rule that applies, so earlier rules may hide later ones.
             var applyOne = string.Equals(policy.Spec.Get("applyRules").AsString(), "One", StringComparison.Ordinal);
-            var before = new List<(string Name, KyvernoMatcher Match, KyvernoMatcher Exclude)>();
+            var before = new List<EarlierRule>();
             foreach (var rule in policy.Spec.Get("rules").Items())
             {
                 if (!rule.Get("validate").Exists())
@@ -48,7 +48,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
                 var earlier = applyOne ? before.ToList() : null;
                 if (applyOne)
                 {
-                    before.Add((rule.Get("name").AsString() ?? "(unnamed)", KyvernoMatcher.Match(rule.Get("match")), KyvernoMatcher.Exclude(rule.Get("exclude"))));
+                    before.Add(new EarlierRule(rule, rule.Get("name").AsString() ?? "(unnamed)", KyvernoMatcher.Match(rule.Get("match")), KyvernoMatcher.Exclude(rule.Get("exclude"))));
                 }
 
                 var name = rule.Get("name").AsString() ?? "(unnamed)";
@@ -62,7 +62,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             }
         }
 
-        foreach (var policy in inputs.Of("policies.kyverno.io", "ValidatingPolicy"))
+        foreach (var policy in inputs.Of("policies.kyverno.io", "ValidatingPolicy").Concat(inputs.Of("policies.kyverno.io", "NamespacedValidatingPolicy")))
         {
             if (!MatchConstraints.CoversPodCreate(policy.Spec.Get("matchConstraints")))
             {
@@ -145,13 +145,9 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             Applies.No => Scope.Yes(),
             _ => excluded,
         });
-        if (entry.Earlier is { Count: > 0 } earlierRules)
+        foreach (var earlier in entry.Earlier ?? Enumerable.Empty<EarlierRule>())
         {
-            var first = earlierRules.FirstOrDefault(r => r.Match.Evaluate(ns).And(r.Exclude.Evaluate(ns).Not(string.Empty)).State != Applies.No);
-            if (first.Name is not null)
-            {
-                scope = scope.And(Scope.Unknown($"spec.applyRules is One: Kyverno stops at the first validate rule that applies, and rule {first.Name} before it may apply to the pod"));
-            }
+            scope = scope.And(Reached(earlier, ns));
         }
 
         if (policy.Spec.Get("admission").IsFalse())
@@ -204,9 +200,10 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
     private void EvaluateValidatingPolicy(VpolEntry entry, NamespaceInfo ns, Scope processes, NamespaceFindings findings)
     {
         var spec = entry.Policy.Spec;
-        if (!entry.Match.Targets(ns))
+        var namespaced = entry.Policy.Kind == "NamespacedValidatingPolicy";
+        if (!entry.Match.Targets(ns) || (namespaced && !string.Equals(entry.Policy.Namespace ?? "default", ns.Name, StringComparison.Ordinal)))
         {
-            return;
+            return; // a NamespacedValidatingPolicy judges requests in its own namespace only
         }
 
         var scope = entry.Match.Scope(ns);
@@ -233,8 +230,9 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             scope = scope.And(Scope.No("spec.evaluation.mode is JSON: it judges JSON payloads, not admission requests"));
         }
 
+        // Each kind has its own webhook (vpol.validate.kyverno.svc-fail, nvpol.validate.kyverno.svc-fail, ...).
         var failurePolicyIgnore = string.Equals(spec.Get("failurePolicy").AsString(), "Ignore", StringComparison.OrdinalIgnoreCase);
-        var webhook = Webhook("vpol.validate.kyverno.svc", failurePolicyIgnore, entry.Policy.Name);
+        var webhook = Webhook(namespaced ? "nvpol.validate.kyverno.svc" : "vpol.validate.kyverno.svc", failurePolicyIgnore, entry.Policy.Name);
         scope = scope.And(processes).And(webhook.ScopeFor(ns)).And(VpolExceptions(entry.Exceptions, ns));
 
         var actions = spec.Get("validationActions").Items().Select(a => a.AsString() ?? string.Empty).ToList();
@@ -246,8 +244,8 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         var finding = new PolicyFinding
         {
             Engine = Engine,
-            Kind = "ValidatingPolicy",
-            Policy = entry.Policy.Name,
+            Kind = entry.Policy.Kind,
+            Policy = entry.Policy.QualifiedName,
             Action = string.Join(",", actions),
             FailOpen = failurePolicyIgnore || webhook.FailOpen,
             Source = entry.Policy.Source,
@@ -402,7 +400,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
     /// <summary>policies.kyverno.io PolicyExceptions that reference the ValidatingPolicy, with their match conditions.</summary>
     private List<(PolicyObject Exception, CelPolicy? Match)> CompileVpolExceptions(PolicyObject policy) =>
         vpolExceptions
-            .Where(e => e.Spec.Get("policyRefs").Items().Any(r => r.Get("name").AsString() == policy.Name && (r.Get("kind").AsString() ?? "ValidatingPolicy") == "ValidatingPolicy"))
+            .Where(e => e.Spec.Get("policyRefs").Items().Any(r => r.Get("name").AsString() == policy.Name && (r.Get("kind").AsString() ?? "ValidatingPolicy") == policy.Kind))
             .Select(e => (e, CelVerdicts.MatchPolicy(CelDialect.KyvernoValidatingPolicy, "PolicyException/" + e.QualifiedName, CelVerdicts.Named(e.Spec.Get("matchConditions")))))
             .ToList();
 
@@ -493,7 +491,57 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         return JsonSerializer.SerializeToElement(selector);
     }
 
-    private sealed record RuleEntry(PolicyObject Policy, JsonElement Rule, string RuleName, PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace, bool ReadsNamespace, CelPolicy? WebhookMatch, List<(string Name, KyvernoMatcher Match, KyvernoMatcher Exclude)>? Earlier, KyvernoMatcher Match, KyvernoMatcher Exclude, List<(PolicyObject Exception, KyvernoMatcher Match, bool Conditional)> Exceptions);
+    /// <summary>
+    /// With spec.applyRules One, Kyverno stops at the first validate rule that applied (passed or failed): a later
+    /// rule is reached only when an earlier one does not apply to the reference pod here — its match, exclude,
+    /// preconditions and the pattern's conditional anchors, read in rule order.
+    /// </summary>
+    private static Scope Reached(EarlierRule earlier, NamespaceInfo ns)
+    {
+        var applies = earlier.Match.Evaluate(ns).And(earlier.Exclude.Evaluate(ns).Not(string.Empty));
+        if (applies.State != Applies.No)
+        {
+            var reference = ReferencePod.Reference(ns.Name);
+            var preconditions = earlier.Rule.Get("preconditions");
+            var holds = KyvernoConditions.Evaluate(preconditions, reference, ns.Name);
+            applies = applies.And(holds switch
+            {
+                false => Scope.No("its preconditions do not hold"),
+                null => Scope.Unknown("its preconditions cannot be evaluated"),
+                _ when KyvernoConditions.Evaluate(preconditions, reference, ns.Name, podFieldsFree: true) is null => Scope.Depends("its preconditions read fields the pod's creator sets"),
+                _ => Scope.Yes(),
+            });
+            if (earlier.Rule.Get("celPreconditions").Exists())
+            {
+                applies = applies.And(Scope.Unknown("its celPreconditions are not read here"));
+            }
+
+            var validate = earlier.Rule.Get("validate");
+            var patterns = validate.Get("pattern").Exists() ? new[] { validate.Get("pattern") } : validate.Get("anyPattern").Items().ToArray();
+            var results = patterns.Select(p => KyvernoPattern.Match(reference, p)).ToList();
+            if (results.Count > 0 && results.All(r => r == PatternResult.Skip))
+            {
+                applies = applies.And(Scope.No("its pattern's conditional anchors skip the pod"));
+            }
+            else if (results.Contains(PatternResult.Unknown))
+            {
+                applies = applies.And(Scope.Unknown("its pattern is not evaluated here"));
+            }
+        }
+
+        const string one = "spec.applyRules is One and Kyverno stops at the first validate rule that applies";
+        return applies.State switch
+        {
+            Applies.No => Scope.Yes(),
+            Applies.Yes => Scope.No($"{one}: rule {earlier.Name} before it applies to the pod, so this rule is never reached"),
+            Applies.Depends => Scope.Depends($"{one}: rule {earlier.Name} before it applies to some pods ({applies.Why}), so this rule is not reached for them"),
+            _ => Scope.Unknown($"{one}, and whether rule {earlier.Name} before it applies to the pod is unknown ({applies.Why})"),
+        };
+    }
+
+    private sealed record EarlierRule(JsonElement Rule, string Name, KyvernoMatcher Match, KyvernoMatcher Exclude);
+
+    private sealed record RuleEntry(PolicyObject Policy, JsonElement Rule, string RuleName, PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace, bool ReadsNamespace, CelPolicy? WebhookMatch, List<EarlierRule>? Earlier, KyvernoMatcher Match, KyvernoMatcher Exclude, List<(PolicyObject Exception, KyvernoMatcher Match, bool Conditional)> Exceptions);
 
     private sealed record VpolEntry(PolicyObject Policy, CelJudgement Cel, CelPolicy? PerNamespace, CompiledMatchResources Match, List<(PolicyObject Exception, CelPolicy? Match)> Exceptions);
 }

@@ -156,6 +156,11 @@ internal sealed class PodSecurityEvaluator : IEngineEvaluator
         return Scope.Yes();
     }
 
+    /// <summary>
+    /// The configuration's exemptions as they bear on the reference pod, which the ReplicaSet controller creates:
+    /// exempting that controller exempts it (not applied); exempting another controller exempts only the pods that
+    /// controller creates (Conditional, naming which); other users and runtime classes likewise.
+    /// </summary>
     private Scope ExemptionScope()
     {
         if (config is null)
@@ -163,25 +168,38 @@ internal sealed class PodSecurityEvaluator : IEngineEvaluator
             return Scope.Yes();
         }
 
-        var controllers = config.ExemptUsernames.Where(u => ReferencePod.ControllerUsers.Contains(u, StringComparer.Ordinal)).ToList();
-        if (controllers.Count > 0)
+        var source = System.IO.Path.GetFileName(config.Source);
+        if (config.ExemptUsernames.Contains(ReferencePod.ControllerUser, StringComparer.Ordinal))
         {
-            return Scope.No($"'{config.Source}' exempts the controller identity {string.Join(", ", controllers)} (exemptions.usernames), so pods created by controllers are not checked");
+            return Scope.No($"exemptions.usernames in '{source}' exempts {ReferencePod.ControllerUser}, the ReplicaSet controller that creates the pods of Deployments, so PSA checks none of them");
         }
 
         var why = new List<string>();
-        if (config.ExemptUsernames.Count > 0)
+        foreach (var user in config.ExemptUsernames)
         {
-            why.Add($"users {string.Join(", ", config.ExemptUsernames)} are exempt (exemptions.usernames in '{config.Source}')");
+            why.Add(ControllerPods(user) is { } pods
+                ? $"{pods} escape: exemptions.usernames in '{source}' exempts {user}"
+                : $"pods that {user} creates escape: exemptions.usernames in '{source}' exempts that user");
         }
 
         if (config.ExemptRuntimeClasses.Count > 0)
         {
-            why.Add($"pods with runtimeClassName {string.Join(", ", config.ExemptRuntimeClasses)} are exempt (exemptions.runtimeClasses in '{config.Source}')");
+            why.Add($"pods with runtimeClassName {string.Join(", ", config.ExemptRuntimeClasses)} escape: exemptions.runtimeClasses in '{source}'");
         }
 
         return why.Count == 0 ? Scope.Yes() : Scope.Depends(string.Join("; ", why));
     }
+
+    /// <summary>Which pods a controller identity creates, for the controllers that create pods.</summary>
+    private static string? ControllerPods(string user) => user switch
+    {
+        ReferencePod.DaemonSetControllerUser => "DaemonSet pods (created by the daemon-set-controller)",
+        "system:serviceaccount:kube-system:job-controller" => "Job pods (created by the job-controller)",
+        "system:serviceaccount:kube-system:statefulset-controller" => "StatefulSet pods (created by the statefulset-controller)",
+        "system:serviceaccount:kube-system:replication-controller" => "ReplicationController pods (created by the replication-controller)",
+        ReferencePod.ControllerManagerUser => "pods of every controller when kube-controller-manager runs without --use-service-account-credentials",
+        _ => null,
+    };
 
     private PolicyFinding Finding(string kind, LevelVersion level, string mode, string action, string? source) => new()
     {

@@ -654,4 +654,86 @@ public sealed class DecidableVerdictTests
         Assert.Equal("Conditional", result.Status);
         Assert.Contains("labels", result.Reason, StringComparison.Ordinal);
     }
+
+    // ---- 4. The engines' own rules ----
+
+    [Fact]
+    public void Gatekeeper_reads_only_the_Config_named_config_in_its_namespace()
+    {
+        var template = RegoTemplate("K8sNoHostNetwork", "package k8snohostnetwork\n\nviolation[{\"msg\": msg}] {\n  input.review.object.spec.hostNetwork\n  msg := \"hostNetwork is not allowed\"\n}\n");
+        JsonElement Config(string name, string ns) => Json("{\"apiVersion\":\"config.gatekeeper.sh/v1alpha1\",\"kind\":\"Config\",\"metadata\":{\"name\":\"" + name + "\",\"namespace\":\"" + ns + "\"},\"spec\":{\"match\":[{\"excludedNamespaces\":[\"team-a\"],\"processes\":[\"*\"]}]}}");
+        Assert.Equal("NonCompliant", One(new[] { Team, template, RegoConstraint("K8sNoHostNetwork"), Config("config", "gatekeeper-system") }).Status);
+        Assert.Equal("Compliant", One(new[] { Team, template, RegoConstraint("K8sNoHostNetwork"), Config("gatekeeper-exclusions", "gatekeeper-system") }).Status);
+        Assert.Equal("Compliant", One(new[] { Team, template, RegoConstraint("K8sNoHostNetwork"), Config("config", "default") }).Status);
+
+        // Gatekeeper's namespace is where its webhook service runs.
+        var webhook = Json("""{"apiVersion":"admissionregistration.k8s.io/v1","kind":"ValidatingWebhookConfiguration","metadata":{"name":"gatekeeper-validating-webhook-configuration"},"webhooks":[{"name":"validation.gatekeeper.sh","failurePolicy":"Ignore","clientConfig":{"service":{"name":"gatekeeper-webhook-service","namespace":"opa-system"}},"rules":[{"apiGroups":["*"],"apiVersions":["*"],"operations":["CREATE","UPDATE"],"resources":["*"]}]}]}""");
+        Assert.Equal("NonCompliant", One(new[] { Team, template, RegoConstraint("K8sNoHostNetwork"), webhook, Config("config", "opa-system") }).Status);
+    }
+
+    private static JsonElement NamespacedVpol(string ns, string actions) => Json("""
+        {"apiVersion":"policies.kyverno.io/v1beta1","kind":"NamespacedValidatingPolicy","metadata":{"name":"no-host-network","namespace":"__NS__"},
+         "spec":{"validationActions":__ACTIONS__,
+          "matchConstraints":{"resourceRules":[{"apiGroups":[""],"apiVersions":["v1"],"operations":["CREATE","UPDATE"],"resources":["pods"]}]},
+          "validations":[{"expression":"!has(object.spec.hostNetwork) || object.spec.hostNetwork == false","message":"hostNetwork is not allowed in this namespace"}]}}
+        """.Replace("__NS__", ns, StringComparison.Ordinal).Replace("__ACTIONS__", actions, StringComparison.Ordinal));
+
+    [Fact]
+    public void A_Kyverno_NamespacedValidatingPolicy_counts_in_its_own_namespace_only()
+    {
+        var results = ByNamespace(Namespace("team-a"), Namespace("team-b"), NamespacedVpol("team-a", """["Deny"]"""));
+        Assert.Equal("Compliant", results["team-a"].Status);
+        var finding = Assert.Single(results["team-a"].EnforcedBy);
+        Assert.Equal(("Kyverno", "NamespacedValidatingPolicy", "team-a/no-host-network"), (finding.Engine, finding.Kind, finding.Policy));
+        Assert.Equal("NonCompliant", results["team-b"].Status);
+        Assert.Empty(results["team-b"].AuditOnly);
+
+        var audit = One(new[] { Namespace("team-a"), NamespacedVpol("team-a", """["Audit"]""") });
+        Assert.Equal("NonCompliant", audit.Status);
+        Assert.Contains("add Deny to its validationActions", audit.Reason, StringComparison.Ordinal);
+
+        // Its own webhook: when the evidence holds Kyverno's webhooks but not nvpol's, Kyverno does not see it.
+        var webhooks = Json("""{"apiVersion":"admissionregistration.k8s.io/v1","kind":"ValidatingWebhookConfiguration","metadata":{"name":"kyverno-resource-validating-webhook-cfg"},"webhooks":[{"name":"vpol.validate.kyverno.svc-fail","failurePolicy":"Fail","rules":[{"apiGroups":[""],"apiVersions":["v1"],"operations":["CREATE"],"resources":["pods"]}]}]}""");
+        var unwired = One(new[] { Namespace("team-a"), NamespacedVpol("team-a", """["Deny"]"""), webhooks });
+        Assert.Equal("NonCompliant", unwired.Status);
+        Assert.Contains("nvpol.validate.kyverno.svc", unwired.Reason, StringComparison.Ordinal);
+    }
+
+    private static JsonElement ApplyOne(string firstRule) => Json("""
+        {"apiVersion":"kyverno.io/v1","kind":"ClusterPolicy","metadata":{"name":"pod-rules"},
+         "spec":{"validationFailureAction":"Enforce","applyRules":"One",
+          "rules":[FIRST,
+           {"name":"host-network","match":{"any":[{"resources":{"kinds":["Pod"]}}]},
+            "validate":{"message":"hostNetwork is not allowed","pattern":{"spec":{"=(hostNetwork)":"false"}}}}]}}
+        """.Replace("FIRST", firstRule, StringComparison.Ordinal));
+
+    [Theory]
+    // An earlier rule that matches every pod is applied first: the hostNetwork rule is never reached.
+    [InlineData("""{"name":"host-pid","match":{"any":[{"resources":{"kinds":["Pod"]}}]},"validate":{"pattern":{"spec":{"=(hostPID)":"false"}}}}""", "NonCompliant")]
+    // An earlier rule for other namespaces, or skipped by its preconditions or conditional anchors, is passed over.
+    [InlineData("""{"name":"system-only","match":{"any":[{"resources":{"kinds":["Pod"],"namespaces":["kube-system"]}}]},"validate":{"pattern":{"spec":{"=(hostPID)":"false"}}}}""", "Compliant")]
+    [InlineData("""{"name":"deletes","match":{"any":[{"resources":{"kinds":["Pod"]}}]},"preconditions":{"all":[{"key":"{{ request.operation }}","operator":"Equals","value":"DELETE"}]},"validate":{"deny":{}}}""", "Compliant")]
+    [InlineData("""{"name":"windows","match":{"any":[{"resources":{"kinds":["Pod"]}}]},"validate":{"pattern":{"spec":{"(nodeSelector)":{"kubernetes.io/os":"windows"},"=(hostProcess)":"false"}}}}""", "Compliant")]
+    // An earlier rule for labelled pods only stops there: the others reach the hostNetwork rule.
+    [InlineData("""{"name":"labelled","match":{"any":[{"resources":{"kinds":["Pod"],"selector":{"matchLabels":{"tier":"web"}}}}]},"validate":{"pattern":{"spec":{"=(hostPID)":"false"}}}}""", "Conditional")]
+    public void Kyverno_applyRules_One_is_decided_from_the_rule_order(string firstRule, string status)
+    {
+        var result = One(new[] { Team, ApplyOne(firstRule) });
+        Assert.True(status == result.Status, $"{status} expected: {result.Status} ({result.Reason})");
+        Assert.Empty(result.Unknown);
+    }
+
+    [Theory]
+    [InlineData("system:serviceaccount:kube-system:daemon-set-controller", "Conditional", "DaemonSet pods (created by the daemon-set-controller) escape")]
+    [InlineData("system:serviceaccount:kube-system:replicaset-controller", "NonCompliant", "the ReplicaSet controller that creates the pods of Deployments")]
+    [InlineData("ci-deployer", "Conditional", "pods that ci-deployer creates escape")]
+    public void A_PSA_username_exemption_exempts_only_the_pods_that_identity_creates(string user, string status, string named)
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("hna-psa-").FullName, "admission.yaml");
+        File.WriteAllText(path, "apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n- name: PodSecurity\n  configuration:\n    apiVersion: pod-security.admission.config.k8s.io/v1\n    kind: PodSecurityConfiguration\n    defaults:\n      enforce: baseline\n    exemptions:\n      usernames: [\"" + user + "\"]\n");
+        var result = One(new[] { Namespace("team-a") }, HostNetAudit.Engine.Policy.Psa.PodSecurityConfiguration.Load(path));
+        Assert.Equal(status, result.Status);
+        Assert.Contains(named, result.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("pods created by controllers", result.Reason, StringComparison.Ordinal);
+    }
 }

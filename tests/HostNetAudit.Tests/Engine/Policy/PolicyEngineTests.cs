@@ -71,7 +71,7 @@ public sealed class PolicyEngineTests
         var result = One(new[] { Namespace("ns") }, PodSecurityConfiguration.Load(path));
         Assert.Equal("NonCompliant", result.Status);
         Assert.Equal("ConfigurationDefault", result.PodSecuritySource);
-        Assert.Contains("exempts the controller identity", Assert.Single(result.Informational).Detail, StringComparison.Ordinal);
+        Assert.Contains("exempts system:serviceaccount:kube-system:replicaset-controller", Assert.Single(result.Informational).Detail, StringComparison.Ordinal);
     }
 
     [Fact]

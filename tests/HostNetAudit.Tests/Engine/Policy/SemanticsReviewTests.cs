@@ -195,14 +195,16 @@ public sealed class SemanticsReviewTests
     }
 
     [Fact]
-    public void With_applyRules_One_an_earlier_rule_that_may_apply_leaves_the_hostNetwork_rule_unknown()
+    public void With_applyRules_One_an_earlier_rule_that_applies_hides_the_hostNetwork_rule()
     {
-        // The reference pod has limits: the first rule passes, Kyverno stops, the hostNetwork rule never runs.
+        // The reference pod has limits: the first rule passes, Kyverno stops, the hostNetwork rule never runs
+        // (issue 12 decides it from the rule order; it was Unknown).
         const string limits = """{"name":"limits","match":{"any":[{"resources":{"kinds":["Pod"]}}]},"validate":{"pattern":{"spec":{"containers":[{"resources":{"limits":{"memory":"?*"}}}]}}}}""";
         const string host = """{"name":"host-network","match":{"any":[{"resources":{"kinds":["Pod"]}}]},"validate":{"pattern":{"spec":{"=(hostNetwork)":"false"}}}}""";
         var one = One(new[] { Namespace("a"), KyvernoPolicy("{\"validationFailureAction\":\"Enforce\",\"applyRules\":\"One\",\"rules\":[" + limits + "," + host + "]}") });
-        Assert.Equal("Unknown", one.Status);
+        Assert.Equal("NonCompliant", one.Status);
         Assert.Contains("applyRules is One", one.Reason, StringComparison.Ordinal);
+        Assert.Contains("rule limits before it applies to the pod", one.Reason, StringComparison.Ordinal);
 
         Assert.Equal("Compliant", One(new[] { Namespace("a"), KyvernoPolicy("{\"validationFailureAction\":\"Enforce\",\"applyRules\":\"One\",\"rules\":[" + host + "," + limits + "]}") }).Status);
         Assert.Equal("Compliant", One(new[] { Namespace("a"), KyvernoPolicy("{\"validationFailureAction\":\"Enforce\",\"rules\":[" + limits + "," + host + "]}") }).Status);
