@@ -190,6 +190,13 @@ Describe 'Test-NamespacePolicy' {
             Compare-WithTruth $Offline $Expected | Should -BeNullOrEmpty
         }
 
+        It 'writes reasons and details without empty parts, placeholders or absolute paths' {
+            $texts = @($Offline.Reason) + @($Offline | ForEach-Object { @($_.EnforcedBy) + @($_.AuditOnly) + @($_.Conditional) + @($_.Unknown) + @($_.Informational) } | ForEach-Object Detail)
+            $texts | Where-Object { $_ -match ':\s*[;,.)]|:\s*$|\s\(\s*\)|;\s*;|\{[A-Za-z_][A-Za-z0-9_.]*\}' } | Should -BeNullOrEmpty
+            $texts | Where-Object { $_.Contains($TestDrive) } | Should -BeNullOrEmpty
+            @($Results.Reason) | Where-Object { -not $_ } | Should -BeNullOrEmpty
+        }
+
         It 'carries the offline context and the source file' {
             $Offline.Context | Select-Object -Unique | Should -Be 'offline'
             $Offline[0].SourcePath | Should -Be $Export

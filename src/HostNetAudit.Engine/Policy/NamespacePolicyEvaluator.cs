@@ -185,6 +185,11 @@ internal sealed class NamespacePolicyEvaluator
         {
             var warns = audit.Action.Contains("warn", StringComparison.OrdinalIgnoreCase);
             var audits = audit.Action.Contains("audit", StringComparison.OrdinalIgnoreCase) || audit.Action.Contains("dryrun", StringComparison.OrdinalIgnoreCase);
+            if (!warns && !audits)
+            {
+                return $"{Describe(audit)} would refuse hostNetwork pods, but it has no action at admission ({audit.Action}), so it neither denies nor warns: {EnforceHint(audit)}; or {fix}.";
+            }
+
             var verb = warns && audits ? "warns about and audits" : warns ? "warns about" : "audits";
             return $"{Describe(audit)} only {verb} hostNetwork pods ({audit.Action}): {EnforceHint(audit)}; or {fix}.";
         }
@@ -227,8 +232,10 @@ internal sealed class NamespacePolicyEvaluator
     {
         switch (f.Engine)
         {
+            case Engines.PodSecurityAdmission when f.Rule is null:
+                return $"Pod Security Admission ({f.Kind} {f.Policy})";
             case Engines.PodSecurityAdmission:
-                var parts = (f.Rule ?? "enforce-version=latest").Split("-version=");
+                var parts = f.Rule.Split("-version=");
                 var origin = f.Kind == "Namespace" ? "namespace label" : f.Kind;
                 return $"Pod Security Admission {parts[0]}={f.Policy}:{(parts.Length > 1 ? parts[1] : "latest")} ({origin})";
             case Engines.ValidatingAdmissionPolicy:

@@ -586,15 +586,20 @@ internal static class CelJudge
         }
 
         /// <summary>
-        /// Whether a hostNetwork pod whose creator chose other labels, annotations, containers, name or user could
-        /// pass every validation that denies the reference pod: each is read again (by its text) with those fields
-        /// left open. One that stays false whatever they are refuses every hostNetwork pod. Only a validation the
-        /// reader understood for the reference pod itself can show an escape; one it cannot read proves nothing.
+        /// Whether a hostNetwork pod whose creator chose other labels, annotations, containers or name, or a request
+        /// by another user, could pass every validation that denies the reference pod: each is read again (by its
+        /// text) with those left open. One that stays false whatever they are refuses every hostNetwork pod. Only a
+        /// validation the reader understood for the reference pod itself can show an escape; one it cannot read
+        /// proves nothing. The escape names what it reads: the pod's fields, or the requesting user's name and groups.
         /// </summary>
         private string? Escape(List<Decision> onReference, PodContext reference)
         {
-            var open = OpenReader(input.ReferencePod);
+            var open = OpenReader(input.ReferencePod, openPod: true, openUser: true);
+            var userKnown = OpenReader(input.ReferencePod, openPod: true, openUser: false);
+            var podKnown = OpenReader(input.ReferencePod, openPod: false, openUser: true);
             var escapable = new List<int>();
+            var readsPod = false;
+            var readsUser = false;
             for (var i = 0; i < onReference.Count; i++)
             {
                 if (onReference[i].Outcome != CelOutcome.Deny || runtime.Prepare(policy.Validations[i].Expression).Syntax is not { } syntax)
@@ -611,15 +616,27 @@ internal static class CelJudge
                 if (reference.Reader.Read(syntax) is { IsFalse: true } or { IsError: true })
                 {
                     escapable.Add(i);
+                    readsPod |= !userKnown.Read(syntax).IsFalse;
+                    readsUser |= !podKnown.Read(syntax).IsFalse;
                 }
             }
 
-            return escapable.Count == 0 ? null
-                : $"validation {string.Join(", ", escapable.Select(Ordinal))} ({Short(policy.Validations[escapable[0]].Expression)}) also reads fields the pod's creator chooses (labels, annotations, containers, name or the requesting user), so a hostNetwork pod that sets them otherwise may be admitted";
+            if (escapable.Count == 0)
+            {
+                return null;
+            }
+
+            var what = (readsPod, readsUser) switch
+            {
+                (true, false) => "fields the pod's creator chooses (labels, annotations, containers or name), so a hostNetwork pod that sets them otherwise may be admitted",
+                (false, true) => "the requesting user (request.userInfo: name or groups), so hostNetwork pods that other users or service accounts create may be admitted",
+                _ => "fields the pod's creator chooses (labels, annotations, containers or name) and the requesting user (request.userInfo), so a hostNetwork pod created otherwise may be admitted",
+            };
+            return $"validation {string.Join(", ", escapable.Select(Ordinal))} ({Short(policy.Validations[escapable[0]].Expression)}) also reads {what}";
         }
 
-        /// <summary>A text reader for a hostNetwork pod whose creator-chosen fields are open (unknown).</summary>
-        private CelTextReader OpenReader(JsonElement pod)
+        /// <summary>A text reader for a hostNetwork pod whose creator-chosen fields, or whose requester, are open (unknown).</summary>
+        private CelTextReader OpenReader(JsonElement pod, bool openPod, bool openUser)
         {
             var metadata = new CelTextReader.OpenMap();
             if (pod.Get("metadata", "namespace").AsString() is { } ns)
@@ -627,17 +644,19 @@ internal static class CelJudge
                 metadata["namespace"] = ns;
             }
 
-            var openPod = new CelTextReader.OpenMap
-            {
-                ["apiVersion"] = "v1",
-                ["kind"] = "Pod",
-                ["metadata"] = metadata,
-                ["spec"] = new CelTextReader.OpenMap { ["hostNetwork"] = true },
-            };
+            var podValue = openPod
+                ? new CelTextReader.OpenMap
+                {
+                    ["apiVersion"] = "v1",
+                    ["kind"] = "Pod",
+                    ["metadata"] = metadata,
+                    ["spec"] = new CelTextReader.OpenMap { ["hostNetwork"] = true },
+                }
+                : CelValues.FromJson(pod);
             var openRequest = new CelTextReader.OpenMap();
             foreach (var (key, value) in Request(pod))
             {
-                if (key is not ("name" or "userInfo"))
+                if (!(openPod && key == "name") && !(openUser && key == "userInfo"))
                 {
                     openRequest[key] = value;
                 }
@@ -645,7 +664,7 @@ internal static class CelJudge
 
             var bindings = new Dictionary<string, object?>(StringComparer.Ordinal)
             {
-                ["object"] = openPod,
+                ["object"] = podValue,
                 ["oldObject"] = oldObject,
                 ["request"] = openRequest,
                 ["params"] = facts.Params,
@@ -654,7 +673,7 @@ internal static class CelJudge
             var preset = new Dictionary<string, object?>(StringComparer.Ordinal);
             if (policy.Dialect == CelDialect.Gatekeeper)
             {
-                preset["anyObject"] = openPod;
+                preset["anyObject"] = podValue;
                 preset["params"] = facts.GatekeeperParameters;
             }
 

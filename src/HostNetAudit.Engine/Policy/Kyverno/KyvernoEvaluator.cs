@@ -141,7 +141,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         var excluded = entry.Exclude.Evaluate(ns);
         scope = scope.And(excluded.State switch
         {
-            Applies.Yes => Scope.No("the rule's exclude matches it: " + excluded.Why),
+            Applies.Yes => Scope.No(excluded.Why.Length > 0 ? "the rule's exclude matches it: " + excluded.Why : $"the rule's exclude selects pod creation in {ns.Name}"),
             Applies.No => Scope.Yes(),
             _ => excluded,
         });

@@ -44,9 +44,9 @@ internal sealed class PodSecurityEvaluator : IEngineEvaluator
                 Kind = "PodSecurityConfiguration",
                 Policy = "exemptions.namespaces",
                 Action = "None",
-                Verdict = Verdicts.NotApplied,
+                Verdict = Verdicts.Informational,
                 JudgedBy = JudgedBy.Text,
-                Detail = $"The PodSecurity configuration '{config.Source}' exempts this namespace: PSA checks no pod here{labelled}.",
+                Detail = $"exemptions.namespaces in '{System.IO.Path.GetFileName(config.Source)}' lists this namespace: PSA checks no pod here{labelled}.",
                 Source = config.Source,
             });
             return;
@@ -67,7 +67,7 @@ internal sealed class PodSecurityEvaluator : IEngineEvaluator
         {
             var origin = enforceFromLabel
                 ? $"label {Prefix}enforce={labels[Prefix + "enforce"]}"
-                : $"the default enforce level of '{config!.Source}'";
+                : $"the default enforce level of '{System.IO.Path.GetFileName(config!.Source)}'";
             var detail = $"{origin}: the {enforce.Level} profile ({enforce}) forbids host namespaces, so hostNetwork pods are refused";
             if (enforceNote is not null)
             {

@@ -736,4 +736,77 @@ public sealed class DecidableVerdictTests
         Assert.Contains(named, result.Reason, StringComparison.Ordinal);
         Assert.DoesNotContain("pods created by controllers", result.Reason, StringComparison.Ordinal);
     }
+
+    // ---- 5. Reason texts ----
+
+    [Theory]
+    [InlineData("the rule's exclude matches it: ; fix: Set-NamespacePodSecurity")]
+    [InlineData("refused by {policy}")]
+    [InlineData("Pod Security Admission enforce=baseline ()")]
+    public void The_reason_check_catches_empty_details_and_placeholders(string text)
+    {
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => ReasonText.AssertClean(text, "sample"));
+    }
+
+    [Fact]
+    public void The_reason_check_catches_absolute_paths()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "evidence", "kyverno.yaml");
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => ReasonText.AssertClean($"excluded by the kyverno ConfigMap kyverno/kyverno ({path})", "sample"));
+    }
+
+    [Fact]
+    public void A_Kyverno_exclude_that_matches_says_so_without_an_empty_detail()
+    {
+        var policy = Json("""
+            {"apiVersion":"kyverno.io/v1","kind":"ClusterPolicy","metadata":{"name":"disallow-host-namespaces"},
+             "spec":{"validationFailureAction":"Enforce",
+              "rules":[{"name":"host-namespaces","match":{"any":[{"resources":{"kinds":["Pod"]}}]},
+                "exclude":{"any":[{"resources":{"namespaces":["team-a"]}}]},
+                "validate":{"pattern":{"spec":{"=(hostNetwork)":"false"}}}}]}}
+            """);
+        var result = One(new[] { Team, policy });
+        Assert.Equal("NonCompliant", result.Status);
+        Assert.Contains("the rule's exclude", result.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(": ;", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_PodSecurity_configuration_namespace_exemption_is_not_printed_as_a_level()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("hna-psa-").FullName, "admission.yaml");
+        File.WriteAllText(path, "apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n- name: PodSecurity\n  configuration:\n    apiVersion: pod-security.admission.config.k8s.io/v1\n    kind: PodSecurityConfiguration\n    defaults:\n      enforce: baseline\n    exemptions:\n      namespaces: [team-a]\n");
+        var result = One(new[] { Namespace("team-a") }, HostNetAudit.Engine.Policy.Psa.PodSecurityConfiguration.Load(path));
+        Assert.Equal("NonCompliant", result.Status);
+        Assert.DoesNotContain("exemptions.namespaces:latest", result.Reason, StringComparison.Ordinal);
+        Assert.StartsWith("The PodSecurity configuration exempts this namespace", result.Reason, StringComparison.Ordinal);
+        Assert.Contains("admission.yaml", Assert.Single(result.Informational).Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_scoped_constraint_with_no_action_at_admission_is_not_said_to_audit()
+    {
+        var template = RegoTemplate("K8sNoHostNetwork", "package k8snohostnetwork\n\nviolation[{\"msg\": msg}] {\n  input.review.object.spec.hostNetwork\n  msg := \"hostNetwork is not allowed\"\n}\n");
+        var constraint = Json("""{"apiVersion":"constraints.gatekeeper.sh/v1beta1","kind":"K8sNoHostNetwork","metadata":{"name":"audit-only-elsewhere"},"spec":{"enforcementAction":"scoped","scopedEnforcementActions":[{"action":"deny","enforcementPoints":[{"name":"gator.gatekeeper.sh"}]}],"match":{"kinds":[{"apiGroups":[""],"kinds":["Pod"]}]}}}""");
+        var result = One(new[] { Team, template, constraint });
+        Assert.Equal("NonCompliant", result.Status);
+        Assert.DoesNotContain("only audits", result.Reason, StringComparison.Ordinal);
+        Assert.Contains("no action at admission", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evidence_files_are_named_relative_to_the_folder_given()
+    {
+        var folder = Directory.CreateTempSubdirectory("hna-evidence-").FullName;
+        Directory.CreateDirectory(Path.Combine(folder, "kyverno"));
+        File.WriteAllText(Path.Combine(folder, "namespaces.json"), Team.GetRawText());
+        File.WriteAllText(Path.Combine(folder, "kyverno", "policy.json"), KyvernoHostNamespaces.GetRawText());
+        File.WriteAllText(Path.Combine(folder, "kyverno", "config.json"), KyvernoConfigMap("\"excludeGroups\":\"system:serviceaccounts:kube-system\"").GetRawText());
+        var log = new HostNetAudit.Tests.Support.RecordingLog();
+        var evidence = HostNetAudit.Engine.Offline.EvidenceReader.Read(new[] { folder }, log, CancellationToken.None);
+        var result = Assert.Single(Evaluate(evidence.Objects));
+        Assert.Equal("NonCompliant", result.Status);
+        Assert.Contains($"the kyverno ConfigMap kyverno/kyverno ({Path.Combine("kyverno", "config.json")})", result.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(folder, result.Reason, StringComparison.Ordinal);
+    }
 }

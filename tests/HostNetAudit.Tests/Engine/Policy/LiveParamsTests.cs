@@ -53,6 +53,7 @@ public sealed class LiveParamsTests : IAsyncLifetime
     {
         using var session = new ClusterSession(host.Api(log), log);
         var results = await session.TestNamespacePoliciesAsync(new NamespacePolicyQuery(), CancellationToken.None);
+        ReasonText.AssertClean(results);
         return results.ToDictionary(r => r.Namespace);
     }
 

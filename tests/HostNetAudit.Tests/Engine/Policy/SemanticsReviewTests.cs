@@ -282,19 +282,26 @@ public sealed class SemanticsReviewTests
     private static readonly JsonElement DenyBinding = Json("""{"apiVersion":"admissionregistration.k8s.io/v1","kind":"ValidatingAdmissionPolicyBinding","metadata":{"name":"b"},"spec":{"policyName":"hn","validationActions":["Deny"]}}""");
 
     [Theory]
-    [InlineData("object.spec.?hostNetwork.orValue(false) == false || (has(object.metadata.labels) && 'hostaccess' in object.metadata.labels)", "Conditional")]
-    [InlineData("object.spec.?hostNetwork.orValue(false) == false || request.userInfo.username == 'system:serviceaccount:kube-system:daemon-set-controller'", "Conditional")]
-    [InlineData("!has(object.spec.hostNetwork) || object.spec.hostNetwork == false || object.spec.containers.all(c, c.image.startsWith('trusted.example/'))", "Conditional")]
-    [InlineData("object.spec.?hostNetwork.orValue(false) == false && object.spec.?hostPID.orValue(false) == false && object.spec.?hostIPC.orValue(false) == false", "Compliant")]
-    [InlineData("object.kind != 'Pod' || !(has(object.spec.hostNetwork)) || object.spec.hostNetwork == false", "Compliant")]
-    [InlineData("request.operation == 'UPDATE' || !has(object.spec.hostNetwork) || !object.spec.hostNetwork", "Compliant")]
-    public void A_CEL_validation_with_an_escape_the_pods_creator_controls_is_conditional(string expression, string status)
+    [InlineData("object.spec.?hostNetwork.orValue(false) == false || (has(object.metadata.labels) && 'hostaccess' in object.metadata.labels)", "Conditional", "pod's creator")]
+    [InlineData("object.spec.?hostNetwork.orValue(false) == false || request.userInfo.username == 'system:serviceaccount:kube-system:daemon-set-controller'", "Conditional", "requesting user")]
+    [InlineData("object.spec.?hostNetwork.orValue(false) == false || 'system:masters' in request.userInfo.groups", "Conditional", "requesting user (request.userInfo: name or groups)")]
+    [InlineData("!has(object.spec.hostNetwork) || object.spec.hostNetwork == false || object.spec.containers.all(c, c.image.startsWith('trusted.example/'))", "Conditional", "pod's creator")]
+    [InlineData("object.spec.?hostNetwork.orValue(false) == false && object.spec.?hostPID.orValue(false) == false && object.spec.?hostIPC.orValue(false) == false", "Compliant", null)]
+    [InlineData("object.kind != 'Pod' || !(has(object.spec.hostNetwork)) || object.spec.hostNetwork == false", "Compliant", null)]
+    [InlineData("request.operation == 'UPDATE' || !has(object.spec.hostNetwork) || !object.spec.hostNetwork", "Compliant", null)]
+    public void A_CEL_validation_with_an_escape_the_pods_creator_controls_is_conditional(string expression, string status, string? named)
     {
         var result = One(new[] { Namespace("a"), Vap(expression), DenyBinding });
         Assert.Equal(status, result.Status);
-        if (status == "Conditional")
+        if (named is not null)
         {
-            Assert.Contains("pod's creator", result.Reason, StringComparison.Ordinal);
+            Assert.Contains(named, result.Reason, StringComparison.Ordinal);
+        }
+
+        // The requesting user's name and groups are not fields of the pod.
+        if (expression.Contains("userInfo", StringComparison.Ordinal))
+        {
+            Assert.DoesNotContain("pod's creator", result.Reason, StringComparison.Ordinal);
         }
     }
 
