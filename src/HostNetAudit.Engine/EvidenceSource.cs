@@ -53,22 +53,23 @@ internal abstract class EvidenceSource : IEvidenceSource
         var (requestsBefore, bytesBefore) = Traffic;
         var lookupsBefore = owners.Lookups;
         var found = 0;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         var scopes = query.Namespaces.Count > 0 ? query.Namespaces.Select(ns => (string?)ns).ToArray() : new string?[] { null };
         foreach (var ns in scopes)
         {
-            var inScope = 0;
             await foreach (var pod in ListPodsAsync(ns, query.NodeName, Accept, query.PageSize, cancellationToken).ConfigureAwait(false))
             {
                 await owners.ResolveAsync(pod, cancellationToken).ConfigureAwait(false);
                 found++;
-                inScope++;
+                seen.Add(pod.Namespace);
                 yield return pod;
             }
+        }
 
-            if (ns is not null && inScope == 0)
-            {
-                await ReportIfNamespaceMissingAsync(ns, cancellationToken).ConfigureAwait(false);
-            }
+        // A literal name that yielded nothing (listed on its own, or beside wildcards in one list) must exist.
+        foreach (var ns in query.Namespaces.Concat(query.NamedNamespaces).Distinct(StringComparer.Ordinal).Where(n => !seen.Contains(n)))
+        {
+            await ReportIfNamespaceMissingAsync(ns, cancellationToken).ConfigureAwait(false);
         }
 
         var (requests, bytes) = Traffic;
@@ -86,7 +87,7 @@ internal abstract class EvidenceSource : IEvidenceSource
             yield return workload;
         }
 
-        foreach (var ns in query.Namespaces.Where(n => !seen.Contains(n)).Distinct(StringComparer.Ordinal))
+        foreach (var ns in query.Namespaces.Concat(query.NamedNamespaces).Where(n => !seen.Contains(n)).Distinct(StringComparer.Ordinal))
         {
             await ReportIfNamespaceMissingAsync(ns, cancellationToken).ConfigureAwait(false);
         }

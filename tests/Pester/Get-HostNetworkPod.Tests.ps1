@@ -81,6 +81,16 @@ Describe 'Get-HostNetworkPod' {
             (Get-SimRequest $Cluster | Where-Object { $_.verb -eq 'get' -and $_.resource -eq 'namespaces' }).name | Sort-Object | Should -Be @('no-such-namespace', 'team-a')
         }
 
+        It 'checks a literal namespace named beside wildcards (one cluster-wide list, then NamespaceNotFound)' {
+            Clear-SimRequest $Cluster
+            $pods = @(Get-HostNetworkPod -KubeConfig $Cluster.KubeConfig -Namespace 'mon*', 'does-not-exist' -ErrorVariable errs -ErrorAction SilentlyContinue)
+            $pods.Namespace | Sort-Object -Unique | Should -Be @('monitoring')
+            $errs.Count | Should -Be 1
+            $errs[0].FullyQualifiedErrorId | Should -Be 'NamespaceNotFound,HostNetAudit.Commands.GetHostNetworkPodCommand'
+            $errs[0].TargetObject | Should -Be 'does-not-exist'
+            (Get-SimRequest $Cluster | Where-Object verb -EQ 'list').path | Select-Object -Unique | Should -Be '/api/v1/pods'
+        }
+
         It 'takes namespaces from the pipeline' {
             $pods = @('monitoring' | Get-HostNetworkPod -KubeConfig $Cluster.KubeConfig)
             $pods.Namespace | Select-Object -Unique | Should -Be 'monitoring'

@@ -106,6 +106,14 @@ Describe 'Get-HostNetworkWorkload' {
             $errs[0].TargetObject | Should -Be 'no-such-namespace'
         }
 
+        It 'checks a literal namespace named beside wildcards' {
+            $workloads = @(Get-HostNetworkWorkload -KubeConfig $Cluster.KubeConfig -Namespace 'leg*', 'does-not-exist' -Kind ReplicationController -ErrorVariable errs -ErrorAction SilentlyContinue)
+            @($workloads | Get-WorkloadKey) | Should -Be @('ReplicationController/legacy/old-lb')
+            $errs.Count | Should -Be 1
+            $errs[0].FullyQualifiedErrorId | Should -Be 'NamespaceNotFound,HostNetAudit.Commands.GetHostNetworkWorkloadCommand'
+            $errs[0].TargetObject | Should -Be 'does-not-exist'
+        }
+
         It 'takes namespaces from the pipeline, by value and by property name' {
             @('batch' | Get-HostNetworkWorkload -KubeConfig $Cluster.KubeConfig).Namespace | Select-Object -Unique | Should -Be 'batch'
             @([pscustomobject]@{ Namespace = 'apps' } | Get-HostNetworkWorkload -KubeConfig $Cluster.KubeConfig).Namespace | Select-Object -Unique | Should -Be 'apps'

@@ -177,6 +177,31 @@ Describe 'Test-NamespacePolicy' {
             Test-NamespacePolicy -KubeConfig $Cluster.KubeConfig -Quiet | Should -BeExactly $false
             Test-NamespacePolicy -KubeConfig $Cluster.KubeConfig -Namespace 'psa-baseline', 'vap-deny', 'gk-enforced' -Quiet | Should -BeExactly $true
         }
+
+        It '-Quiet returns False when a named namespace does not exist, and keeps the error' {
+            $quiet = @(Test-NamespacePolicy -KubeConfig $Cluster.KubeConfig -Namespace 'psa-baseline', 'no-such-ns' -Quiet -ErrorVariable errs -ErrorAction SilentlyContinue)
+            $quiet | Should -HaveCount 1
+            $quiet[0] | Should -BeExactly $false
+            $errs[0].FullyQualifiedErrorId | Should -BeLike 'NamespaceNotFound*'
+            $errs[0].TargetObject | Should -Be 'no-such-ns'
+        }
+
+        It '-Quiet returns False when the selection matches nothing, and says so' {
+            $quiet = @(Test-NamespacePolicy -KubeConfig $Cluster.KubeConfig -Namespace 'zzz*' -Quiet -WarningVariable warned -WarningAction SilentlyContinue)
+            $quiet | Should -HaveCount 1
+            $quiet[0] | Should -BeExactly $false
+            $warned | Should -Match 'No namespace matches'
+        }
+
+        It 'checks a literal namespace named beside wildcards' {
+            $r = @(Test-NamespacePolicy -KubeConfig $Cluster.KubeConfig -Namespace 'psa-*', 'does-not-exist' -ErrorVariable errs -ErrorAction SilentlyContinue)
+            $r.Namespace | Should -Contain 'psa-baseline'
+            $r.Namespace | Should -Not -Contain 'does-not-exist'
+            $errs | Should -HaveCount 1
+            $errs[0].FullyQualifiedErrorId | Should -BeLike 'NamespaceNotFound*'
+            $errs[0].TargetObject | Should -Be 'does-not-exist'
+            Test-NamespacePolicy -KubeConfig $Cluster.KubeConfig -Namespace 'psa-baseline*', 'does-not-exist' -Quiet -ErrorAction SilentlyContinue | Should -BeExactly $false
+        }
     }
 
     Context 'offline: the same objects exported to files' {

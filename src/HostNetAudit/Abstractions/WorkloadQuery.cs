@@ -21,6 +21,9 @@ internal sealed class WorkloadQuery
     /// <summary>Literal namespaces to list one by one (namespace-scoped lists); empty = all namespaces.</summary>
     public IReadOnlyList<string> Namespaces { get; init; } = Array.Empty<string>();
 
+    /// <summary>Namespaces named literally, also beside wildcards: one that yields nothing is checked to exist (NamespaceNotFound).</summary>
+    public IReadOnlyList<string> NamedNamespaces { get; init; } = Array.Empty<string>();
+
     /// <summary>Further filter applied to every namespace name (wildcards, exclusions), decided by the cmdlet.</summary>
     public Func<string, bool>? NamespaceFilter { get; init; }
 

@@ -73,6 +73,7 @@ public sealed class GetHostNetworkPodCommand : HostNetAuditCmdlet
         var query = new PodQuery
         {
             Namespaces = selection.Literals,
+            NamedNamespaces = selection.Named,
             NamespaceFilter = selection.IsSelected,
             NodeName = Node is [var only] && !WildcardPattern.ContainsWildcardCharacters(only) ? only : null,
             NodeFilter = nodes is null ? null : node => nodes.Any(p => p.IsMatch(node)),

@@ -74,6 +74,7 @@ public sealed class GetHostNetworkWorkloadCommand : HostNetAuditCmdlet
         {
             Kinds = Kind is { Length: > 0 } ? Kind : WorkloadQuery.AllKinds,
             Namespaces = selection.Literals,
+            NamedNamespaces = selection.Named,
             NamespaceFilter = selection.IsSelected,
             PageSize = PageSize,
         };

@@ -77,7 +77,7 @@ public sealed class InvokeHostNetworkAuditCommand : HostNetAuditCmdlet
         var selection = new NamespaceSelection(Namespace, ExcludeNamespace, excludeSystem: false);
         var query = PolicyConfiguration.Resolve(this, AdmissionConfiguration, ExemptionPath, Probe.IsPresent) with
         {
-            Namespaces = selection.Literals,
+            Namespaces = selection.Named,
             NamespaceFilter = selection.IsSelected,
         };
 

@@ -71,7 +71,8 @@ public sealed class TestNamespacePolicyCommand : HostNetAuditCmdlet
     [Parameter(ParameterSetName = InClusterSet)]
     public SwitchParameter Probe { get; set; }
 
-    /// <summary>Returns one Boolean: true when every evaluated namespace is Compliant (or Exempt by declaration).</summary>
+    /// <summary>Returns one Boolean: true when every evaluated namespace is Compliant (or Exempt by declaration); false
+    /// also when a namespace named literally does not exist or nothing matches the selection.</summary>
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
@@ -105,21 +106,27 @@ public sealed class TestNamespacePolicyCommand : HostNetAuditCmdlet
         {
             var target = targets[source];
             var selection = new NamespaceSelection(target.AllNamespaces ? null : target.Namespaces, ExcludeNamespace, excludeSystem: false);
-            var query = configuration with { Namespaces = selection.Literals, NamespaceFilter = selection.IsSelected };
+            var query = configuration with { Namespaces = selection.Named, NamespaceFilter = selection.IsSelected };
             var failed = true;
             ForEachSource(new[] { source }, _ =>
             {
                 WriteProgress(new ProgressRecord(1, "Test-NamespacePolicy", $"Evaluating admission policies in context '{source.Context}'"));
                 var results = Bridge.Wait(source.TestNamespacePoliciesAsync(query, CancelToken));
                 WriteProgress(new ProgressRecord(1, "Test-NamespacePolicy", "Done") { RecordType = ProgressRecordType.Completed });
-                Emit(results, ref allComply);
-                evaluated += results.Count;
+                Emit(results, selection, ref allComply, ref evaluated);
                 failed = false;
             }, severalSources);
             if (failed)
             {
                 allComply = false;
             }
+        }
+
+        if (evaluated == 0 && allComply && order.Count > 0)
+        {
+            // Nothing evaluated is no compliance: -Quiet says False, as Invoke-HostNetworkAudit says Fail.
+            allComply = false;
+            WriteWarning("No namespace matches the selection, so no namespace was evaluated.");
         }
 
         if (Quiet.IsPresent)
@@ -131,10 +138,18 @@ public sealed class TestNamespacePolicyCommand : HostNetAuditCmdlet
         base.EndProcessing();
     }
 
-    private void Emit(IReadOnlyList<NamespacePolicyResult> results, ref bool allComply)
+    private void Emit(IReadOnlyList<NamespacePolicyResult> results, NamespaceSelection selection, ref bool allComply, ref int evaluated)
     {
+        // A namespace named literally that has no result does not exist (the engine wrote NamespaceNotFound).
+        var present = new HashSet<string>(results.Select(r => r.Namespace), StringComparer.Ordinal);
+        if (selection.Named.Any(n => !present.Contains(n)))
+        {
+            allComply = false;
+        }
+
         foreach (var result in results)
         {
+            evaluated++;
             if (result.Status is not (PolicyStatus.Compliant or PolicyStatus.Exempt))
             {
                 allComply = false;

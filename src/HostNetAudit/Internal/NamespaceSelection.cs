@@ -25,12 +25,17 @@ internal sealed class NamespaceSelection
 
         exclude = excluded.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToArray();
 
-        // Literal names can be listed namespace by namespace; one wildcard means one cluster-wide list.
+        // Literal names can be listed namespace by namespace; one wildcard means one cluster-wide list. Either way
+        // a literal name is checked: a typo must not look like a clean answer.
+        Named = names.Where(n => !WildcardPattern.ContainsWildcardCharacters(n)).Distinct(StringComparer.Ordinal).Where(IsSelected).ToArray();
         Literals = names.Length > 0 && names.All(n => !WildcardPattern.ContainsWildcardCharacters(n))
-            ? names.Distinct(StringComparer.Ordinal).Where(IsSelected).ToArray()
+            ? Named
             : Array.Empty<string>();
         IsEmptySelection = names.Length > 0 && Literals.Count == 0 && names.All(n => !WildcardPattern.ContainsWildcardCharacters(n));
     }
+
+    /// <summary>Every namespace named literally (not excluded), also beside wildcards: one that does not exist is reported.</summary>
+    public IReadOnlyList<string> Named { get; }
 
     /// <summary>Namespaces to list one by one; empty means list all namespaces and filter.</summary>
     public IReadOnlyList<string> Literals { get; }

@@ -70,7 +70,7 @@ internal sealed class RegoModule
 /// <summary>
 /// Reads Rego text into modules: a string-aware lexer (a <c>#</c> inside a "string" or a `raw string` is no
 /// comment) and a parser for the rule heads and body statements policies use. Never throws: what it cannot read
-/// becomes <see cref="RegoUnsupported"/> (or a <see cref="ParseError"/> for the module).
+/// becomes <see cref="RegoUnsupported"/> (or, for the module, the error <see cref="Parse"/> names).
 /// </summary>
 internal static class RegoSyntax
 {

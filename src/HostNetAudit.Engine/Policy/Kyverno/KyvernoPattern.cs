@@ -419,46 +419,25 @@ internal static partial class KyvernoPattern
     }
 }
 
-/// <summary>A Kubernetes resource quantity, compared by value ("500m" &lt; "1", "1Gi" &gt; "1G").</summary>
-internal readonly partial record struct Quantity(decimal Value) : IComparable<Quantity>
+/// <summary>
+/// A Kubernetes resource quantity, compared by value ("500m" &lt; "1", "1Gi" &gt; "1G", "1Ei" &gt; "1E"), parsed by
+/// KubernetesClient's <see cref="k8s.Models.ResourceQuantity"/> as the apiserver parses quantities.
+/// </summary>
+internal readonly record struct Quantity(decimal Value) : IComparable<Quantity>
 {
     public int CompareTo(Quantity other) => Value.CompareTo(other.Value);
 
     public static bool TryParse(string text, out Quantity quantity)
     {
         quantity = default;
-        var m = Pattern().Match(text.Trim());
-        if (!m.Success || !decimal.TryParse(m.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+        try
+        {
+            quantity = new Quantity(new k8s.Models.ResourceQuantity(text.Trim()).ToDecimal());
+            return true;
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or OverflowException)
         {
             return false;
         }
-
-        var factor = m.Groups[2].Value switch
-        {
-            "" => 1m,
-            "n" => 1e-9m,
-            "u" => 1e-6m,
-            "m" => 1e-3m,
-            "k" => 1e3m,
-            "M" => 1e6m,
-            "G" => 1e9m,
-            "T" => 1e12m,
-            "P" => 1e15m,
-            "Ki" => 1024m,
-            "Mi" => 1024m * 1024,
-            "Gi" => 1024m * 1024 * 1024,
-            "Ti" => 1024m * 1024 * 1024 * 1024,
-            _ => (decimal?)null,
-        };
-        if (factor is null)
-        {
-            return false;
-        }
-
-        quantity = new Quantity(number * factor.Value);
-        return true;
     }
-
-    [GeneratedRegex(@"^([+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)([a-zA-Z]*)$")]
-    private static partial Regex Pattern();
 }

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using HostNetAudit.Tests.Support;
 using Xunit;
 using static HostNetAudit.Tests.Engine.Policies.PolicyHarness;
+using static HostNetAudit.Tests.Support.TestObjects;
 
 namespace HostNetAudit.Tests.Engine.Policies;
 
@@ -19,10 +21,10 @@ public sealed class DecidableVerdictTests
 
     // ---- 0. False compliance: a constraint whose template is missing, or does not compile ----
 
-    [CorpusFact]
+    [CorpusFact(BlockHostNetwork)]
     public void A_library_constraint_without_its_ConstraintTemplate_is_Unknown_and_names_the_template()
     {
-        var constraint = Corpus.Read(BlockHostNetwork).Single().Object;
+        var constraint = Corpus.Document(BlockHostNetwork);
         var result = One(new[] { Team, constraint });
         Assert.Equal("Unknown", result.Status);
         Assert.Empty(result.EnforcedBy);
@@ -41,11 +43,11 @@ public sealed class DecidableVerdictTests
         Assert.Contains("ConstraintTemplate k8sazurev2hostnetworkingports is not in the evidence", Assert.Single(result.Unknown).Detail, StringComparison.Ordinal);
     }
 
-    [CorpusFact]
+    [CorpusFact(HostNetworkTemplate, BlockHostNetwork)]
     public void A_template_whose_status_shows_it_does_not_compile_on_every_webhook_pod_enforces_nothing()
     {
-        var template = Corpus.Read(HostNetworkTemplate).Single().Object;
-        var constraint = Corpus.Read(BlockHostNetwork).Single().Object;
+        var template = Corpus.Document(HostNetworkTemplate);
+        var constraint = Corpus.Document(BlockHostNetwork);
         var failed = With(template, t => t["status"] = JsonNode.Parse("""
             {"created":true,"byPod":[
               {"id":"gatekeeper-audit-6d9f7b7c5d-x2x7q","observedGeneration":1,"operations":["audit","status"],"templateUID":"5c1b","errors":[{"code":"ingest_error","message":"Could not ingest Rego: 1 error occurred: __modsrc__/template0.rego:12: rego_parse_error: unexpected } token"}]},
@@ -804,7 +806,7 @@ public sealed class DecidableVerdictTests
         File.WriteAllText(Path.Combine(folder, "kyverno", "config.json"), KyvernoConfigMap("\"excludeGroups\":\"system:serviceaccounts:kube-system\"").GetRawText());
         var log = new HostNetAudit.Tests.Support.RecordingLog();
         var evidence = HostNetAudit.Engine.Offline.EvidenceReader.Read(new[] { folder }, log, CancellationToken.None);
-        var result = Assert.Single(Evaluate(evidence.Objects));
+        var result = Assert.Single(Evaluate(evidence));
         Assert.Equal("NonCompliant", result.Status);
         Assert.Contains($"the kyverno ConfigMap kyverno/kyverno ({Path.Combine("kyverno", "config.json")})", result.Reason, StringComparison.Ordinal);
         Assert.DoesNotContain(folder, result.Reason, StringComparison.Ordinal);

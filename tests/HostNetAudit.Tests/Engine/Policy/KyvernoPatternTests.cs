@@ -47,6 +47,12 @@ public sealed class KyvernoPatternTests
     [InlineData("7000", "5000!-6000", true)]
     [InlineData("\"500m\"", "<1", true)]
     [InlineData("\"2Gi\"", ">1G", true)]
+    [InlineData("\"1Ei\"", ">1E", true)]        // issue 12: E, Pi and Ei parsed as the apiserver parses them
+    [InlineData("\"1E\"", "<1Ei", true)]
+    [InlineData("\"2Pi\"", ">2P", true)]
+    [InlineData("\"1Pi\"", "1024Ti", true)]
+    [InlineData("\"1e3\"", "1k", true)]
+    [InlineData("\"1Ei\"", "1Pi", false)]
     [InlineData("\"nginx:1.25\"", "nginx:*", true)]
     [InlineData("\"nginx:1.25\"", "!nginx:*", false)]
     [InlineData("\"a\"", "b | a", true)]

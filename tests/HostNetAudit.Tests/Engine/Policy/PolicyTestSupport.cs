@@ -64,7 +64,7 @@ internal static partial class ReasonText
         text.Contains(System.IO.Path.GetTempPath().TrimEnd('/', '\\'), StringComparison.Ordinal) ||
         text.Contains(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal) ||
         WindowsPath().IsMatch(text) ||
-        (Corpus.Path is { } corpus && text.Contains(corpus, StringComparison.Ordinal));
+        (Corpus.Directory is { } corpus && text.Contains(corpus, StringComparison.Ordinal));
 
     [System.Text.RegularExpressions.GeneratedRegex(@":\s*[;,.)]|:\s*$|\s\(\s*\)|;\s*;")]
     private static partial System.Text.RegularExpressions.Regex EmptyDetail();
