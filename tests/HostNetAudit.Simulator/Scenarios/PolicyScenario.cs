@@ -8,10 +8,10 @@ namespace HostNetAudit.Simulator.Scenarios;
 /// A cluster whose namespaces are protected (or not) against hostNetwork pods by every mechanism the audit knows:
 /// Pod Security Admission labels (valid, invalid, warn/audit only, pinned versions), Kyverno (ClusterPolicy with
 /// namespace overrides, a rule-level failureAction, a namespaced Policy with deny conditions, the podSecurity
-/// subrule, a pod-label-selected rule, a PolicyException, ValidatingPolicies, its webhook and ConfigMap),
-/// Gatekeeper (the host-network template, Azure Policy's template, scoped enforcement, dry-run, a template whose
-/// Rego is not recognised, excluded and ignored namespaces, its Config and webhook), and ValidatingAdmissionPolicy
-/// bindings (Deny, Warn/Audit, objectSelector). Written by hand; the truth of every namespace is declared here,
+/// subrule, a pod-label-selected rule, a PolicyException, ValidatingPolicies, a NamespacedValidatingPolicy, its
+/// webhooks and ConfigMap), Gatekeeper (the host-network template, Azure Policy's template, scoped enforcement,
+/// dry-run, a template whose Rego reads replicated data, excluded and ignored namespaces, its Config and webhook),
+/// and ValidatingAdmissionPolicy bindings (Deny, Warn/Audit, objectSelector). Written by hand; the truth of every namespace is declared here,
 /// by the scenario's author, in Truth["namespaces"]; Truth["probe"] says what a dry-run probe of each namespace
 /// shows, and the declared admission outcomes make the simulator answer that way.
 /// With <c>extraNamespaces</c> &gt; 0 it adds scale-NNNNN namespaces protected in rotation by PSA, a VAP binding,
@@ -60,6 +60,7 @@ public static class PolicyScenario
         Ns(b, "kyv-conditional", "Conditional", "Admitted");
         Ns(b, "kyv-vpol", "Compliant", "Verified", new() { ["vpol"] = "enforce" });
         Ns(b, "kyv-vpol-audit", "NonCompliant", "Admitted", new() { ["vpol"] = "audit" });
+        Ns(b, "kyv-nvpol", "Compliant", "Verified");
 
         // Gatekeeper and Azure Policy.
         Ns(b, "gk-enforced", "Compliant", "Verified");
@@ -108,6 +109,7 @@ public static class PolicyScenario
         scenario.Truth["hostNetworkPodCounts"] = new JsonObject { ["kube-system"] = 3, ["plain"] = 3 };
 
         AddKyverno(scenario);
+        AddNamespacedValidatingPolicy(scenario);
         AddGatekeeper(scenario);
         AddValidatingAdmissionPolicies(scenario);
         AddDeclaredAdmission(scenario, extraNamespaces);
@@ -149,6 +151,10 @@ public static class PolicyScenario
            "rules":[{"apiGroups":[""],"apiVersions":["v1"],"operations":["CREATE","UPDATE"],"resources":["pods"],"scope":"*"}]},
           {"name":"vpol.validate.kyverno.svc-fail","failurePolicy":"Fail","sideEffects":"NoneOnDryRun","admissionReviewVersions":["v1"],
            "clientConfig":{"service":{"name":"kyverno-svc","namespace":"kyverno","path":"/vpol/fail"}},
+           "namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kyverno"]}]},
+           "rules":[{"apiGroups":[""],"apiVersions":["v1"],"operations":["CREATE","UPDATE"],"resources":["pods"],"scope":"*"}]},
+          {"name":"nvpol.validate.kyverno.svc-fail","failurePolicy":"Fail","sideEffects":"NoneOnDryRun","admissionReviewVersions":["v1"],
+           "clientConfig":{"service":{"name":"kyverno-svc","namespace":"kyverno","path":"/nvpol/fail"}},
            "namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kyverno"]}]},
            "rules":[{"apiGroups":[""],"apiVersions":["v1"],"operations":["CREATE","UPDATE"],"resources":["pods"],"scope":"*"}]}]}
         """));
@@ -218,6 +224,13 @@ public static class PolicyScenario
             """));
         }
     }
+
+    private static void AddNamespacedValidatingPolicy(Scenario s) => s.Add(Json("""
+        {"apiVersion":"policies.kyverno.io/v1beta1","kind":"NamespacedValidatingPolicy","metadata":{"name":"no-host-network","namespace":"kyv-nvpol"},
+         "spec":{"validationActions":["Deny"],
+          "matchConstraints":{"resourceRules":[{"apiGroups":[""],"apiVersions":["v1"],"operations":["CREATE","UPDATE"],"resources":["pods"]}]},
+          "validations":[{"expression":"object.spec.?hostNetwork.orValue(false) == false","message":"hostNetwork is not allowed in this namespace"}]}}
+        """));
 
     private static void AddGatekeeper(Scenario s)
     {
@@ -305,6 +318,7 @@ public static class PolicyScenario
         s.Admission.Add(new DeclaredAdmission { Engine = "Kyverno", Policy = "deny-host-network", Namespaces = new[] { "kyv-ns-policy" } });
         s.Admission.Add(new DeclaredAdmission { Engine = "Kyverno", Policy = "pss-baseline", Namespaces = new[] { "kyv-pss" } });
         s.Admission.Add(new DeclaredAdmission { Engine = "KyvernoValidatingPolicy", Policy = "vpol-no-host-network", Namespaces = new[] { "kyv-vpol" } });
+        s.Admission.Add(new DeclaredAdmission { Engine = "nvpol.validate.kyverno.svc-fail", Policy = "Policy no-host-network failed: hostNetwork is not allowed in this namespace", Namespaces = new[] { "kyv-nvpol" } });
         s.Admission.Add(new DeclaredAdmission { Engine = "Gatekeeper", Policy = "block-host-network", Namespaces = new[] { "gk-enforced" } });
         s.Admission.Add(new DeclaredAdmission { Engine = "Gatekeeper", Policy = "block-host-network-scoped", Namespaces = new[] { "gk-scoped" } });
         s.Admission.Add(new DeclaredAdmission { Engine = "Gatekeeper", Policy = "no-node-access", Namespaces = new[] { "gk-unknown" } });

@@ -96,6 +96,7 @@ public static class ResourceCatalog
         new("kyverno.io", "v1", "policies", "Policy", true, MetaFields, ReadWrite) { BuiltIn = false },
         new("kyverno.io", "v2", "policyexceptions", "PolicyException", true, MetaFields, ReadWrite) { BuiltIn = false },
         new("policies.kyverno.io", "v1alpha1", "validatingpolicies", "ValidatingPolicy", false, MetaFields, ReadWrite) { BuiltIn = false },
+        new("policies.kyverno.io", "v1beta1", "namespacedvalidatingpolicies", "NamespacedValidatingPolicy", true, MetaFields, ReadWrite) { BuiltIn = false },
         new("templates.gatekeeper.sh", "v1", "constrainttemplates", "ConstraintTemplate", false, MetaFields, ReadWrite) { BuiltIn = false },
         new("config.gatekeeper.sh", "v1alpha1", "configs", "Config", true, MetaFields, ReadWrite) { BuiltIn = false },
         new("argoproj.io", "v1alpha1", "rollouts", "Rollout", true, MetaFields, ReadWrite) { BuiltIn = false },
