@@ -130,7 +130,7 @@ internal sealed partial class ClusterSession : EvidenceSource, IClusterSession
     protected override Task<OwnerRef?> LookupOwnerAsync(OwnerRef owner, string ns, CancellationToken cancellationToken) =>
         ownerLookup(owner, ns, cancellationToken);
 
-    protected override Task ProbeAsync(IReadOnlyList<NamespacePolicyResult> results, ExemptionSet exemptions, int parallelism, CancellationToken cancellationToken) =>
+    protected override Task ProbeAsync(IReadOnlyList<NamespaceFindings> results, ExemptionSet exemptions, int parallelism, CancellationToken cancellationToken) =>
         new PolicyProber(Api, Log, IdentityHint).ProbeAsync(results, exemptions, parallelism, cancellationToken);
 
     /// <summary>

@@ -171,7 +171,7 @@ internal abstract class EvidenceSource : IEvidenceSource
     protected abstract Task ReportIfNamespaceMissingAsync(string ns, CancellationToken cancellationToken);
 
     /// <summary>Verifies the verdicts with server-side dry-run creates of the reference pod and its twin.</summary>
-    protected abstract Task ProbeAsync(IReadOnlyList<NamespacePolicyResult> results, ExemptionSet exemptions, int parallelism, CancellationToken cancellationToken);
+    protected abstract Task ProbeAsync(IReadOnlyList<NamespaceFindings> results, ExemptionSet exemptions, int parallelism, CancellationToken cancellationToken);
 
     private async Task<(PolicyInputs Inputs, IReadOnlyList<NamespacePolicyResult> Results, ExemptionSet Exemptions)> JudgeNamespacesAsync(
         NamespacePolicyQuery query, bool reportProgress, CancellationToken cancellationToken)
@@ -194,6 +194,6 @@ internal abstract class EvidenceSource : IEvidenceSource
             await ProbeAsync(results, exemptions, query.ProbeParallelism, cancellationToken).ConfigureAwait(false);
         }
 
-        return (inputs, results, exemptions);
+        return (inputs, results.Select(r => r.ToRecord()).ToList(), exemptions);
     }
 }

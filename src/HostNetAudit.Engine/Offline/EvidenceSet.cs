@@ -82,7 +82,7 @@ internal sealed class EvidenceSet : EvidenceSource
     protected override Task ReportIfNamespaceMissingAsync(string ns, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Files cannot be probed: -Probe belongs to the connection parameter sets only.</summary>
-    protected override Task ProbeAsync(IReadOnlyList<NamespacePolicyResult> results, ExemptionSet exemptions, int parallelism, CancellationToken cancellationToken) => Task.CompletedTask;
+    protected override Task ProbeAsync(IReadOnlyList<NamespaceFindings> results, ExemptionSet exemptions, int parallelism, CancellationToken cancellationToken) => Task.CompletedTask;
 
     private static async IAsyncEnumerable<T> Stream<T>(IEnumerable<T> items, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

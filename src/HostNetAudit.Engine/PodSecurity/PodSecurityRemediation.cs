@@ -309,7 +309,7 @@ internal sealed class PodSecurityRemediation : IPodSecurityRemediation
                 };
                 using var document = await api.SendJsonAsync(request, cancellationToken).ConfigureAwait(false);
                 var written = NamespaceState.From(document.RootElement);
-                record.Action = "Applied";
+                record.SetAction(PodSecurityChangeAction.Applied);
                 record.LabelsAfter = PsaLabels.PsaOnly(written.Labels);
                 record.ResourceVersion = written.ResourceVersion;
                 record.Timestamp = DateTimeOffset.UtcNow;
@@ -332,7 +332,7 @@ internal sealed class PodSecurityRemediation : IPodSecurityRemediation
                 if (PsaLabels.SameLabels(freshPsa, handle.DesiredPsa))
                 {
                     log.Verbose($"{Context}: namespace '{ns}' already has the planned pod-security labels (an earlier attempt was applied).");
-                    record.Action = "Applied";
+                    record.SetAction(PodSecurityChangeAction.Applied);
                     record.LabelsAfter = freshPsa;
                     record.ResourceVersion = fresh.ResourceVersion;
                     record.Timestamp = DateTimeOffset.UtcNow;
@@ -371,7 +371,7 @@ internal sealed class PodSecurityRemediation : IPodSecurityRemediation
 
     private static PodSecurityOutcome Failed(PodSecurityChange record, HostNetAuditException error)
     {
-        record.Action = "Failed";
+        record.SetAction(PodSecurityChangeAction.Failed);
         record.LabelsAfter = new Dictionary<string, string>(record.LabelsBefore, StringComparer.Ordinal);
         record.Reason = error.Message;
         record.Timestamp = DateTimeOffset.UtcNow;

@@ -47,11 +47,14 @@ internal static class CelVerdicts
             CelVerdict.DoesNotRefuse => PodOutcome.DoesNotRefuse,
             _ => PodOutcome.Unknown,
         },
-        judgement.JudgedBy,
+        ToJudgedBy(judgement.JudgedBy),
         prefix + judgement.Detail)
     {
         Lacking = judgement.DeniesLacking,
     };
+
+    /// <summary>How a CEL judgement was reached, in the findings' terms.</summary>
+    public static JudgedBy ToJudgedBy(CelJudgedBy judgedBy) => judgedBy == CelJudgedBy.Text ? JudgedBy.Text : JudgedBy.Evaluated;
 
     /// <summary>
     /// The scope match conditions give (docs/design.md, "The verdict of a namespace": an object with match conditions applies to some pods only), and

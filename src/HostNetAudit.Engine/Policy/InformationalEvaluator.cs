@@ -9,8 +9,8 @@ namespace HostNetAudit.Engine.Policy;
 /// </summary>
 internal sealed class InformationalEvaluator : IEngineEvaluator
 {
-    private readonly List<PolicyFinding> podSecurityPolicies = new();
-    private readonly List<PolicyFinding> labellers = new();
+    private readonly List<Finding> podSecurityPolicies = new();
+    private readonly List<Finding> labellers = new();
 
     public InformationalEvaluator(PolicyInputs inputs)
     {
@@ -18,14 +18,14 @@ internal sealed class InformationalEvaluator : IEngineEvaluator
         foreach (var psp in inputs.Of("policy", "PodSecurityPolicy"))
         {
             var allows = psp.Spec.Get("hostNetwork").IsTrue();
-            podSecurityPolicies.Add(new PolicyFinding
+            podSecurityPolicies.Add(new Finding
             {
-                Engine = Engines.PodSecurityPolicy,
+                Engine = PolicyEngine.PodSecurityPolicy,
                 Kind = "PodSecurityPolicy",
                 Policy = psp.Name,
                 Action = "None",
-                Verdict = Verdicts.Informational,
-                JudgedBy = JudgedBy.Text,
+                Verdict = Verdict.Informational,
+                JudgedBy = Policy.JudgedBy.Text,
                 Detail = (allows ? "allows hostNetwork (spec.hostNetwork: true)" : "forbids hostNetwork (spec.hostNetwork false or unset)") +
                     "; a PodSecurityPolicy constrains only the pods whose creators may use it, so it is informational" +
                     (removed ? "; PodSecurityPolicy was removed in Kubernetes 1.25 and is not enforced" : string.Empty),
@@ -37,7 +37,7 @@ internal sealed class InformationalEvaluator : IEngineEvaluator
         {
             if (LabelsNamespaces(map.Spec.Get("matchConstraints"), map.Spec.Get("mutations").GetRawTextOrEmpty(), out var level))
             {
-                labellers.Add(Labeller(Engines.MutatingAdmissionPolicy, "MutatingAdmissionPolicy", map, level));
+                labellers.Add(Labeller(PolicyEngine.MutatingAdmissionPolicy, "MutatingAdmissionPolicy", map, level));
             }
         }
 
@@ -55,13 +55,13 @@ internal sealed class InformationalEvaluator : IEngineEvaluator
                 var text = mutate.GetRawText();
                 if (kinds.Contains("\"Namespace\"", StringComparison.Ordinal) && text.Contains("pod-security.kubernetes.io/enforce", StringComparison.Ordinal))
                 {
-                    labellers.Add(Labeller(Engines.Kyverno, "ClusterPolicy", policy, LevelIn(text)));
+                    labellers.Add(Labeller(PolicyEngine.Kyverno, "ClusterPolicy", policy, LevelIn(text)));
                 }
             }
         }
     }
 
-    public string Engine => "Informational";
+    public string Name => "Informational";
 
     public void Evaluate(NamespaceInfo ns, NamespaceFindings findings)
     {
@@ -94,19 +94,19 @@ internal sealed class InformationalEvaluator : IEngineEvaluator
         return new[] { "restricted", "baseline", "privileged" }.FirstOrDefault(l => rest.Contains(l, StringComparison.Ordinal));
     }
 
-    private static PolicyFinding Labeller(string engine, string kind, PolicyObject policy, string? level) => new()
+    private static Finding Labeller(PolicyEngine engine, string kind, PolicyObject policy, string? level) => new()
     {
         Engine = engine,
         Kind = kind,
         Policy = policy.Name,
         Action = "Mutate",
-        Verdict = Verdicts.Informational,
-        JudgedBy = JudgedBy.Text,
+        Verdict = Verdict.Informational,
+        JudgedBy = Policy.JudgedBy.Text,
         Detail = $"labels new namespaces pod-security.kubernetes.io/enforce={level ?? "(a level)"} when they are created; not counted: it changes namespaces created after it, and this namespace has no enforce label",
         Source = policy.Source,
     };
 
-    private static PolicyFinding Copy(PolicyFinding f) => new()
+    private static Finding Copy(Finding f) => new()
     {
         Engine = f.Engine,
         Kind = f.Kind,

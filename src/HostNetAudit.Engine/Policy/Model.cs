@@ -3,37 +3,53 @@ using HostNetAudit.Engine.Json;
 
 namespace HostNetAudit.Engine.Policy;
 
-/// <summary>The Engine values of findings.</summary>
-internal static class Engines
+/// <summary>The admission mechanism a finding is about (the record's Engine).</summary>
+internal enum PolicyEngine
 {
-    public const string PodSecurityAdmission = "PodSecurityAdmission";
-    public const string Kyverno = "Kyverno";
-    public const string Gatekeeper = "Gatekeeper";
-    public const string ValidatingAdmissionPolicy = "ValidatingAdmissionPolicy";
-    public const string PodSecurityPolicy = "PodSecurityPolicy";
-    public const string MutatingAdmissionPolicy = "MutatingAdmissionPolicy";
-    public const string Probe = "Probe";
-    public const string HostNetAudit = "HostNetAudit";
+    PodSecurityAdmission,
+    Kyverno,
+    Gatekeeper,
+    ValidatingAdmissionPolicy,
+    PodSecurityPolicy,
+    MutatingAdmissionPolicy,
+    Probe,
+
+    /// <summary>The module itself (a policy kind it could not read).</summary>
+    HostNetAudit,
 }
 
-/// <summary>The Verdict values of findings.</summary>
-internal static class Verdicts
+/// <summary>What a finding says about the mechanism in one namespace (the record's Verdict).</summary>
+internal enum Verdict
 {
-    public const string Refuses = "Refuses";
-    public const string Conditional = "Conditional";
-    public const string Unknown = "Unknown";
-    public const string DeniesBoth = "DeniesBoth";
-    public const string NotApplied = "NotApplied";
-    public const string Informational = "Informational";
+    Refuses,
+    Conditional,
+    Unknown,
+
+    /// <summary>It denies the control twin too: the denial is not about hostNetwork.</summary>
+    DeniesBoth,
+
+    /// <summary>It would refuse, but the engine or the policy skips this namespace.</summary>
+    NotApplied,
+    Informational,
 }
 
-/// <summary>The JudgedBy values of findings.</summary>
-internal static class JudgedBy
+/// <summary>How a verdict was reached (the record's JudgedBy).</summary>
+internal enum JudgedBy
 {
-    public const string Evaluated = "Evaluated";
-    public const string Text = "Text";
-    public const string Probe = "Probe";
-    public const string Label = "Label";
+    /// <summary>Against the reference pod and its twin.</summary>
+    Evaluated,
+
+    /// <summary>Read from the expression, pattern or template text.</summary>
+    Text,
+
+    /// <summary>A server-side dry-run create.</summary>
+    Probe,
+
+    /// <summary>Namespace labels.</summary>
+    Label,
+
+    /// <summary>Not judged (the mechanism could not be read).</summary>
+    None,
 }
 
 /// <summary>What a mechanism does to the reference pod and its twin, independent of any namespace.</summary>
@@ -53,14 +69,14 @@ internal enum PodOutcome
 }
 
 /// <summary>A judgement of a mechanism against the reference pod and its twin.</summary>
-internal sealed record PodJudgement(PodOutcome Outcome, string JudgedBy, string Detail)
+internal sealed record PodJudgement(PodOutcome Outcome, JudgedBy JudgedBy, string Detail)
 {
     /// <summary>For DeniesBoth: the field whose absence the mechanism denies (an unguarded read that errors under failurePolicy Fail).</summary>
     public string? Lacking { get; init; }
 
-    public static PodJudgement DoesNotRefuse(string detail, string judgedBy = Policy.JudgedBy.Evaluated) => new(PodOutcome.DoesNotRefuse, judgedBy, detail);
+    public static PodJudgement DoesNotRefuse(string detail, JudgedBy judgedBy = JudgedBy.Evaluated) => new(PodOutcome.DoesNotRefuse, judgedBy, detail);
 
-    public static PodJudgement Unknown(string detail, string judgedBy = Policy.JudgedBy.Text) => new(PodOutcome.Unknown, judgedBy, detail);
+    public static PodJudgement Unknown(string detail, JudgedBy judgedBy = JudgedBy.Text) => new(PodOutcome.Unknown, judgedBy, detail);
 }
 
 /// <summary>Whether something applies: yes, no, only to some pods (Depends), or cannot tell.</summary>
@@ -176,7 +192,7 @@ internal sealed class PolicyObject
 }
 
 /// <summary>A policy kind the audit could not read (403 or another failure): the namespaces it may affect become Unknown.</summary>
-internal sealed record UnreadableKind(string Engine, string Kind, string Resource, string Group, string Message);
+internal sealed record UnreadableKind(PolicyEngine Engine, string Kind, string Resource, string Group, string Message);
 
 /// <summary>Everything the evaluators read: namespaces, policy objects, pods, and what could not be read.</summary>
 internal sealed class PolicyInputs

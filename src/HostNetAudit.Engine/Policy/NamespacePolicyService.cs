@@ -26,7 +26,7 @@ internal static class NamespacePolicyService
     }
 
     /// <summary>Every selected namespace's verdict; a literal namespace that is absent is reported (NamespaceNotFound).</summary>
-    public static List<NamespacePolicyResult> Evaluate(PolicyInputs inputs, NamespacePolicyQuery query, PodSecurityConfiguration? psa, ExemptionSet exemptions, IEngineLog log, CancellationToken cancellationToken)
+    public static List<NamespaceFindings> Evaluate(PolicyInputs inputs, NamespacePolicyQuery query, PodSecurityConfiguration? psa, ExemptionSet exemptions, IEngineLog log, CancellationToken cancellationToken)
     {
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
         var evaluator = new NamespacePolicyEvaluator(inputs, psa, exemptions, log);
@@ -34,7 +34,7 @@ internal static class NamespacePolicyService
         var results = evaluator.Evaluate(query.NamespaceFilter, cancellationToken);
         log.Verbose($"{inputs.Context}: policies judged in {prepared} ms, {results.Count} namespace(s) evaluated in {stopwatch.ElapsedMilliseconds - prepared} ms ({evaluator.Timings}).");
         ReportMissing(inputs, query, log);
-        log.Verbose($"{inputs.Context}: {results.Count} namespace(s) evaluated: " + string.Join(", ", results.GroupBy(r => r.Status).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}")) + ".");
+        log.Verbose($"{inputs.Context}: {results.Count} namespace(s) evaluated: " + string.Join(", ", results.GroupBy(r => r.Status.ToString()).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}")) + ".");
         return results;
     }
 

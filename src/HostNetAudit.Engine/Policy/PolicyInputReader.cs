@@ -204,7 +204,7 @@ internal static class PolicyInputReader
         {
             foreach (var resource in served[(PolicyKinds.ConstraintsGroup, constraintVersion)].Where(r => !r.Contains('/', StringComparison.Ordinal)).OrderBy(r => r, StringComparer.Ordinal))
             {
-                await ListKindAsync(inputs, lister, Engines.Gatekeeper, PolicyKinds.ConstraintsGroup, constraintVersion, resource, resource, query.PageSize, log, cancellationToken).ConfigureAwait(false);
+                await ListKindAsync(inputs, lister, PolicyEngine.Gatekeeper, PolicyKinds.ConstraintsGroup, constraintVersion, resource, resource, query.PageSize, log, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -218,7 +218,7 @@ internal static class PolicyInputReader
         return inputs;
     }
 
-    private static async Task ListKindAsync(PolicyInputs inputs, PagedLister lister, string engine, string group, string version, string resource, string kind, int pageSize, IEngineLog log, CancellationToken cancellationToken)
+    private static async Task ListKindAsync(PolicyInputs inputs, PagedLister lister, PolicyEngine engine, string group, string version, string resource, string kind, int pageSize, IEngineLog log, CancellationToken cancellationToken)
     {
         var operation = "List" + CultureInfo.InvariantCulture.TextInfo.ToTitleCase(resource);
         var request = new ApiRequest(HttpMethod.Get, $"/apis/{group}/{version}/{resource}", operation, "list", resource + "." + group);

@@ -28,7 +28,7 @@ internal sealed partial class PolicyProber
         this.identityHint = identityHint;
     }
 
-    public async Task ProbeAsync(IReadOnlyList<NamespacePolicyResult> results, ExemptionSet exemptions, int parallelism, CancellationToken cancellationToken)
+    public async Task ProbeAsync(IReadOnlyList<NamespaceFindings> results, ExemptionSet exemptions, int parallelism, CancellationToken cancellationToken)
     {
         var (identity, source) = await IdentityAsync(cancellationToken).ConfigureAwait(false);
         log.Verbose($"{api.Context}: probing {results.Count} namespace(s) as {identity} ({source}), {parallelism} at a time.");
@@ -40,9 +40,9 @@ internal sealed partial class PolicyProber
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                var reference = await CreateAsync(result.Namespace, hostNetwork: true, cancellationToken).ConfigureAwait(false);
-                var twin = await CreateAsync(result.Namespace, hostNetwork: false, cancellationToken).ConfigureAwait(false);
-                var probe = Classify(reference, twin);
+                var reference = await CreateAsync(result.Namespace.Name, hostNetwork: true, cancellationToken).ConfigureAwait(false);
+                var twin = await CreateAsync(result.Namespace.Name, hostNetwork: false, cancellationToken).ConfigureAwait(false);
+                var (outcome, probe) = Classify(reference, twin);
                 probe.Identity = identity;
                 probe.IdentitySource = source;
                 if ((reference.Forbidden || twin.Forbidden) && Interlocked.Exchange(ref forbiddenWarned, 1) == 0)
@@ -50,7 +50,7 @@ internal sealed partial class PolicyProber
                     log.Warning($"Context '{api.Context}': the probe may not create pods (RBAC must allow 'create' on 'pods'; dryRun=All persists nothing); those namespaces keep their static verdict.");
                 }
 
-                Apply(result, probe, exemptions.ForNamespace(result.Context, result.Namespace));
+                Apply(result, outcome, probe, exemptions.ForNamespace(result.Context, result.Namespace.Name));
                 var n = Interlocked.Increment(ref done);
                 log.Progress(2, "Test-NamespacePolicy -Probe", $"{n} of {results.Count} namespaces probed", n * 100 / Math.Max(1, results.Count), completed: false);
             }
@@ -64,42 +64,42 @@ internal sealed partial class PolicyProber
     }
 
     /// <summary>Merges the probe into a result: an admitted reference pod makes it NonCompliant, a verified refusal Compliant.</summary>
-    public static void Apply(NamespacePolicyResult result, PolicyProbeResult probe, Exemption? exemption)
+    public static void Apply(NamespaceFindings result, ProbeOutcome outcome, PolicyProbeResult probe, Exemption? exemption)
     {
         result.Probe = probe;
+        result.ProbeOutcome = outcome;
         var staticStatus = result.Status;
-        switch (probe.Outcome)
+        switch (outcome)
         {
-            case "Admitted":
-                probe.AgreesWithStatic = staticStatus != PolicyStatus.Compliant;
-                if (staticStatus is PolicyStatus.Exempt)
+            case ProbeOutcome.Admitted:
+                probe.AgreesWithStatic = staticStatus != NamespaceStatus.Compliant;
+                if (staticStatus is NamespaceStatus.Exempt)
                 {
                     break;
                 }
 
-                result.Status = PolicyStatus.NonCompliant;
-                result.Compliant = false;
+                result.Status = NamespaceStatus.NonCompliant;
                 result.Reason = NamespacePolicyEvaluator.Reason(result, exemption);
                 break;
-            case "Verified":
-                probe.AgreesWithStatic = staticStatus is PolicyStatus.Compliant or PolicyStatus.Conditional;
-                if (staticStatus is PolicyStatus.Compliant or PolicyStatus.Conditional)
+            case ProbeOutcome.Verified:
+                probe.AgreesWithStatic = staticStatus is NamespaceStatus.Compliant or NamespaceStatus.Conditional;
+                if (staticStatus is NamespaceStatus.Compliant or NamespaceStatus.Conditional)
                 {
                     break;
                 }
 
-                result.EnforcedBy = result.EnforcedBy.Append(new PolicyFinding
+                result.EnforcedBy.Add(new Finding
                 {
-                    Engine = Engines.Probe,
+                    Engine = PolicyEngine.Probe,
                     Kind = "DryRunCreate",
                     Policy = probe.Mechanism ?? "(unnamed)",
                     Action = "Enforce",
-                    Verdict = Verdicts.Refuses,
+                    Effect = AdmissionEffect.Denies,
+                    Verdict = Verdict.Refuses,
                     JudgedBy = JudgedBy.Probe,
                     Detail = $"the server refused the reference pod's dry-run create as {probe.Identity} and admitted its twin: {Shorten(probe.ReferenceMessage)}",
-                }).ToArray();
-                result.Status = PolicyStatus.Compliant;
-                result.Compliant = true;
+                });
+                result.Status = NamespaceStatus.Compliant;
                 result.Reason = NamespacePolicyEvaluator.Reason(result, exemption);
                 break;
         }
@@ -110,7 +110,15 @@ internal sealed partial class PolicyProber
         }
     }
 
-    public static PolicyProbeResult Classify(Answer reference, Answer twin)
+    /// <summary>What the two answers show, and the probe record that says it.</summary>
+    public static (ProbeOutcome Outcome, PolicyProbeResult Probe) Classify(Answer reference, Answer twin)
+    {
+        var probe = Record(reference, twin, out var outcome);
+        probe.Outcome = outcome.ToString();
+        return (outcome, probe);
+    }
+
+    private static PolicyProbeResult Record(Answer reference, Answer twin, out ProbeOutcome outcome)
     {
         var probe = new PolicyProbeResult
         {
@@ -121,14 +129,14 @@ internal sealed partial class PolicyProber
         };
         if (reference.Admitted)
         {
-            probe.Outcome = "Admitted";
+            outcome = ProbeOutcome.Admitted;
             probe.Detail = "the reference pod (hostNetwork: true) was admitted by a server-side dry-run create";
             return probe;
         }
 
         if (!twin.Admitted)
         {
-            probe.Outcome = "Unknown";
+            outcome = ProbeOutcome.Unknown;
             probe.Detail = twin.Status == 0
                 ? "the twin's dry-run create did not get an answer: " + twin.Message
                 : $"the twin (no hostNetwork) was refused too ({twin.Status}): {Shorten(twin.Message)}";
@@ -137,7 +145,7 @@ internal sealed partial class PolicyProber
 
         if (reference.Status == 0)
         {
-            probe.Outcome = "Unknown";
+            outcome = ProbeOutcome.Unknown;
             probe.Detail = "the reference pod's dry-run create did not get an answer: " + reference.Message;
             return probe;
         }
@@ -146,12 +154,12 @@ internal sealed partial class PolicyProber
         probe.Mechanism = Mechanism(message);
         if (NamesHostNetwork().IsMatch(message))
         {
-            probe.Outcome = "Verified";
+            outcome = ProbeOutcome.Verified;
             probe.Detail = "the reference pod was refused, its twin admitted, and the denial names hostNetwork";
         }
         else
         {
-            probe.Outcome = "Unknown";
+            outcome = ProbeOutcome.Unknown;
             probe.Detail = "the reference pod was refused and its twin admitted, but the denial does not name hostNetwork";
         }
 

@@ -64,7 +64,7 @@ public sealed class RestoreNamespacePodSecurityCommand : HostNetAuditCmdlet
         var ns = Namespace!;
         var before = ToLabels(LabelsBefore, ns);
         var after = ToLabels(LabelsAfter, ns);
-        if (Action is not null && !string.Equals(Action, "Applied", StringComparison.OrdinalIgnoreCase))
+        if (Action is not null && !string.Equals(Action, nameof(PodSecurityChangeAction.Applied), StringComparison.OrdinalIgnoreCase))
         {
             WriteVerbose($"Namespace '{ns}': the record's action is {Action}; it changed nothing, so nothing is restored.");
             WriteObject(new PodSecurityChange
@@ -72,7 +72,7 @@ public sealed class RestoreNamespacePodSecurityCommand : HostNetAuditCmdlet
                 Context = Context?.FirstOrDefault() ?? string.Empty,
                 Namespace = ns,
                 Operation = "Restore",
-                Action = "Skipped",
+                Action = nameof(PodSecurityChangeAction.Skipped),
                 LabelsBefore = after,
                 LabelsAfter = after,
                 Reason = $"The record's action is {Action}: it changed nothing, so there is nothing to restore.",

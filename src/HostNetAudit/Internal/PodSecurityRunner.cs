@@ -85,7 +85,7 @@ internal sealed class PodSecurityRunner
                     Finish(bridge.Wait(Task.WhenAny(writing)));
                 }
 
-                plan.Record.Action = "Applied";
+                plan.Record.SetAction(PodSecurityChangeAction.Applied);
                 cmdlet.WriteObject(plan.Record);
                 writing.Add(remediation.ApplyAsync(new[] { plan }, 1, cancellationToken));
             }
@@ -116,21 +116,21 @@ internal sealed class PodSecurityRunner
 
                 if (reason == ShouldProcessReason.WhatIf)
                 {
-                    record.Action = "WouldApply";
+                    record.SetAction(PodSecurityChangeAction.WouldApply);
                 }
                 else
                 {
-                    record.Action = "Skipped";
+                    record.SetAction(PodSecurityChangeAction.Skipped);
                     record.LabelsAfter = new Dictionary<string, string>(record.LabelsBefore, StringComparer.Ordinal);
                     record.Reason = "Declined at the confirmation prompt.";
                 }
 
                 break;
             case PodSecurityDecision.Unchanged:
-                record.Action = "Unchanged";
+                record.SetAction(PodSecurityChangeAction.Unchanged);
                 break;
             case PodSecurityDecision.Skip:
-                record.Action = "Skipped";
+                record.SetAction(PodSecurityChangeAction.Skipped);
                 record.LabelsAfter = new Dictionary<string, string>(record.LabelsBefore, StringComparer.Ordinal);
                 if (plan.Error is not null)
                 {
@@ -139,7 +139,7 @@ internal sealed class PodSecurityRunner
 
                 break;
             default:
-                record.Action = "Failed";
+                record.SetAction(PodSecurityChangeAction.Failed);
                 record.LabelsAfter = new Dictionary<string, string>(record.LabelsBefore, StringComparer.Ordinal);
                 if (plan.Error is not null)
                 {

@@ -89,6 +89,9 @@ public sealed class PodSecurityChange
 
     public override string ToString() => Namespace + ": " + Action;
 
+    /// <summary>Sets <see cref="Action"/> from the typed action (the record keeps the string).</summary>
+    internal void SetAction(PodSecurityChangeAction action) => Action = action.ToString();
+
     private static string Describe(Dictionary<string, string>? labels, string mode)
     {
         if (labels is null)
@@ -105,6 +108,25 @@ public sealed class PodSecurityChange
 
         return version is null ? level! : (level ?? "(default)") + ":" + version;
     }
+}
+
+/// <summary>What became of a requested label change (the record's Action).</summary>
+internal enum PodSecurityChangeAction
+{
+    /// <summary>The labels were written.</summary>
+    Applied,
+
+    /// <summary>-WhatIf: the labels would be written.</summary>
+    WouldApply,
+
+    /// <summary>The labels are already as asked.</summary>
+    Unchanged,
+
+    /// <summary>Refused (a check failed, the record changed nothing) or declined at the prompt.</summary>
+    Skipped,
+
+    /// <summary>The write failed.</summary>
+    Failed,
 }
 
 /// <summary>A pod or workload template that a Pod Security level refuses.</summary>

@@ -28,13 +28,13 @@ internal enum CelOutcome
 }
 
 /// <summary>How a judgement was reached.</summary>
-internal static class CelJudgedBy
+internal enum CelJudgedBy
 {
     /// <summary>Every decisive expression was evaluated by the CEL evaluator.</summary>
-    public const string Evaluated = "Evaluated";
+    Evaluated,
 
     /// <summary>At least one decisive expression was read from its text (the evaluator could not run it).</summary>
-    public const string Text = "Text";
+    Text,
 }
 
 /// <summary>One validation's effect on the reference pod and on the twin.</summary>
@@ -43,7 +43,7 @@ internal sealed record CelValidationOutcome(
     string Expression,
     CelOutcome Reference,
     CelOutcome Twin,
-    string JudgedBy,
+    CelJudgedBy JudgedBy,
     string? Problem);
 
 /// <summary>The judgement of one policy's CEL against the reference pod and its twin.</summary>
@@ -52,7 +52,7 @@ internal sealed class CelJudgement
     public required CelVerdict Verdict { get; init; }
 
     /// <summary><see cref="CelJudgedBy.Evaluated"/> or <see cref="CelJudgedBy.Text"/>.</summary>
-    public required string JudgedBy { get; init; }
+    public required CelJudgedBy JudgedBy { get; init; }
 
     /// <summary>One or two sentences an admin can read: which validation decided, and why.</summary>
     public required string Detail { get; init; }

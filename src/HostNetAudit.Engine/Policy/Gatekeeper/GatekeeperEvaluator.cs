@@ -21,7 +21,7 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
 {
     private const string WebhookName = "validation.gatekeeper.sh";
     private readonly PolicyInputs inputs;
-    private readonly List<(PolicyObject Constraint, PodJudgement Judgement, GatekeeperMatch Match, string Action, bool Enforcing, Scope Ingested)> constraints = new();
+    private readonly List<(PolicyObject Constraint, PodJudgement Judgement, GatekeeperMatch Match, string Action, AdmissionEffect Effect, Scope Ingested)> constraints = new();
     private readonly List<(string Pattern, string Source)> configExclusions = new();
     private readonly Func<NamespaceInfo, Scope> webhookScope;
     private readonly bool failOpen;
@@ -49,9 +49,9 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
             log.Debug($"Gatekeeper {constraint.Kind} {constraint.Name}: {judgement.Outcome} ({judgement.Detail}).");
             if (judgement.Outcome != PodOutcome.DoesNotRefuse)
             {
-                var (action, enforcing) = Action(constraint.Spec);
+                var (action, effect) = Action(constraint.Spec);
                 var ingested = template is null ? Ingested(constraint) : Compiled(template).And(Ingested(constraint));
-                constraints.Add((constraint, judgement, new GatekeeperMatch(constraint.Spec.Get("match"), cached.MatchScope), action, enforcing, ingested));
+                constraints.Add((constraint, judgement, new GatekeeperMatch(constraint.Spec.Get("match"), cached.MatchScope), action, effect, ingested));
             }
         }
 
@@ -108,7 +108,7 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
         }
     }
 
-    public string Engine => Engines.Gatekeeper;
+    public string Name => "Gatekeeper";
 
     public void Evaluate(NamespaceInfo ns, NamespaceFindings findings)
     {
@@ -118,7 +118,7 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
         }
 
         Scope? wiring = null;
-        foreach (var (constraint, judgement, match, action, enforcing, ingested) in constraints)
+        foreach (var (constraint, judgement, match, action, effect, ingested) in constraints)
         {
             var scope = match.Evaluate(ns, out var excludedHere);
             if (scope.State == Applies.No && !excludedHere)
@@ -128,12 +128,13 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
 
             wiring ??= Wiring(ns);
             scope = scope.And(wiring.Value).And(ingested);
-            findings.Classify(judgement, scope, enforcing, new PolicyFinding
+            findings.Classify(judgement, scope, new Finding
             {
-                Engine = Engine,
+                Engine = PolicyEngine.Gatekeeper,
                 Kind = constraint.Kind,
                 Policy = constraint.Name,
                 Action = action,
+                Effect = effect,
                 FailOpen = failOpen,
                 Source = constraint.Source,
             }, reportNotApplied: true);
@@ -202,27 +203,29 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
     }
 
     /// <summary>Marks an enforcementAction Gatekeeper does not recognise (it compares them case-sensitively).</summary>
-    public const string Unrecognised = "not recognised by Gatekeeper";
+    private const string Unrecognised = "not recognised by Gatekeeper";
 
     /// <summary>
     /// The enforcement action at the validation webhook, as Gatekeeper compares it: case-sensitively. Only deny
     /// (or absent) denies; scoped denies when a scoped action "deny" names validation.gatekeeper.sh or "*";
     /// anything else ("Deny", "DENY", "Scoped") is an unrecognised action that Gatekeeper skips.
     /// </summary>
-    private static (string Action, bool Enforcing) Action(JsonElement spec)
+    private static (string Action, AdmissionEffect Effect) Action(JsonElement spec)
     {
         var action = spec.Get("enforcementAction").AsString();
         if (string.IsNullOrEmpty(action))
         {
-            return ("deny", true);
+            return ("deny", AdmissionEffect.Denies);
         }
 
         switch (action)
         {
             case "deny":
-                return (action, true);
-            case "dryrun" or "warn":
-                return (action, false);
+                return (action, AdmissionEffect.Denies);
+            case "dryrun":
+                return (action, AdmissionEffect.Audits);
+            case "warn":
+                return (action, AdmissionEffect.Warns);
             case "scoped":
                 var atWebhook = spec.Get("scopedEnforcementActions").Items()
                     .Where(s => s.Get("enforcementPoints").Items().Any(p => p.Get("name").AsString() is WebhookName or "*"))
@@ -230,15 +233,21 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
                     .ToList();
                 if (atWebhook.Contains("deny", StringComparer.Ordinal))
                 {
-                    return ("scoped (deny at validation.gatekeeper.sh)", true);
+                    return ("scoped (deny at validation.gatekeeper.sh)", AdmissionEffect.Denies);
                 }
 
                 var unknown = atWebhook.Where(a => a is not ("dryrun" or "warn")).ToList();
-                return (unknown.Count > 0 ? $"scoped ({string.Join(", ", unknown)}: {Unrecognised})"
-                    : atWebhook.Count > 0 ? $"scoped ({string.Join(", ", atWebhook.Distinct(StringComparer.Ordinal))} at validation.gatekeeper.sh)"
-                    : "scoped (no action at validation.gatekeeper.sh)", false);
+                if (unknown.Count > 0)
+                {
+                    return ($"scoped ({string.Join(", ", unknown)}: {Unrecognised})", AdmissionEffect.Unrecognised);
+                }
+
+                var effect = (atWebhook.Contains("warn", StringComparer.Ordinal) ? AdmissionEffect.Warns : AdmissionEffect.None) |
+                    (atWebhook.Contains("dryrun", StringComparer.Ordinal) ? AdmissionEffect.Audits : AdmissionEffect.None);
+                return (atWebhook.Count > 0 ? $"scoped ({string.Join(", ", atWebhook.Distinct(StringComparer.Ordinal))} at validation.gatekeeper.sh)"
+                    : "scoped (no action at validation.gatekeeper.sh)", effect);
             default:
-                return ($"{action} ({Unrecognised})", false);
+                return ($"{action} ({Unrecognised})", AdmissionEffect.Unrecognised);
         }
     }
 

@@ -81,7 +81,9 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         installed = rules.Count > 0 || validatingPolicies.Count > 0;
     }
 
-    public string Engine => Engines.Kyverno;
+    public string Name => "Kyverno";
+
+    private static PolicyEngine Engine => PolicyEngine.Kyverno;
 
     public void Evaluate(NamespaceInfo ns, NamespaceFindings findings)
     {
@@ -184,17 +186,18 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             scope = scope.And(Scope.Unknown($"Kyverno releases before the fix of kyverno/kyverno#16557 apply one action to the whole policy, that of its first validate rule with an action of its own ({collapsed}), so this rule's Enforce blocks only on fixed releases; move the rule into a policy of its own"));
         }
 
-        var finding = new PolicyFinding
+        var finding = new Finding
         {
             Engine = Engine,
             Kind = policy.Kind,
             Policy = policy.QualifiedName,
             Rule = entry.RuleName,
             Action = action,
+            Effect = EffectOf(action),
             FailOpen = failurePolicyIgnore || webhook.FailOpen,
             Source = policy.Source,
         };
-        findings.Classify(judgement, scope, string.Equals(action, "Enforce", StringComparison.OrdinalIgnoreCase), finding, reportNotApplied: true);
+        findings.Classify(judgement, scope, finding, reportNotApplied: true);
     }
 
     private void EvaluateValidatingPolicy(VpolEntry entry, NamespaceInfo ns, Scope processes, NamespaceFindings findings)
@@ -241,17 +244,24 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             actions.Add("Deny");
         }
 
-        var finding = new PolicyFinding
+        var finding = new Finding
         {
             Engine = Engine,
             Kind = entry.Policy.Kind,
             Policy = entry.Policy.QualifiedName,
             Action = string.Join(",", actions),
+            Effect = AdmissionEffects.FromValidationActions(actions),
             FailOpen = failurePolicyIgnore || webhook.FailOpen,
             Source = entry.Policy.Source,
         };
-        findings.Classify(CelVerdicts.ToPod(verdict), scope, actions.Contains("Deny", StringComparer.Ordinal), finding, reportNotApplied: true);
+        findings.Classify(CelVerdicts.ToPod(verdict), scope, finding, reportNotApplied: true);
     }
+
+    /// <summary>What a rule's failure action does at admission: Enforce denies, Audit records a report (any case).</summary>
+    private static AdmissionEffect EffectOf(string action) =>
+        string.Equals(action, "Enforce", StringComparison.OrdinalIgnoreCase) ? AdmissionEffect.Denies
+        : string.Equals(action, "Audit", StringComparison.OrdinalIgnoreCase) ? AdmissionEffect.Audits
+        : AdmissionEffect.None;
 
     /// <summary>The policy's failure policy as Kyverno reads it: spec.webhookConfiguration.failurePolicy, else spec.failurePolicy, else Fail.</summary>
     private static bool FailurePolicyIgnore(JsonElement spec)

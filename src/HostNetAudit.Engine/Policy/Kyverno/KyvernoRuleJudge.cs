@@ -94,7 +94,7 @@ internal static class KyvernoRuleJudge
         var judgement = CelVerdicts.ToPod(verdict, "validate.cel: ");
         if ((celRule.Get("paramKind").Exists() || celRule.Get("paramRef").Exists()) && judgement.Outcome == PodOutcome.Refuses)
         {
-            judgement = new PodJudgement(PodOutcome.Unknown, verdict.JudgedBy, "validate.cel reads params (paramKind/paramRef), whose values decide: " + verdict.Detail);
+            judgement = new PodJudgement(PodOutcome.Unknown, CelVerdicts.ToJudgedBy(verdict.JudgedBy), "validate.cel reads params (paramKind/paramRef), whose values decide: " + verdict.Detail);
         }
 
         return (judgement, CelVerdicts.MatchScope(verdict, "the rule's celPreconditions"), verdict.DependsOnNamespace ? policy : null);

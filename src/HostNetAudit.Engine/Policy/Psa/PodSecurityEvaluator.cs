@@ -27,7 +27,9 @@ internal sealed class PodSecurityEvaluator : IEngineEvaluator
         pluginAlpha = inputs.ServerMinor is 22 && !webhook;
     }
 
-    public string Engine => Engines.PodSecurityAdmission;
+    public string Name => "PodSecurityAdmission";
+
+    private static PolicyEngine Engine => PolicyEngine.PodSecurityAdmission;
 
     public void Evaluate(NamespaceInfo ns, NamespaceFindings findings)
     {
@@ -35,16 +37,16 @@ internal sealed class PodSecurityEvaluator : IEngineEvaluator
         if (config is not null && config.ExemptNamespaces.Contains(ns.Name, StringComparer.Ordinal))
         {
             findings.PodSecurity = "privileged:latest";
-            findings.PodSecuritySource = PodSecuritySources.ConfigurationExemption;
+            findings.PodSecuritySource = PodSecuritySource.ConfigurationExemption;
             findings.PodSecurityWarn = findings.PodSecurityAudit = "privileged:latest";
             var labelled = labels.TryGetValue(Prefix + "enforce", out var level) ? $" (its enforce label '{level}' is ignored)" : string.Empty;
-            findings.Informational.Add(new PolicyFinding
+            findings.Informational.Add(new Finding
             {
                 Engine = Engine,
                 Kind = "PodSecurityConfiguration",
                 Policy = "exemptions.namespaces",
                 Action = "None",
-                Verdict = Verdicts.Informational,
+                Verdict = Verdict.Informational,
                 JudgedBy = JudgedBy.Text,
                 Detail = $"exemptions.namespaces in '{System.IO.Path.GetFileName(config.Source)}' lists this namespace: PSA checks no pod here{labelled}.",
                 Source = config.Source,
@@ -58,9 +60,9 @@ internal sealed class PodSecurityEvaluator : IEngineEvaluator
         findings.PodSecurity = enforce.ToString();
         findings.PodSecurityWarn = warn.ToString();
         findings.PodSecurityAudit = audit.ToString();
-        findings.PodSecuritySource = enforceFromLabel ? PodSecuritySources.Label
-            : config is not null ? PodSecuritySources.ConfigurationDefault
-            : PodSecuritySources.AssumedBuiltInDefault;
+        findings.PodSecuritySource = enforceFromLabel ? PodSecuritySource.Label
+            : config is not null ? PodSecuritySource.ConfigurationDefault
+            : PodSecuritySource.AssumedBuiltInDefault;
 
         var judgedBy = enforceFromLabel ? JudgedBy.Label : JudgedBy.Text;
         if (enforce.Refuses)
@@ -77,8 +79,7 @@ internal sealed class PodSecurityEvaluator : IEngineEvaluator
             findings.Classify(
                 new PodJudgement(PodOutcome.Refuses, judgedBy, detail),
                 Availability().And(ExemptionScope()),
-                enforcing: true,
-                Finding(enforceFromLabel ? "Namespace" : "PodSecurityConfiguration", enforce, "enforce", "Enforce", enforceFromLabel ? ns.Source : config?.Source),
+                LevelFinding(enforceFromLabel ? "Namespace" : "PodSecurityConfiguration", enforce, "enforce", "Enforce", enforceFromLabel ? ns.Source : config?.Source),
                 reportNotApplied: true);
             return;
         }
@@ -91,8 +92,8 @@ internal sealed class PodSecurityEvaluator : IEngineEvaluator
             }
 
             var fromLabel = labels.ContainsKey(Prefix + mode);
-            var finding = Finding(fromLabel ? "Namespace" : "PodSecurityConfiguration", level, mode, mode == "warn" ? "Warn" : "Audit", fromLabel ? ns.Source : config?.Source);
-            finding.Verdict = Verdicts.Refuses;
+            var finding = LevelFinding(fromLabel ? "Namespace" : "PodSecurityConfiguration", level, mode, mode == "warn" ? "Warn" : "Audit", fromLabel ? ns.Source : config?.Source);
+            finding.Verdict = Verdict.Refuses;
             finding.JudgedBy = fromLabel ? JudgedBy.Label : JudgedBy.Text;
             finding.Detail = $"{mode} level {level} would flag hostNetwork pods, but the enforce level is {enforce}: hostNetwork pods are admitted" + (note is null ? string.Empty : "; " + note);
             findings.AuditOnly.Add(finding);
@@ -100,7 +101,7 @@ internal sealed class PodSecurityEvaluator : IEngineEvaluator
 
         if (enforceNote is not null)
         {
-            findings.Informational.Add(new PolicyFinding { Engine = Engine, Kind = "Namespace", Policy = enforce.Level, Rule = "enforce", Action = "Enforce", Verdict = Verdicts.Informational, JudgedBy = JudgedBy.Label, Detail = enforceNote, Source = ns.Source });
+            findings.Informational.Add(new Finding { Engine = Engine, Kind = "Namespace", Policy = enforce.Level, Rule = "enforce", Action = "Enforce", Effect = AdmissionEffect.Denies, PodSecurityLevel = ("enforce", "latest"), Verdict = Verdict.Informational, JudgedBy = JudgedBy.Label, Detail = enforceNote, Source = ns.Source });
         }
     }
 
@@ -201,13 +202,15 @@ internal sealed class PodSecurityEvaluator : IEngineEvaluator
         _ => null,
     };
 
-    private PolicyFinding Finding(string kind, LevelVersion level, string mode, string action, string? source) => new()
+    private static Finding LevelFinding(string kind, LevelVersion level, string mode, string action, string? source) => new()
     {
         Engine = Engine,
         Kind = kind,
         Policy = level.Level,
         Rule = mode + "-version=" + level.Version,
         Action = action,
+        Effect = mode switch { "enforce" => AdmissionEffect.Denies, "warn" => AdmissionEffect.Warns, _ => AdmissionEffect.Audits },
+        PodSecurityLevel = (mode, level.Version),
         Source = source,
     };
 }

@@ -52,7 +52,9 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
         }
     }
 
-    public string Engine => Engines.ValidatingAdmissionPolicy;
+    public string Name => "ValidatingAdmissionPolicy";
+
+    private static PolicyEngine Engine => PolicyEngine.ValidatingAdmissionPolicy;
 
     public void Evaluate(NamespaceInfo ns, NamespaceFindings findings)
     {
@@ -80,12 +82,15 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
             {
                 if (entry.ParamKind is null)
                 {
-                    findings.Classify(CelVerdicts.ToPod(celJudgement), policyScope.And(CelVerdicts.MatchScope(celJudgement, "the policy")).And(Scope.No("no ValidatingAdmissionPolicyBinding binds it, so it enforces nothing")), true, new PolicyFinding
+                    findings.Classify(CelVerdicts.ToPod(celJudgement), policyScope.And(CelVerdicts.MatchScope(celJudgement, "the policy")).And(Scope.No("no ValidatingAdmissionPolicyBinding binds it, so it enforces nothing")), new Finding
                     {
                         Engine = Engine,
                         Kind = "ValidatingAdmissionPolicy",
                         Policy = entry.Policy.Name,
                         Action = "None",
+
+                        // What it would do once bound with Deny: reported as NotApplied, never counted.
+                        Effect = AdmissionEffect.Denies,
                         FailOpen = failOpen,
                         Source = entry.Policy.Source,
                     }, reportNotApplied: true);
@@ -102,7 +107,7 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
                 }
 
                 var actions = binding.Spec.Get("validationActions").Items().Select(a => a.AsString() ?? string.Empty).ToList();
-                var enforcing = actions.Contains("Deny", StringComparer.Ordinal);
+                var effect = AdmissionEffects.FromValidationActions(actions);
                 var scope = policyScope.And(bindingMatch.Scope(ns));
                 PodJudgement judgement;
                 if (entry.ParamKind is { } kind)
@@ -112,7 +117,10 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
                     scope = scope.And(withParams.Scope);
 
                     // The apiserver denies a binding it cannot configure whatever its validationActions (failurePolicy Fail).
-                    enforcing |= withParams.Misconfigured;
+                    if (withParams.Misconfigured)
+                    {
+                        effect |= AdmissionEffect.Denies;
+                    }
                 }
                 else
                 {
@@ -120,13 +128,14 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
                     scope = scope.And(CelVerdicts.MatchScope(celJudgement, "the policy"));
                 }
 
-                findings.Classify(judgement, scope, enforcing, new PolicyFinding
+                findings.Classify(judgement, scope, new Finding
                 {
                     Engine = Engine,
                     Kind = "ValidatingAdmissionPolicyBinding",
                     Policy = entry.Policy.Name,
                     Rule = binding.Name,
                     Action = actions.Count == 0 ? "None" : string.Join(",", actions),
+                    Effect = effect,
                     FailOpen = failOpen,
                     Source = binding.Source ?? entry.Policy.Source,
                 }, reportNotApplied: true);

@@ -336,7 +336,7 @@ public sealed class PolicyEngineTests
         var log = new HostNetAudit.Tests.Support.RecordingLog();
         var inputs = Inputs(Evidence(objects), log);
         inputs.ServerMinor = minor;
-        return Assert.Single(new NamespacePolicyEvaluator(inputs, null, HostNetAudit.Engine.Policy.Exemptions.ExemptionSet.Empty, log).Evaluate(null, CancellationToken.None));
+        return Assert.Single(new NamespacePolicyEvaluator(inputs, null, HostNetAudit.Engine.Policy.Exemptions.ExemptionSet.Empty, log).Evaluate(null, CancellationToken.None)).ToRecord();
     }
 
     private static string Write(string text)

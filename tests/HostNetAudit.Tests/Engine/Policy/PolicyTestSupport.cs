@@ -23,7 +23,7 @@ internal static class PolicyHarness
     {
         log ??= new RecordingLog();
         var evaluator = new NamespacePolicyEvaluator(Inputs(objects, log), psa, exemptions ?? ExemptionSet.Empty, log);
-        var results = evaluator.Evaluate(null, CancellationToken.None);
+        var results = evaluator.Evaluate(null, CancellationToken.None).Select(f => f.ToRecord()).ToList();
         ReasonText.AssertClean(results);
         return results;
     }

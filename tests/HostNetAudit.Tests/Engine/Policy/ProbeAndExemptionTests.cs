@@ -18,7 +18,8 @@ public sealed class ProbeAndExemptionTests
     [Fact]
     public void A_denied_reference_pod_and_an_admitted_twin_with_a_hostNetwork_message_is_verified()
     {
-        var probe = PolicyProber.Classify(Denied(403, PsaDenial), Ok());
+        var (outcome, probe) = PolicyProber.Classify(Denied(403, PsaDenial), Ok());
+        Assert.Equal(ProbeOutcome.Verified, outcome);
         Assert.Equal("Verified", probe.Outcome);
         Assert.Equal("PodSecurity baseline:latest", probe.Mechanism);
         Assert.Equal(403, probe.ReferenceStatusCode);
@@ -28,14 +29,15 @@ public sealed class ProbeAndExemptionTests
     [Fact]
     public void An_admitted_reference_pod_is_admitted_and_other_answers_are_unknown()
     {
-        Assert.Equal("Admitted", PolicyProber.Classify(Ok(), Ok()).Outcome);
-        var both = PolicyProber.Classify(Denied(400, "admission webhook \"sidecar.example.com\" does not support dry run"), Denied(400, "admission webhook \"sidecar.example.com\" does not support dry run"));
+        Assert.Equal("Admitted", PolicyProber.Classify(Ok(), Ok()).Probe.Outcome);
+        var (outcome, both) = PolicyProber.Classify(Denied(400, "admission webhook \"sidecar.example.com\" does not support dry run"), Denied(400, "admission webhook \"sidecar.example.com\" does not support dry run"));
+        Assert.Equal(ProbeOutcome.Unknown, outcome);
         Assert.Equal("Unknown", both.Outcome);
         Assert.Contains("refused too", both.Detail, StringComparison.Ordinal);
         var rbac = Denied(403, "pods is forbidden: User \"x\" cannot create resource \"pods\" in API group \"\" in the namespace \"a\"", forbidden: true);
-        Assert.Equal("Unknown", PolicyProber.Classify(rbac, rbac).Outcome);
-        Assert.Equal("Unknown", PolicyProber.Classify(Denied(403, "admission webhook \"x\" denied the request: image not signed"), Ok()).Outcome);
-        Assert.Equal("Unknown", PolicyProber.Classify(Denied(0, "timed out"), Ok()).Outcome);
+        Assert.Equal(ProbeOutcome.Unknown, PolicyProber.Classify(rbac, rbac).Outcome);
+        Assert.Equal(ProbeOutcome.Unknown, PolicyProber.Classify(Denied(403, "admission webhook \"x\" denied the request: image not signed"), Ok()).Outcome);
+        Assert.Equal(ProbeOutcome.Unknown, PolicyProber.Classify(Denied(0, "timed out"), Ok()).Outcome);
     }
 
     [Theory]
@@ -49,25 +51,25 @@ public sealed class ProbeAndExemptionTests
     [Fact]
     public void The_probe_overrules_the_static_view_and_says_so()
     {
-        var compliant = Result(PolicyStatus.Compliant);
-        PolicyProber.Apply(compliant, PolicyProber.Classify(Ok(), Ok()), null);
+        var compliant = Probed(NamespaceStatus.Compliant, PolicyProber.Classify(Ok(), Ok()));
         Assert.Equal(PolicyStatus.NonCompliant, compliant.Status);
         Assert.Equal(PolicyStatus.Compliant, compliant.StaticStatus);
+        Assert.False(compliant.Compliant);
         Assert.False(compliant.Probe!.AgreesWithStatic);
         Assert.Contains("the probe overrules it", compliant.Reason, StringComparison.Ordinal);
 
-        var nonCompliant = Result(PolicyStatus.NonCompliant);
-        PolicyProber.Apply(nonCompliant, PolicyProber.Classify(Denied(403, PsaDenial), Ok()), null);
+        var nonCompliant = Probed(NamespaceStatus.NonCompliant, PolicyProber.Classify(Denied(403, PsaDenial), Ok()));
         Assert.Equal(PolicyStatus.Compliant, nonCompliant.Status);
-        Assert.Equal("Probe", Assert.Single(nonCompliant.EnforcedBy).JudgedBy);
+        Assert.True(nonCompliant.Compliant);
+        var probe = Assert.Single(nonCompliant.EnforcedBy);
+        Assert.Equal(("Probe", "Probe", "Refuses", "Enforce"), (probe.Engine, probe.JudgedBy, probe.Verdict, probe.Action));
+        Assert.StartsWith("Refused by the dry-run probe (PodSecurity baseline:latest).", nonCompliant.Reason, StringComparison.Ordinal);
 
-        var conditional = Result(PolicyStatus.Conditional);
-        PolicyProber.Apply(conditional, PolicyProber.Classify(Denied(403, PsaDenial), Ok()), null);
+        var conditional = Probed(NamespaceStatus.Conditional, PolicyProber.Classify(Denied(403, PsaDenial), Ok()));
         Assert.Equal(PolicyStatus.Conditional, conditional.Status);
         Assert.True(conditional.Probe!.AgreesWithStatic);
 
-        var unknown = Result(PolicyStatus.Compliant);
-        PolicyProber.Apply(unknown, PolicyProber.Classify(Denied(400, "x"), Denied(400, "x")), null);
+        var unknown = Probed(NamespaceStatus.Compliant, PolicyProber.Classify(Denied(400, "x"), Denied(400, "x")));
         Assert.Equal(PolicyStatus.Compliant, unknown.Status);
         Assert.True(unknown.Probe!.AgreesWithStatic);
     }
@@ -139,16 +141,26 @@ public sealed class ProbeAndExemptionTests
         Assert.Contains(log.Warnings, w => w.Contains("declares no exemptions", StringComparison.Ordinal));
     }
 
-    private static NamespacePolicyResult Result(string status) => new()
+    /// <summary>A namespace decided <paramref name="status"/> by the policies, then probed.</summary>
+    private static NamespacePolicyResult Probed(NamespaceStatus status, (ProbeOutcome Outcome, PolicyProbeResult Probe) answer)
     {
-        Context = "c",
-        Namespace = "a",
-        Status = status,
-        StaticStatus = status,
-        Compliant = status == PolicyStatus.Compliant,
-        EnforcedBy = status == PolicyStatus.Compliant ? new[] { new PolicyFinding { Engine = "Kyverno", Kind = "ClusterPolicy", Policy = "p", Verdict = "Refuses" } } : Array.Empty<PolicyFinding>(),
-        Conditional = status == PolicyStatus.Conditional ? new[] { new PolicyFinding { Engine = "Kyverno", Kind = "ClusterPolicy", Policy = "p", Verdict = "Conditional", Detail = "applies only to some pods: x" } } : Array.Empty<PolicyFinding>(),
-    };
+        var ns = new NamespaceInfo("a", new Dictionary<string, string>(), default, null);
+        var result = new NamespaceFindings(ns, "c");
+        var finding = new Finding { Engine = PolicyEngine.Kyverno, Kind = "ClusterPolicy", Policy = "p", Action = "Enforce", Effect = AdmissionEffect.Denies };
+        if (status == NamespaceStatus.Compliant)
+        {
+            result.Classify(new PodJudgement(PodOutcome.Refuses, JudgedBy.Evaluated, "refuses"), Scope.Yes(), finding);
+        }
+        else if (status == NamespaceStatus.Conditional)
+        {
+            result.Classify(new PodJudgement(PodOutcome.Refuses, JudgedBy.Evaluated, "refuses"), Scope.Depends("x"), finding);
+        }
+
+        NamespacePolicyEvaluator.Decide(result);
+        Assert.Equal(status, result.Status);
+        PolicyProber.Apply(result, answer.Outcome, answer.Probe, null);
+        return result.ToRecord();
+    }
 
     private static string Write(string text)
     {
