@@ -6,7 +6,10 @@
     One entry point for every job:
       Build    (default) compiles and lays out the shippable module in out/HostNetAudit.
       Test     Build, then xunit (engine and simulator) and Pester (module surface, in a child pwsh
-               against out/), then one closing line "N passed, N failed, N skipped". Exits 1 on any failure.
+               against out/) under PowerShell 7.6 and again under PowerShell 7.4 on .NET 8 (Azure
+               Automation's runtime: tests/PwshHost74, published to out/pwsh74 on Linux x64, skipped with the
+               reason elsewhere), a line per layer and runtime, then one closing line
+               "N passed, N failed, N skipped" for the whole run. Exits 1 on any failure.
       Demo     Build, start the simulated cluster with the demo scenario, run the cmdlets against it
                through a generated kubeconfig, show the results, stop the cluster.
       Package  Build, then a .nupkg (Install-PSResource from a local repository) and an Azure Automation .zip in out/.
@@ -28,6 +31,10 @@ param(
     # Runs only the named layers.
     [ValidateSet('xunit', 'pester')]
     [string[]] $Layer = @('xunit', 'pester'),
+
+    # The PowerShell versions the Pester layer runs under (7.4: Linux x64 only).
+    [ValidateSet('7.6', '7.4')]
+    [string[]] $PowerShell = @('7.6', '7.4'),
 
     # Bench: the cluster sizes to measure.
     [int[]] $BenchPods = @(50000, 200000)
@@ -65,6 +72,37 @@ function Get-PwshCommand {
     $exe = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
     if (Test-Path $exe) { return , @($exe) }
     return , @('dotnet', $dll)
+}
+
+# PowerShell 7.4 on .NET 8 (Azure Automation's runtime): no 7.4 dotnet tool is served, so tests/PwshHost74 is a
+# self-contained console host over Microsoft.PowerShell.SDK 7.4 (it carries .NET 8; the machine may have only a
+# newer runtime), published to out/pwsh74. Republished only when the project changed (a stamp of its files), so
+# a warm run costs nothing. Returns the pwsh command, or $null with the reason printed where it cannot run.
+function Get-Pwsh74Command {
+    $architecture = [System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture
+    if (-not $IsLinux -or $architecture -ne 'X64') {
+        $os = if ($IsWindows) { 'Windows' } elseif ($IsMacOS) { 'macOS' } else { 'Linux' }
+        Write-Host "PowerShell 7.4: skipped (the 7.4 host, tests/PwshHost74, is published for linux-x64 only; this is $os $architecture)"
+        return $null
+    }
+
+    $project = Join-Path $Root 'tests/PwshHost74'
+    $publish = Join-Path $Out 'pwsh74'
+    $exe = Join-Path $publish 'pwsh'
+    $stampPath = Join-Path $publish 'hostnetaudit-build.stamp'
+    $sources = Get-ChildItem -LiteralPath $project -File | Sort-Object Name
+    $stamp = ($sources | ForEach-Object { $_.Name + ' ' + (Get-FileHash -LiteralPath $_.FullName -Algorithm SHA256).Hash }) -join "`n"
+    if (-not (Test-Path $exe) -or -not (Test-Path $stampPath) -or (Get-Content -Raw $stampPath) -ne $stamp) {
+        Write-Host 'Publishing the PowerShell 7.4 test host (tests/PwshHost74 -> out/pwsh74)'
+        if (Test-Path $publish) { Remove-Item -Recurse -Force $publish }
+        Invoke-Native dotnet @('publish', (Join-Path $project 'PwshHost74.csproj'), '-c', 'Release', '-o', $publish, '--nologo', '-v', 'quiet', '-clp:ErrorsOnly')
+        # PSResourceGet is not in the SDK (pwsh 7.4 ships it as a module): the packaging tests take the copy of
+        # the PowerShell running this build.
+        $psResourceGet = Join-Path $PSHOME 'Modules/Microsoft.PowerShell.PSResourceGet'
+        if (Test-Path $psResourceGet) { Copy-Item -Recurse $psResourceGet (Join-Path $publish 'Modules') }
+        Set-Content -LiteralPath $stampPath -Value $stamp -NoNewline
+    }
+    , @($exe)
 }
 
 function Invoke-Build {
@@ -133,28 +171,30 @@ function Invoke-XunitTests {
     }
 }
 
+# Runs the whole Pester suite in a child pwsh (the command line $Pwsh) against out/HostNetAudit.
 function Invoke-PesterTests {
-    param($Tools)
+    param($Tools, [string[]] $Pwsh, [string] $Label)
     New-Item -ItemType Directory -Force -Path $ResultsDir | Out-Null
-    $summary = Join-Path $ResultsDir 'pester-summary.json'
+    $suffix = $Label -replace '[^0-9]', ''
+    $summary = Join-Path $ResultsDir "pester-$suffix-summary.json"
     if (Test-Path $summary) { Remove-Item $summary }
-    Write-Host 'Running Pester tests (child pwsh against out/HostNetAudit)'
-    $pwsh = Get-PwshCommand
+    $name = "pester, PowerShell $Label"
+    Write-Host "Running Pester tests under PowerShell $Label (child pwsh against out/HostNetAudit)"
     $runner = Join-Path $Root 'tests/Scripts/Invoke-PesterRun.ps1'
-    $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoLogo', '-NoProfile', '-NonInteractive', '-File', $runner,
+    $arguments = @($Pwsh | Select-Object -Skip 1) + @('-NoLogo', '-NoProfile', '-NonInteractive', '-File', $runner,
         '-PesterPath', $Tools.Pester, '-ModulePath', (Join-Path $ModuleOut 'HostNetAudit.psd1'),
-        '-TestPath', (Join-Path $Root 'tests/Pester'), '-SummaryPath', $summary, '-ResultPath', (Join-Path $ResultsDir 'pester.xml'),
+        '-TestPath', (Join-Path $Root 'tests/Pester'), '-SummaryPath', $summary, '-ResultPath', (Join-Path $ResultsDir "pester-$suffix.xml"),
         '-YamlDotNetPath', $Tools.YamlDotNet16)
     if ($PesterFilter) { $arguments += @('-Filter', ($PesterFilter -join ',')) }
     $env:HOSTNETAUDIT_SIMULATOR = Join-Path $Root "tests/HostNetAudit.Simulator/bin/$Configuration/net10.0/HostNetAudit.Simulator.dll"
     if (-not $env:HOSTNETAUDIT_CORPUS) { $env:HOSTNETAUDIT_CORPUS = Join-Path $Root '../shared/corpus' }
-    Invoke-Native $pwsh[0] $arguments -AllowFailure
+    Invoke-Native $Pwsh[0] $arguments -AllowFailure
     if (-not (Test-Path $summary)) {
-        return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0; Name = 'pester (no results: the run did not finish)' }
+        return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0; Name = "$name (no results: the run did not finish)" }
     }
 
     $result = Get-Content -Raw $summary | ConvertFrom-Json
-    [pscustomobject]@{ Passed = [int] $result.Passed; Failed = [int] $result.Failed; Skipped = [int] $result.Skipped; Name = 'pester' }
+    [pscustomobject]@{ Passed = [int] $result.Passed; Failed = [int] $result.Failed; Skipped = [int] $result.Skipped; Name = "pester, $($result.Runtime)" }
 }
 
 function Invoke-Test {
@@ -162,7 +202,19 @@ function Invoke-Test {
     $tools = Get-ToolPackages
     $results = @()
     if ('xunit' -in $Layer) { $results += Invoke-XunitTests }
-    if ('pester' -in $Layer) { $results += Invoke-PesterTests -Tools $tools }
+    if ('pester' -in $Layer) {
+        if ('7.6' -in $PowerShell) { $results += Invoke-PesterTests -Tools $tools -Pwsh (Get-PwshCommand) -Label '7.6' }
+        if ('7.4' -in $PowerShell) {
+            $pwsh74 = Get-Pwsh74Command
+            if ($pwsh74) {
+                # Not the module path of this PowerShell 7.6: the 7.4 pass sees only its own and the user's modules.
+                $modulePath = $env:PSModulePath
+                $env:PSModulePath = $null
+                try { $results += Invoke-PesterTests -Tools $tools -Pwsh $pwsh74 -Label '7.4' }
+                finally { $env:PSModulePath = $modulePath }
+            }
+        }
+    }
     foreach ($r in $results) {
         Write-Host ('{0}: {1} passed, {2} failed, {3} skipped' -f $r.Name, $r.Passed, $r.Failed, $r.Skipped)
     }

@@ -13,7 +13,7 @@ BeforeAll {
     $script:Ast = [System.Management.Automation.Language.Parser]::ParseFile($Runbook, [ref] $tokens, [ref] $errors)
     $script:ParseErrors = $errors
     $script:Commands = @($Ast.FindAll({ param($n) $n -is [System.Management.Automation.Language.CommandAst] }, $true))
-    $script:Pwsh = if (Test-Path (Join-Path $PSHOME 'pwsh.dll')) { @('dotnet', (Join-Path $PSHOME 'pwsh.dll')) } else { @((Join-Path $PSHOME 'pwsh')) }
+    $script:Pwsh = Get-TestPwsh
 
     # The parameters a command is called with (splatted hashtables are read where they are built).
     function Get-CallParameter {

@@ -13,7 +13,7 @@ BeforeAll {
     $script:ModuleDir = Split-Path (Get-TestModulePath)
     $script:Version = (Import-PowerShellDataFile (Get-TestModulePath)).ModuleVersion
     $script:Packager = Join-Path $PSScriptRoot '../../build/Package.ps1'
-    $script:Pwsh = if (Test-Path (Join-Path $PSHOME 'pwsh.dll')) { @('dotnet', (Join-Path $PSHOME 'pwsh.dll')) } else { @((Join-Path $PSHOME 'pwsh')) }
+    $script:Pwsh = Get-TestPwsh
     Add-Type -AssemblyName System.IO.Compression.FileSystem
 
     # A home for child processes (HOME and the XDG folders point into it) and their temporary files.

@@ -121,8 +121,7 @@ Describe 'Restore-NamespacePodSecurity' {
 
 Describe 'Remediation in a non-interactive session' {
     It 'runs Set, Export-Clixml and Restore in pwsh -NonInteractive with -Confirm:$false, and never prompts' {
-        $pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
-        $prefix = if (Test-Path $pwsh) { @() } else { $pwsh = 'dotnet'; @(Join-Path $PSHOME 'pwsh.dll') }
+        $pwsh = Get-TestPwsh
         $script = Join-Path $TestDrive 'runbook.ps1'
         $file = Join-Path $TestDrive 'runbook-changes.xml'
         Set-Content -Path $script -Value @'
@@ -138,7 +137,7 @@ $restored = Import-Clixml -Path $File | Restore-NamespacePodSecurity -KubeConfig
 '@
         $before = (Get-SimObject $Cluster -Kind Namespace -Name mixed-a).metadata.labels | ConvertTo-Json -Compress
         Clear-SimRequest $Cluster
-        $output = & $pwsh @prefix -NoLogo -NoProfile -NonInteractive -File $script -Module (Get-TestModulePath) -KubeConfig $Cluster.KubeConfig -File $file 2>&1
+        $output = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoLogo -NoProfile -NonInteractive -File $script -Module (Get-TestModulePath) -KubeConfig $Cluster.KubeConfig -File $file 2>&1
         $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
         $output[0] | Should -Be 'refused-to-prompt'
         $result = $output[-1] | ConvertFrom-Json

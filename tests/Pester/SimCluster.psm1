@@ -178,10 +178,18 @@ function Get-SimWrite { param($Cluster) Get-SimRequest $Cluster | Where-Object {
 
 function Stop-AllSimCluster { @($script:Started) | Stop-SimCluster }
 
+# The command line of the pwsh running the tests, always an array: its own executable where it has one (the
+# dotnet tool and the PowerShell 7.4 host both do), else 'dotnet pwsh.dll'. PowerShell unrolls a one-item array
+# that an if/else or a function returns into a string: @() around the if, and ',' to return it whole.
+function Get-TestPwsh {
+    $exe = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+    , @(if (Test-Path $exe) { $exe } else { 'dotnet'; Join-Path $PSHOME 'pwsh.dll' })
+}
+
 # Runs a script in a new pwsh (the one running the tests) and returns its exit code and all its output.
 function Invoke-ChildPwsh {
     param([string] $Script)
-    $pwsh = if (Test-Path (Join-Path $PSHOME 'pwsh.dll')) { @('dotnet', (Join-Path $PSHOME 'pwsh.dll')) } else { @((Join-Path $PSHOME 'pwsh')) }
+    $pwsh = Get-TestPwsh
     $rest = @($pwsh | Select-Object -Skip 1) + @('-NoLogo', '-NoProfile', '-NonInteractive', '-Command', $Script)
     $output = & $pwsh[0] @rest 2>&1
     [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output | Out-String) }
@@ -331,4 +339,4 @@ function Test-SimAccess {
     [pscustomobject]@{ Allowed = [bool]$reply.Body.status.allowed; Reason = "$($reply.Body.status.reason)" }
 }
 
-Export-ModuleMember -Function *-Sim*, Invoke-Sim, Stop-AllSimCluster, Get-TestModulePath, Get-CorpusPath, Get-SimulatorPath, Invoke-ChildPwsh
+Export-ModuleMember -Function *-Sim*, Invoke-Sim, Stop-AllSimCluster, Get-TestModulePath, Get-CorpusPath, Get-SimulatorPath, Invoke-ChildPwsh, Get-TestPwsh

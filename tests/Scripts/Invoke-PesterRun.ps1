@@ -64,6 +64,7 @@ finally {
 
 $failed = ($results | ForEach-Object { $_.FailedCount + $_.FailedBlocksCount + $_.FailedContainersCount } | Measure-Object -Sum).Sum
 [pscustomobject]@{
+    Runtime = "PowerShell $($PSVersionTable.PSVersion) on .NET $([Environment]::Version)"
     Passed  = [int] ($results | Measure-Object -Property PassedCount -Sum).Sum
     Failed  = [int] $failed
     Skipped = [int] ($results | ForEach-Object { $_.SkippedCount + $_.NotRunCount } | Measure-Object -Sum).Sum
