@@ -18,6 +18,7 @@
         'Restore-NamespacePodSecurity'
         'Invoke-HostNetworkAudit'
         'Export-HostNetworkAuditReport'
+        'Import-HostNetworkAuditReport'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

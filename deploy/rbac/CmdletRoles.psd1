@@ -13,4 +13,6 @@
     'Restore-NamespacePodSecurity'  = 'remediator'
     # Writes files from report objects; sends no request.
     'Export-HostNetworkAuditReport' = 'none'
+    # Reads report files; sends no request.
+    'Import-HostNetworkAuditReport' = 'none'
 }

@@ -24,4 +24,6 @@ internal sealed class HostNetAuditEngine : IHostNetAuditEngine
 
     public void WriteReport(IReadOnlyList<AuditReport> reports, ReportFormat format, Stream output) =>
         Reports.ReportWriter.Write(reports, format, output);
+
+    public IReadOnlyList<AuditReport> ReadReports(Stream input, string path) => Reports.JsonReport.Read(input, path);
 }

@@ -24,4 +24,8 @@ internal interface IHostNetAuditEngine
 
     /// <summary>Writes audit reports in a format to a stream (UTF-8).</summary>
     void WriteReport(IReadOnlyList<AuditReport> reports, ReportFormat format, Stream output);
+
+    /// <summary>Reads the reports of a JSON report file (Export-HostNetworkAuditReport -Format Json); <paramref name="path"/> names it in errors.</summary>
+    /// <exception cref="HostNetAuditException">ReportSchemaUnsupported, ReportFileInvalid.</exception>
+    IReadOnlyList<AuditReport> ReadReports(Stream input, string path);
 }
