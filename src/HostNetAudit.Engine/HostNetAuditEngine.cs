@@ -22,8 +22,8 @@ internal sealed class HostNetAuditEngine : IHostNetAuditEngine
     public IEvidenceSource OpenFiles(IReadOnlyList<string> paths, IEngineLog log, CancellationToken cancellationToken) =>
         EvidenceSet.Open(paths, log, cancellationToken);
 
-    public void WriteReport(IReadOnlyList<AuditReport> reports, ReportFormat format, Stream output) =>
-        Reports.ReportWriter.Write(reports, format, output);
+    public IReadOnlyList<string> WriteReport(IReadOnlyList<AuditReport> reports, ReportFormat format, Stream output, string? previousPath = null) =>
+        Reports.ReportWriter.Write(reports, format, output, previousPath);
 
     public IReadOnlyList<AuditReport> ReadReports(Stream input, string path) => Reports.JsonReport.Read(input, path);
 }

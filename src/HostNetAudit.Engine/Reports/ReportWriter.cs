@@ -7,10 +7,17 @@ internal static class ReportWriter
 {
     public static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
-    public static void Write(IReadOnlyList<AuditReport> reports, ReportFormat format, Stream output)
+    /// <summary>Writes the reports; returns what the user should be warned about.</summary>
+    /// <param name="previousPath">For policy reports: the set written before (the file being replaced), whose unchanged
+    /// results keep their timestamps.</param>
+    public static IReadOnlyList<string> Write(IReadOnlyList<AuditReport> reports, ReportFormat format, Stream output, string? previousPath = null)
     {
         switch (format)
         {
+            case ReportFormat.PolicyReport:
+                return PolicyReportFile.Write(reports, PolicyReportApi.WgPolicy, previousPath, output);
+            case ReportFormat.OpenReports:
+                return PolicyReportFile.Write(reports, PolicyReportApi.OpenReports, previousPath, output);
             case ReportFormat.Json:
                 JsonReport.Write(reports, output);
                 break;
@@ -29,6 +36,8 @@ internal static class ReportWriter
             default:
                 throw new ArgumentOutOfRangeException(nameof(format), format, "unknown report format");
         }
+
+        return Array.Empty<string>();
     }
 
     /// <summary>The statuses in the order reports show them.</summary>

@@ -22,8 +22,11 @@ internal interface IHostNetAuditEngine
     /// YAML, read on the first question (on the thread that asks it), once.</summary>
     IEvidenceSource OpenFiles(IReadOnlyList<string> paths, IEngineLog log, CancellationToken cancellationToken);
 
-    /// <summary>Writes audit reports in a format to a stream (UTF-8).</summary>
-    void WriteReport(IReadOnlyList<AuditReport> reports, ReportFormat format, Stream output);
+    /// <summary>Writes audit reports in a format to a stream (UTF-8); returns warnings for the user. For policy reports,
+    /// <paramref name="previousPath"/> is the file written before (the one being replaced): results that did not change
+    /// keep their timestamps.</summary>
+    /// <exception cref="HostNetAuditException">ReportMultipleClusters (policy reports of several clusters).</exception>
+    IReadOnlyList<string> WriteReport(IReadOnlyList<AuditReport> reports, ReportFormat format, Stream output, string? previousPath = null);
 
     /// <summary>Reads the reports of a JSON report file (Export-HostNetworkAuditReport -Format Json); <paramref name="path"/> names it in errors.</summary>
     /// <exception cref="HostNetAuditException">ReportSchemaUnsupported, ReportFileInvalid.</exception>

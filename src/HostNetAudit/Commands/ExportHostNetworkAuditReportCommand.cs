@@ -6,7 +6,8 @@ namespace HostNetAudit.Commands;
 
 /// <summary>
 /// Writes audit reports (from Invoke-HostNetworkAudit) to a file: HTML for people; JSON, CSV, JUnit XML
-/// or SARIF for pipelines. Reports from the pipeline are collected and written once, into one file.
+/// or SARIF for pipelines; policy reports (wgpolicyk8s.io or openreports.io) for the Kubernetes tools that
+/// read them. Reports from the pipeline are collected and written once, into one file.
 /// </summary>
 [Cmdlet(VerbsData.Export, "HostNetworkAuditReport", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FileInfo))]
@@ -33,7 +34,8 @@ public sealed class ExportHostNetworkAuditReportCommand : PSCmdlet
     [ValidateNotNullOrEmpty]
     public string? LiteralPath { get; set; }
 
-    /// <summary>Html, Json, Csv, JUnit or Sarif. Default: from the file extension (.html, .json, .csv, .xml, .sarif).</summary>
+    /// <summary>Html, Json, Csv, JUnit, Sarif, PolicyReport or OpenReports. Default: from the file extension (.html, .json,
+    /// .csv, .xml, .sarif).</summary>
     [Parameter(Position = 1)]
     public ReportFormat Format { get; set; }
 
@@ -64,7 +66,7 @@ public sealed class ExportHostNetworkAuditReportCommand : PSCmdlet
                 "ReportFormatUnknown",
                 ErrorCategory.InvalidArgument,
                 named,
-                $"Cannot tell the report format from '{named}'. Pass -Format Html, Json, Csv, JUnit or Sarif, or use the extension .html, .json, .csv, .xml or .sarif."));
+                $"Cannot tell the report format from '{named}'. Pass -Format Html, Json, Csv, JUnit, Sarif, PolicyReport or OpenReports (policy reports are YAML: name them), or use the extension .html, .json, .csv, .xml or .sarif."));
             return;
         }
 
@@ -96,11 +98,14 @@ public sealed class ExportHostNetworkAuditReportCommand : PSCmdlet
         }
 
         var temporary = target + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
+        IReadOnlyList<string> warnings;
         try
         {
+            // Policy reports: the file being replaced is the previous set, whose unchanged results keep their timestamps.
+            var previous = format is ReportFormat.PolicyReport or ReportFormat.OpenReports && File.Exists(target) ? target : null;
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                EngineLoader.Engine.WriteReport(reports, format.Value, stream);
+                warnings = EngineLoader.Engine.WriteReport(reports, format.Value, stream, previous);
             }
 
             File.Move(temporary, target, overwrite: true);
@@ -116,6 +121,11 @@ public sealed class ExportHostNetworkAuditReportCommand : PSCmdlet
             TryDelete(temporary);
             ThrowTerminatingError(ErrorRecords.From(ex));
             return;
+        }
+
+        foreach (var warning in warnings)
+        {
+            WriteWarning(warning);
         }
 
         WriteVerbose($"Wrote the {format} report of {reports.Count} cluster(s) to {path}.");
