@@ -103,6 +103,90 @@ Describe 'Export-HostNetworkAuditReport' {
         }
     }
 
+    Context 'policy reports (-Format PolicyReport and OpenReports)' {
+        BeforeAll {
+            $script:Demo = Start-SimCluster -Scenario demo -ContextName 'demo'
+            $exemptions = (Resolve-Path (Join-Path $PSScriptRoot '../../examples/hostnetwork-exemptions.yaml')).ProviderPath
+            $script:DemoReport = Invoke-HostNetworkAudit -KubeConfig $Demo.KubeConfig -ExemptionPath $exemptions
+            # The documents of a file, as 'Kind namespace/name' (YAML read by its fixed layout: the writer's own shape).
+            function Get-PolicyReportObject([string] $Path) {
+                (Get-Content -Raw $Path) -split '(?m)^---\r?\n' | Where-Object { $_.Trim() } | ForEach-Object {
+                    $kind = [regex]::Match($_, '(?m)^kind: (\S+)').Groups[1].Value
+                    $name = [regex]::Match($_, '(?m)^  name: (\S+)').Groups[1].Value
+                    $ns = [regex]::Match($_, '(?m)^  namespace: (\S+)').Groups[1].Value
+                    [pscustomobject]@{ Kind = $kind; Id = if ($ns) { "$ns/$name" } else { $name }; Text = $_ }
+                }
+            }
+        }
+        AfterAll { $Demo | Stop-SimCluster }
+
+        It 'writes a cluster report of namespace verdicts and a report per namespace with hostNetwork workloads (<Format>)' -ForEach @(
+            @{ Format = 'PolicyReport'; ApiVersion = 'wgpolicyk8s.io/v1alpha2'; Cluster = 'ClusterPolicyReport'; Namespaced = 'PolicyReport' }
+            @{ Format = 'OpenReports'; ApiVersion = 'openreports.io/v1alpha1'; Cluster = 'ClusterReport'; Namespaced = 'Report' }
+        ) {
+            $path = Join-Path $Temp "demo-$Format.yaml"
+            $DemoReport | Export-HostNetworkAuditReport -Path $path -Format $Format
+            $objects = @(Get-PolicyReportObject $path)
+            $objects[0].Kind | Should -Be $Cluster
+            $objects[0].Id | Should -Be 'hostnetaudit'
+            $namespaces = @($DemoReport.HostNetworkPods.Namespace) + @($DemoReport.HostNetworkWorkloads.Namespace) | Sort-Object -Unique
+            @($objects | Select-Object -Skip 1 | ForEach-Object Id) | Should -Be @($namespaces | ForEach-Object { "$_/hostnetaudit" })
+            $objects | Select-Object -Skip 1 | ForEach-Object { $_.Kind | Should -Be $Namespaced }
+            foreach ($o in $objects) {
+                $o.Text | Should -Match "(?m)^apiVersion: $([regex]::Escape($ApiVersion))$"
+                $o.Text | Should -Match '(?m)^    app\.kubernetes\.io/managed-by: HostNetAudit$'
+                if ($Format -eq 'OpenReports') { $o.Text | Should -Match '(?m)^source: hostnetaudit$' } else { $o.Text | Should -Not -Match '(?m)^source:' }
+            }
+            # One result per namespace, mapped from its status.
+            $results = [regex]::Matches($objects[0].Text, '(?m)^  result: (\w+)$') | ForEach-Object { $_.Groups[1].Value }
+            $results.Count | Should -Be $DemoReport.Namespaces.Count
+            @($results | Where-Object { $_ -eq 'fail' }).Count | Should -Be $DemoReport.Summary.NonCompliant
+            @($results | Where-Object { $_ -eq 'pass' }).Count | Should -Be $DemoReport.Summary.Compliant
+        }
+
+        It 'rewrites the same bytes when the audit did not change, reading the file it replaces' {
+            $path = Join-Path $Temp 'stable.yaml'
+            $DemoReport | Export-HostNetworkAuditReport -Path $path -Format PolicyReport
+            $before = (Get-FileHash $path).Hash
+            Start-Sleep -Seconds 1
+            $again = Invoke-HostNetworkAudit -KubeConfig $Demo.KubeConfig -ExemptionPath (Join-Path $PSScriptRoot '../../examples/hostnetwork-exemptions.yaml')
+            $again.GeneratedAt | Should -BeGreaterThan $DemoReport.GeneratedAt
+            $again | Export-HostNetworkAuditReport -Path $path -Format PolicyReport -WarningVariable warnings
+            (Get-FileHash $path).Hash | Should -Be $before
+            $warnings | Should -BeNullOrEmpty
+        }
+
+        It 'warns, naming the file, when the file it replaces holds no policy reports' {
+            $path = Join-Path $Temp 'was-html.yaml'
+            Set-Content -Path $path -Value '<html></html>'
+            $DemoReport | Export-HostNetworkAuditReport -Path $path -Format PolicyReport -WarningVariable warnings -WarningAction SilentlyContinue
+            $warnings.Count | Should -Be 1
+            "$($warnings[0])" | Should -BeLike "*'$path' holds no policy reports*"
+            Get-Content -Raw $path | Should -Match '(?m)^kind: ClusterPolicyReport$'
+        }
+
+        It 'refuses the reports of several clusters in one file with ReportMultipleClusters, and writes nothing' {
+            $path = Join-Path $Temp 'two-clusters.yaml'
+            $err = $null
+            try { $Reports | Export-HostNetworkAuditReport -Path $path -Format PolicyReport -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be 'ReportMultipleClusters,HostNetAudit.Commands.ExportHostNetworkAuditReportCommand'
+            $err.TargetObject | Should -Be 'prod-west, prod-east'
+            $err.ErrorDetails.RecommendedAction | Should -BeLike '*ForEach-Object*-Format PolicyReport*'
+            Test-Path $path | Should -BeFalse
+            @(Get-ChildItem $Temp -Filter 'two-clusters.yaml*') | Should -BeNullOrEmpty -Because 'the temporary file is removed'
+            # The recommended way: a file per cluster.
+            $Reports | ForEach-Object { $_ | Export-HostNetworkAuditReport -Path (Join-Path $Temp "pr-$($_.Context).yaml") -Format PolicyReport }
+            Test-Path (Join-Path $Temp 'pr-prod-west.yaml'), (Join-Path $Temp 'pr-prod-east.yaml') | Should -Be @($true, $true)
+        }
+
+        It 'does not guess policy reports from a .yaml extension (ReportFormatUnknown names both formats)' {
+            $err = $null
+            try { $Reports[0] | Export-HostNetworkAuditReport -Path (Join-Path $Temp 'r.yaml') -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be 'ReportFormatUnknown,HostNetAudit.Commands.ExportHostNetworkAuditReportCommand'
+            $err.Exception.Message | Should -BeLike '*PolicyReport or OpenReports*'
+        }
+    }
+
     Context 'validated by external readers' {
         It 'passes the SARIF Multitool validator without errors or warnings' {
             $multitool = Get-SarifMultitool
