@@ -205,7 +205,12 @@ function Invoke-Test {
     if ('pester' -in $Layer) {
         if ('7.6' -in $PowerShell) { $results += Invoke-PesterTests -Tools $tools -Pwsh (Get-PwshCommand) -Label '7.6' }
         if ('7.4' -in $PowerShell) {
-            $pwsh74 = Get-Pwsh74Command
+            $pwsh74 = $null
+            try { $pwsh74 = Get-Pwsh74Command }
+            catch {
+                Write-Host "PowerShell 7.4: the test host could not be published: $_"
+                $results += [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0; Name = 'pester, PowerShell 7.4 (no results: the test host did not publish)' }
+            }
             if ($pwsh74) {
                 # Not the module path of this PowerShell 7.6: the 7.4 pass sees only its own and the user's modules.
                 $modulePath = $env:PSModulePath
