@@ -54,6 +54,7 @@ Describe 'HostNetAudit module' {
                 'HostNetAudit.Commands.GetHostNetworkPodCommand'
                 'HostNetAudit.Commands.GetHostNetworkWorkloadCommand'
                 'HostNetAudit.Commands.HostNetAuditCmdlet'
+                'HostNetAudit.Commands.ImportHostNetworkAuditReportCommand'
                 'HostNetAudit.Commands.InvokeHostNetworkAuditCommand'
                 'HostNetAudit.Commands.RestoreNamespacePodSecurityCommand'
                 'HostNetAudit.Commands.SetNamespacePodSecurityCommand'

@@ -7,9 +7,9 @@ internal static class ReportWriter
 {
     public static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
-    /// <summary>Writes the reports; returns what the user should be warned about.</summary>
-    /// <param name="previousPath">For policy reports: the set written before (the file being replaced), whose unchanged
-    /// results keep their timestamps.</param>
+    /// <summary>Writes the reports; returns what the user should be warned about. For policy reports,
+    /// <paramref name="previousPath"/> is the set written before (the file being replaced), whose unchanged results
+    /// keep their timestamps.</summary>
     public static IReadOnlyList<string> Write(IReadOnlyList<AuditReport> reports, ReportFormat format, Stream output, string? previousPath = null)
     {
         switch (format)

@@ -16,7 +16,7 @@ internal static class SimulatedAudits
         var log = new RecordingLog();
         using var session = new ClusterSession(host.Api(log), log);
         var report = await session.AuditAsync(
-            new AuditQuery { Probe = probe, ExemptionPaths = exemptions ? new[] { ExampleExemptions } : Array.Empty<string>(), ModuleVersion = "0.1.0" },
+            new NamespacePolicyQuery { Probe = probe, ExemptionPaths = exemptions ? new[] { ExampleExemptions } : Array.Empty<string>() },
             CancellationToken.None);
         report.Context = "sim-" + scenario;
         return report;
