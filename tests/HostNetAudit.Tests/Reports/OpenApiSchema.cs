@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using HostNetAudit.Engine.Offline;
-using Xunit;
 
 namespace HostNetAudit.Tests.Reports;
 
@@ -217,55 +215,4 @@ internal static partial class OpenApiSchema
             var other => other.ToString(),
         },
     };
-}
-
-/// <summary>The policy report CRDs of ../shared/schemas/policyreport (PROVENANCE.md beside them), read in place.</summary>
-internal static class PolicyReportSchemas
-{
-    public static string Folder => Path.GetFullPath(Path.Combine(SimulatedAudits.RepositoryRoot(), "..", "shared", "schemas", "policyreport"));
-
-    public static string? MissingReason => Directory.Exists(Folder) && File.Exists(Path.Combine(Folder, "wgpolicyk8s.io_policyreports.yaml"))
-        ? null
-        : $"The policy report CRDs ({Folder}) are absent.";
-
-    private static readonly Lazy<Dictionary<string, JsonNode>> Schemas = new(Load);
-
-    /// <summary>The openAPIV3Schema for an apiVersion and kind.</summary>
-    public static JsonNode For(string apiVersion, string kind)
-    {
-        Assert.True(Schemas.Value.TryGetValue(apiVersion + "/" + kind, out var schema), $"no CRD for {apiVersion} {kind} in {Folder}");
-        return schema!;
-    }
-
-    private static Dictionary<string, JsonNode> Load()
-    {
-        var result = new Dictionary<string, JsonNode>(StringComparer.Ordinal);
-        foreach (var file in Directory.EnumerateFiles(Folder, "*.yaml"))
-        {
-            foreach (var document in YamlDocuments.Read(File.ReadAllText(file)))
-            {
-                var spec = document.Node?["spec"];
-                if (spec is null)
-                {
-                    continue;
-                }
-
-                foreach (var version in spec["versions"]!.AsArray())
-                {
-                    result[$"{spec["group"]}/{version!["name"]}/{spec["names"]!["kind"]}"] = version["schema"]!["openAPIV3Schema"]!;
-                }
-            }
-        }
-
-        return result;
-    }
-}
-
-/// <summary>A test that needs the policy report CRDs: skipped, with the reason, where they are absent.</summary>
-internal sealed class PolicyReportSchemaFactAttribute : FactAttribute
-{
-    public PolicyReportSchemaFactAttribute()
-    {
-        Skip = PolicyReportSchemas.MissingReason;
-    }
 }

@@ -3,7 +3,10 @@ using System.Text.Json.Nodes;
 using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Offline;
 using HostNetAudit.Engine.Reports;
+using HostNetAudit.Simulator;
 using HostNetAudit.Simulator.Scenarios;
+using HostNetAudit.Tests.Simulator;
+using HostNetAudit.Tests.Support;
 using Xunit;
 
 namespace HostNetAudit.Tests.Reports;
@@ -55,7 +58,7 @@ public sealed class PolicyReportTests : IAsyncLifetime
         return documents.Select(d => d.Node).ToList();
     }
 
-    [PolicyReportSchemaFact]
+    [PolicyReportFact]
     public void Every_report_of_every_audit_validates_against_its_CRD_with_no_field_the_apiserver_would_prune()
     {
         var checkedObjects = 0;
@@ -75,7 +78,7 @@ public sealed class PolicyReportTests : IAsyncLifetime
         Assert.True(checkedObjects > 10, $"only {checkedObjects} objects were generated");
     }
 
-    [PolicyReportSchemaFact]
+    [PolicyReportFact]
     public void The_validator_refuses_unknown_fields_wrong_types_enum_violations_and_missing_required_fields()
     {
         var schema = PolicyReportSchemas.For("wgpolicyk8s.io/v1alpha2", "PolicyReport");
@@ -297,7 +300,7 @@ public sealed class PolicyReportTests : IAsyncLifetime
         }
     }
 
-    [PolicyReportSchemaFact]
+    [PolicyReportFact]
     public void Results_are_chunked_so_that_no_object_exceeds_1_MiB_each_chunk_numbered_valid_and_summed()
     {
         // 6,000 namespaces with long reasons: several megabytes of results.
@@ -349,6 +352,50 @@ public sealed class PolicyReportTests : IAsyncLifetime
 
             var text = Encoding.UTF8.GetString(bytes);
             Assert.StartsWith("---\napiVersion: ", text.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        }
+    }
+
+    [PolicyReportFact]
+    public async Task Every_report_applied_to_the_simulator_by_server_side_apply_reads_back_as_written_and_a_second_apply_writes_nothing()
+    {
+        // The simulator serves the CRDs as the apiserver does: validation, pruning of undeclared fields, apply.
+        await using var host = await SimHost.StartAsync(ScenarioCatalog.Create("demo"), new SimulatorOptions { CustomResourceDefinitionPaths = { PolicyReportSchemas.Path! } });
+        var audit = await SimulatedAudits.AuditAsync(host, "demo", exemptions: true);
+        using var api = new SimApi(host);
+        foreach (var reportApi in Apis)
+        {
+            var objects = Build(audit, reportApi);
+            var versions = new List<string>();
+            foreach (var report in objects)
+            {
+                var metadata = report["metadata"]!;
+                var ns = (string?)metadata["namespace"];
+                var path = $"/apis/{report["apiVersion"]}/{(ns is null ? string.Empty : "namespaces/" + ns + "/")}{((string)report["kind"]!).ToLowerInvariant()}s/{metadata["name"]}";
+                using var yaml = new StringWriter();
+                KubernetesYaml.Write(new[] { report }, yaml);
+                var applied = await api.Apply(path, yaml.ToString(), "hostnetaudit");
+                Assert.True(applied.Status == System.Net.HttpStatusCode.Created, $"{path}: {applied.Status} {applied.Message}");
+
+                var read = (await api.Get(path)).Object;
+                versions.Add((string)read["metadata"]!["resourceVersion"]!);
+                foreach (var serverField in new[] { "uid", "resourceVersion", "creationTimestamp", "generation", "managedFields" })
+                {
+                    read["metadata"]!.AsObject().Remove(serverField);
+                }
+
+                Assert.True(JsonNode.DeepEquals(report, read), $"{path} reads back as {read.ToJsonString()}");
+            }
+
+            // The same objects again (an unchanged audit): nothing is written.
+            var again = new List<string>();
+            foreach (var report in Build(audit, reportApi, previous: objects))
+            {
+                var ns = (string?)report["metadata"]!["namespace"];
+                var path = $"/apis/{report["apiVersion"]}/{(ns is null ? string.Empty : "namespaces/" + ns + "/")}{((string)report["kind"]!).ToLowerInvariant()}s/{report["metadata"]!["name"]}";
+                again.Add((string)(await api.Apply(path, report.ToJsonString(), "hostnetaudit")).Object["metadata"]!["resourceVersion"]!);
+            }
+
+            Assert.Equal(versions, again);
         }
     }
 

@@ -13,6 +13,11 @@ internal static class SimulatedAudits
     public static async Task<AuditReport> AuditAsync(string scenario, bool probe = false, bool exemptions = false)
     {
         await using var host = await SimHost.StartAsync(ScenarioCatalog.Create(scenario));
+        return await AuditAsync(host, scenario, probe, exemptions);
+    }
+
+    public static async Task<AuditReport> AuditAsync(SimHost host, string scenario, bool probe = false, bool exemptions = false)
+    {
         var log = new RecordingLog();
         using var session = new ClusterSession(host.Api(log), log);
         var report = await session.AuditAsync(

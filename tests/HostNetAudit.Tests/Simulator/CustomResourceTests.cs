@@ -6,37 +6,6 @@ using Xunit;
 
 namespace HostNetAudit.Tests.Simulator;
 
-/// <summary>The policy-report CRDs of ../shared/schemas/policyreport, read in place (tests skip where they are absent).</summary>
-internal static class PolicyReportSchemas
-{
-    public static string? Path { get; } = Find();
-
-    private static string? Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = System.IO.Path.Combine(dir.FullName, "..", "shared", "schemas", "policyreport");
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "HostNetAudit.slnx")))
-            {
-                return Directory.Exists(candidate) ? System.IO.Path.GetFullPath(candidate) : null;
-            }
-        }
-
-        return null;
-    }
-}
-
-public sealed class PolicyReportFactAttribute : FactAttribute
-{
-    public PolicyReportFactAttribute()
-    {
-        if (PolicyReportSchemas.Path is null)
-        {
-            Skip = "The policy report CRDs (../shared/schemas/policyreport) are absent.";
-        }
-    }
-}
-
 /// <summary>CustomResourceDefinitions: discovery, CRUD, server-side apply and dry-run of custom objects, pruning and validation.</summary>
 public sealed class CustomResourceTests
 {
