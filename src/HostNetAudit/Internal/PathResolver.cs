@@ -28,65 +28,6 @@ internal static class PathResolver
     }
 
     /// <summary>
-    /// Input files named by -Path (wildcards and PowerShell drives) or -LiteralPath (as written: a file named
-    /// report[1].json), each once. A path that matches nothing is a non-terminating PathNotFound naming it, as
-    /// Get-Item reports it (a wildcard that matches nothing too: nothing read is never silent).
-    /// </summary>
-    public static IReadOnlyList<string> Resolve(PSCmdlet cmdlet, IEnumerable<string> paths, bool literal)
-    {
-        var result = new List<string>();
-        foreach (var path in paths)
-        {
-            IReadOnlyList<string> resolved;
-            ProviderInfo provider;
-            try
-            {
-                if (literal)
-                {
-                    var single = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out provider, out _);
-                    resolved = File.Exists(single) || Directory.Exists(single) ? new[] { single } : Array.Empty<string>();
-                }
-                else
-                {
-                    resolved = cmdlet.GetResolvedProviderPathFromPSPath(path, out provider);
-                }
-            }
-            catch (Exception ex) when (ex is ItemNotFoundException or System.Management.Automation.DriveNotFoundException)
-            {
-                cmdlet.WriteError(NotFound(path, ex));
-                continue;
-            }
-
-            if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
-            {
-                cmdlet.WriteError(ErrorRecords.Create("PathNotFileSystem", ErrorCategory.InvalidArgument, path, $"'{path}' is not a file system path."));
-                continue;
-            }
-
-            if (resolved.Count == 0)
-            {
-                cmdlet.WriteError(NotFound(path, null));
-            }
-
-            result.AddRange(resolved.Where(r => !result.Contains(r, StringComparer.Ordinal)));
-        }
-
-        return result;
-    }
-
-    private static ErrorRecord NotFound(string path, Exception? inner)
-    {
-        var record = ErrorRecords.Create("PathNotFound", ErrorCategory.ObjectNotFound, path, $"Cannot find path '{path}' because it does not exist.", inner);
-        record.ErrorDetails = new ErrorDetails(record.Exception.Message)
-        {
-            RecommendedAction = WildcardPattern.ContainsWildcardCharacters(path)
-                ? "Check the path; a file whose name holds [ ] * or ? is read with -LiteralPath."
-                : "Check the path.",
-        };
-        return record;
-    }
-
-    /// <summary>
     /// Resolves a file argument (wildcards allowed) that the command cannot do without: a path that does not
     /// exist is a terminating error with <paramref name="errorId"/> and the path as target.
     /// </summary>
