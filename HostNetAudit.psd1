@@ -19,6 +19,7 @@
         'Invoke-HostNetworkAudit'
         'Export-HostNetworkAuditReport'
         'Import-HostNetworkAuditReport'
+        'Get-HostNetworkPermission'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

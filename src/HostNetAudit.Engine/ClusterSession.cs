@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Api;
 using HostNetAudit.Engine.Json;
+using HostNetAudit.Engine.Permissions;
 using HostNetAudit.Engine.Pods;
 using HostNetAudit.Engine.Policy;
 using HostNetAudit.Engine.Policy.Exemptions;
@@ -126,6 +127,32 @@ internal sealed partial class ClusterSession : EvidenceSource, IClusterSession
 
     protected override Task<PolicyInputs> ReadPolicyObjectsAsync(NamespacePolicyQuery query, CancellationToken cancellationToken) =>
         PolicyInputReader.FromClusterAsync(this, query, Log, cancellationToken);
+
+    /// <summary>One paged list each, cluster-wide; the aggregation controller's stored rules are taken as they are.</summary>
+    protected override async Task<RbacSnapshot> ReadRbacAsync(int pageSize, CancellationToken cancellationToken)
+    {
+        const string rbac = "/apis/rbac.authorization.k8s.io/v1/";
+        var roles = new List<RbacRole>();
+        var clusterRoles = new List<RbacRole>();
+        var roleBindings = new List<RbacBinding>();
+        var clusterRoleBindings = new List<RbacBinding>();
+        var serviceAccounts = new List<ServiceAccountInfo>();
+        async Task ListAsync(string path, string operation, string resource, Action<JsonElement> add)
+        {
+            await foreach (var item in lister.ListAsync(new ApiRequest(HttpMethod.Get, path, operation, "list", resource), pageSize, null, cancellationToken).ConfigureAwait(false))
+            {
+                add(item);
+            }
+        }
+
+        await ListAsync(rbac + "roles", "ListRoles", "roles.rbac.authorization.k8s.io", o => roles.Add(RbacSnapshot.ReadRole(o, "Role"))).ConfigureAwait(false);
+        await ListAsync(rbac + "clusterroles", "ListClusterRoles", "clusterroles.rbac.authorization.k8s.io", o => clusterRoles.Add(RbacSnapshot.ReadRole(o, "ClusterRole"))).ConfigureAwait(false);
+        await ListAsync(rbac + "rolebindings", "ListRoleBindings", "rolebindings.rbac.authorization.k8s.io", o => roleBindings.Add(RbacSnapshot.ReadBinding(o, "RoleBinding"))).ConfigureAwait(false);
+        await ListAsync(rbac + "clusterrolebindings", "ListClusterRoleBindings", "clusterrolebindings.rbac.authorization.k8s.io", o => clusterRoleBindings.Add(RbacSnapshot.ReadBinding(o, "ClusterRoleBinding"))).ConfigureAwait(false);
+        await ListAsync("/api/v1/serviceaccounts", "ListServiceAccounts", "serviceaccounts", o => serviceAccounts.Add(RbacSnapshot.ReadServiceAccount(o))).ConfigureAwait(false);
+        Log.Verbose($"{Context}: {roles.Count} role(s), {clusterRoles.Count} cluster role(s), {roleBindings.Count} role binding(s), {clusterRoleBindings.Count} cluster role binding(s), {serviceAccounts.Count} service account(s).");
+        return RbacSnapshot.Create(roles, clusterRoles, roleBindings, clusterRoleBindings, serviceAccounts, computeAggregation: false);
+    }
 
     protected override Task<OwnerRef?> LookupOwnerAsync(OwnerRef owner, string ns, CancellationToken cancellationToken) =>
         ownerLookup(owner, ns, cancellationToken);

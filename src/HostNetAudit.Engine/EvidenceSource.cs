@@ -4,9 +4,11 @@ using System.Text.Json;
 using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Api;
 using HostNetAudit.Engine.Audit;
+using HostNetAudit.Engine.Permissions;
 using HostNetAudit.Engine.Pods;
 using HostNetAudit.Engine.Policy;
 using HostNetAudit.Engine.Policy.Exemptions;
+using HostNetAudit.Engine.Policy.Psa;
 
 namespace HostNetAudit.Engine;
 
@@ -94,11 +96,36 @@ internal abstract class EvidenceSource : IEvidenceSource
     }
 
     public async Task<IReadOnlyList<NamespacePolicyResult>> TestNamespacePoliciesAsync(NamespacePolicyQuery query, CancellationToken cancellationToken) =>
-        (await JudgeNamespacesAsync(query, reportProgress: false, cancellationToken).ConfigureAwait(false)).Results;
+        (await JudgeNamespacesAsync(query, reportProgress: false, cancellationToken).ConfigureAwait(false)).Results.Select(r => r.ToRecord()).ToList();
+
+    /// <summary>
+    /// Who can get a hostNetwork pod admitted in the namespaces the query selects: the verdicts, then one list each of
+    /// roles, cluster roles, their bindings and service accounts, analyzed together (Permissions/).
+    /// </summary>
+    public async Task<IReadOnlyList<HostNetworkPermission>> GetHostNetworkPermissionsAsync(NamespacePolicyQuery query, CancellationToken cancellationToken)
+    {
+        var judged = await JudgeNamespacesAsync(query, reportProgress: false, cancellationToken).ConfigureAwait(false);
+        var rbac = await ReadRbacAsync(query.PageSize, cancellationToken).ConfigureAwait(false);
+        return Analyze(judged, rbac, cancellationToken).Records;
+    }
 
     public async Task<AuditReport> AuditAsync(NamespacePolicyQuery query, CancellationToken cancellationToken)
     {
-        var (inputs, results, exemptions) = await JudgeNamespacesAsync(query, reportProgress: true, cancellationToken).ConfigureAwait(false);
+        var judged = await JudgeNamespacesAsync(query, reportProgress: true, cancellationToken).ConfigureAwait(false);
+        var (inputs, results, exemptions, _) = judged;
+        Log.Progress(2, AuditActivity, $"{Context}: reading roles, bindings and service accounts", -1, completed: false);
+        IReadOnlyDictionary<string, NamespaceIdentities>? identities = null;
+        try
+        {
+            var rbac = await ReadRbacAsync(query.PageSize, cancellationToken).ConfigureAwait(false);
+            var (records, covered) = Analyze(judged, rbac, cancellationToken);
+            identities = NamespaceIdentities.Of(records, covered);
+        }
+        catch (KubeApiException ex) when (ex.StatusCode == HttpStatusCode.Forbidden)
+        {
+            Log.Warning($"Context '{Context}': roles, bindings or service accounts cannot be listed ({ex.Message}); the report does not say who can get hostNetwork pods admitted.");
+        }
+
         Log.Progress(2, AuditActivity, $"{Context}: listing workload templates", -1, completed: false);
         var workloads = new List<HostNetworkWorkload>();
         try
@@ -115,7 +142,7 @@ internal abstract class EvidenceSource : IEvidenceSource
 
         Log.Progress(2, AuditActivity, Context, 100, completed: true);
         return AuditReportBuilder.Build(
-            new AuditReportBuilder.Evidence(Context, Origin, inputs.ServerVersion, inputs.Live, results, inputs.HostNetworkPodObjects, workloads, exemptions),
+            new AuditReportBuilder.Evidence(Context, Origin, inputs.ServerVersion, inputs.Live, results.Select(r => r.ToRecord()).ToList(), inputs.HostNetworkPodObjects, workloads, exemptions) { Identities = identities },
             query);
     }
 
@@ -170,10 +197,24 @@ internal abstract class EvidenceSource : IEvidenceSource
     /// <summary>Writes NamespaceNotFound when a literal namespace that yielded nothing does not exist.</summary>
     protected abstract Task ReportIfNamespaceMissingAsync(string ns, CancellationToken cancellationToken);
 
+    /// <summary>Roles, ClusterRoles, RoleBindings, ClusterRoleBindings and ServiceAccounts (a cluster: one list each).</summary>
+    protected abstract Task<RbacSnapshot> ReadRbacAsync(int pageSize, CancellationToken cancellationToken);
+
     /// <summary>Verifies the verdicts with server-side dry-run creates of the reference pod and its twin.</summary>
     protected abstract Task ProbeAsync(IReadOnlyList<NamespaceFindings> results, ExemptionSet exemptions, int parallelism, CancellationToken cancellationToken);
 
-    private async Task<(PolicyInputs Inputs, IReadOnlyList<NamespacePolicyResult> Results, ExemptionSet Exemptions)> JudgeNamespacesAsync(
+    private (IReadOnlyList<HostNetworkPermission> Records, IReadOnlyList<NamespaceAdmission> Covered) Analyze(
+        (PolicyInputs Inputs, IReadOnlyList<NamespaceFindings> Results, ExemptionSet Exemptions, PodSecurityConfiguration? Psa) judged, RbacSnapshot rbac, CancellationToken cancellationToken)
+    {
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var analyzed = PermissionAnalyzer.Analyze(
+            new PermissionEvidence { Context = Context, Rbac = rbac, Results = judged.Results, Policy = judged.Inputs, PodSecurity = judged.Psa, Exemptions = judged.Exemptions },
+            cancellationToken);
+        Log.Verbose($"{Context}: {rbac.ClusterRoleBindings.Count + rbac.RoleBindings.Count} binding(s) and {rbac.ServiceAccounts.Count} service account(s) analyzed in {stopwatch.ElapsedMilliseconds} ms: {analyzed.Records.Count} path(s) in {analyzed.Covered.Count} namespace(s).");
+        return analyzed;
+    }
+
+    private async Task<(PolicyInputs Inputs, IReadOnlyList<NamespaceFindings> Results, ExemptionSet Exemptions, PodSecurityConfiguration? Psa)> JudgeNamespacesAsync(
         NamespacePolicyQuery query, bool reportProgress, CancellationToken cancellationToken)
     {
         var (psa, exemptions) = NamespacePolicyService.LoadConfiguration(query, Log);
@@ -194,6 +235,6 @@ internal abstract class EvidenceSource : IEvidenceSource
             await ProbeAsync(results, exemptions, query.ProbeParallelism, cancellationToken).ConfigureAwait(false);
         }
 
-        return (inputs, results.Select(r => r.ToRecord()).ToList(), exemptions);
+        return (inputs, results, exemptions, psa);
     }
 }

@@ -1,4 +1,5 @@
 using HostNetAudit.Abstractions;
+using HostNetAudit.Engine.Permissions;
 using HostNetAudit.Engine.Policy.Exemptions;
 
 namespace HostNetAudit.Engine.Audit;
@@ -18,7 +19,11 @@ internal static class AuditReportBuilder
         IReadOnlyList<NamespacePolicyResult> Results,
         IReadOnlyList<HostNetworkPod> Pods,
         IReadOnlyList<HostNetworkWorkload> Workloads,
-        ExemptionSet Exemptions);
+        ExemptionSet Exemptions)
+    {
+        /// <summary>Per namespace that admits hostNetwork pods, who can get one admitted; null when RBAC could not be read.</summary>
+        public IReadOnlyDictionary<string, NamespaceIdentities>? Identities { get; init; }
+    }
 
     public static AuditReport Build(Evidence evidence, NamespacePolicyQuery query)
     {
@@ -72,7 +77,15 @@ internal static class AuditReportBuilder
         }
 
         var notes = new List<string>();
-        var namespaces = results.Select(r => Flatten(r, evidence.Live)).ToList();
+        var namespaces = results.Select(r => Flatten(r, evidence.Live, evidence.Identities)).ToList();
+        if (evidence.Identities is null)
+        {
+            notes.Add("Roles, bindings and service accounts could not be read, so the report does not say who can get hostNetwork pods admitted (Get-HostNetworkPermission needs 'list' on them).");
+        }
+        else
+        {
+            notes.Add("Identities are a lower bound: they come from RBAC objects (and system:masters and nodes by rule); webhook authorizers (AKS Azure RBAC, EKS access entries, GKE IAM) and ABAC are not evaluated.");
+        }
 
         // Offline evidence may hold workloads whose Namespace object is not in the files: their namespace's
         // policies cannot be judged, so the control cannot pass for them.
@@ -162,14 +175,15 @@ internal static class AuditReportBuilder
                 })
                 .ToArray(),
             Notes = notes.ToArray(),
+            AuthorizersNotEvaluated = evidence.Identities is null ? Array.Empty<string>() : new[] { "Webhook", "ABAC" },
             KubernetesVersion = evidence.ServerVersion,
             ModuleVersion = typeof(AuditReport).Assembly.GetName().Version?.ToString(3) ?? string.Empty,
             GeneratedAt = DateTimeOffset.UtcNow,
         };
     }
 
-    /// <summary>A namespace's verdict as one flat record.</summary>
-    internal static AuditNamespace Flatten(NamespacePolicyResult result, bool live)
+    /// <summary>A namespace's verdict as one flat record, with who can get a hostNetwork pod admitted there.</summary>
+    internal static AuditNamespace Flatten(NamespacePolicyResult result, bool live, IReadOnlyDictionary<string, NamespaceIdentities>? identities)
     {
         static string? Join(PolicyFinding[] findings) => findings.Length == 0 ? null : string.Join("; ", findings.Select(f => f.ShortName).Distinct(StringComparer.Ordinal));
 
@@ -180,6 +194,14 @@ internal static class AuditReportBuilder
             remediation = live
                 ? $"Set-NamespacePodSecurity -Context {Quote(result.Context)} -Namespace {ns} -Level Baseline"
                 : $"Add the label pod-security.kubernetes.io/enforce: baseline to the Namespace manifest of {ns}, or Set-NamespacePodSecurity -Namespace {ns} -Level Baseline on the cluster";
+        }
+
+        var reason = result.Reason;
+        var who = identities?.GetValueOrDefault(result.Namespace);
+        if (who is { Undeclared.Count: > 0 })
+        {
+            var named = string.Join(", ", who.Undeclared.Take(5)) + (who.Undeclared.Count > 5 ? $" and {who.Undeclared.Count - 5} more" : string.Empty);
+            reason += $" {who.Undeclared.Count} identit{(who.Undeclared.Count == 1 ? "y" : "ies")} not declared in an identities section can get a hostNetwork pod admitted here: {named}.";
         }
 
         return new AuditNamespace
@@ -194,8 +216,11 @@ internal static class AuditReportBuilder
             PodSecuritySource = result.PodSecuritySource,
             HostNetworkPodCount = result.HostNetworkPodCount ?? 0,
             Justification = result.Exemption,
-            Reason = result.Reason,
+            Reason = reason,
             Remediation = remediation,
+            IdentityCount = who?.All.Count,
+            Identities = who?.All.ToArray() ?? Array.Empty<string>(),
+            UndeclaredIdentities = who?.Undeclared.ToArray() ?? Array.Empty<string>(),
         };
     }
 

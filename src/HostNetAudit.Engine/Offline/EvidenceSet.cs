@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Json;
+using HostNetAudit.Engine.Permissions;
 using HostNetAudit.Engine.Pods;
 using HostNetAudit.Engine.Policy;
 using HostNetAudit.Engine.Policy.Exemptions;
@@ -68,6 +69,16 @@ internal sealed class EvidenceSet : EvidenceSource
 
     protected override Task<PolicyInputs> ReadPolicyObjectsAsync(NamespacePolicyQuery query, CancellationToken cancellationToken) =>
         Task.Run(() => PolicyInputReader.FromEvidence(this, Log), cancellationToken);
+
+    /// <summary>The RBAC objects and service accounts of the files; aggregated ClusterRoles get the rules their
+    /// clusterRoleSelectors select, as the aggregation controller would store them.</summary>
+    protected override Task<RbacSnapshot> ReadRbacAsync(int pageSize, CancellationToken cancellationToken) =>
+        Task.Run(
+            () => RbacSnapshot.From(
+                Objects.Where(o => (o.Group == PermissionCatalog.Rbac && o.Kind is "Role" or "ClusterRole" or "RoleBinding" or "ClusterRoleBinding") || (o.Group.Length == 0 && o.Kind == "ServiceAccount"))
+                    .Select(o => o.Object),
+                computeAggregation: true),
+            cancellationToken);
 
     /// <summary>Finds an owner object among the evidence (its kind and name, in the namespace; any API group, as
     /// exports of old clusters hold extensions/v1beta1 objects) and returns its own controller.</summary>

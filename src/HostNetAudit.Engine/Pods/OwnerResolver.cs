@@ -62,7 +62,7 @@ internal sealed class OwnerResolver
     /// <summary>Lookups made (for tests and benchmarks).</summary>
     public int Lookups { get; private set; }
 
-    /// <summary>Sets the pod's owner to its top controller.</summary>
+    /// <summary>Sets the pod's owner to its top controller (kind, name and API version).</summary>
     /// <param name="pod">The record, whose OwnerKind, OwnerName and OwnerApiVersion name the pod's own controller.</param>
     /// <param name="cancellationToken">Stops the walk.</param>
     public async Task ResolveAsync(HostNetworkPod pod, CancellationToken cancellationToken)
@@ -104,6 +104,7 @@ internal sealed class OwnerResolver
 
         pod.OwnerKind = top.Kind;
         pod.OwnerName = top.Name;
+        pod.OwnerApiVersion = top.ApiVersion;
     }
 
     /// <summary>A built-in workload that holds a pod template, or a Node (the owner of static pods' mirror pods).</summary>

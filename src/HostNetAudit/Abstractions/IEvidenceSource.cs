@@ -22,6 +22,11 @@ internal interface IEvidenceSource : IDisposable
     /// One list per resource kind, never a request per namespace (except the probe's dry-run creates).</summary>
     Task<IReadOnlyList<NamespacePolicyResult>> TestNamespacePoliciesAsync(NamespacePolicyQuery query, CancellationToken cancellationToken);
 
+    /// <summary>Who can get a hostNetwork pod admitted, per namespace the query selects that admits one (for anyone or
+    /// for some) or runs one (Get-HostNetworkPermission): the verdicts, plus one list each of roles, cluster roles, their
+    /// bindings and service accounts, never a request per namespace or subject.</summary>
+    Task<IReadOnlyList<HostNetworkPermission>> GetHostNetworkPermissionsAsync(NamespacePolicyQuery query, CancellationToken cancellationToken);
+
     /// <summary>The control's verdict, with its evidence (Invoke-HostNetworkAudit): the namespace verdicts of
     /// <see cref="TestNamespacePoliciesAsync"/>, the hostNetwork pods and the workload templates.</summary>
     Task<AuditReport> AuditAsync(NamespacePolicyQuery query, CancellationToken cancellationToken);

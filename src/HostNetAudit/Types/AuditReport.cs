@@ -51,6 +51,10 @@ public sealed class AuditReport
     /// <summary>What the reader should know about the evidence (namespaces not in the evidence, ...).</summary>
     public string[] Notes { get; set; } = Array.Empty<string>();
 
+    /// <summary>The authorizers whose grants the identity counts do not include (Webhook, ABAC): the counts are a lower
+    /// bound. Empty when identities were not evaluated (RBAC could not be read).</summary>
+    public string[] AuthorizersNotEvaluated { get; set; } = Array.Empty<string>();
+
     /// <summary>Exemptions declared in the exemptions file that matched something, with their justification.</summary>
     public AuditExemption[] Exemptions { get; set; } = Array.Empty<AuditExemption>();
 
@@ -125,6 +129,17 @@ public sealed class AuditNamespace
 
     /// <summary>The command that fixes it (for NonCompliant namespaces).</summary>
     public string? Remediation { get; set; }
+
+    /// <summary>For a namespace that admits hostNetwork pods (for anyone or through exceptions): how many identities,
+    /// other than the control plane's own, can get one admitted (Get-HostNetworkPermission has the paths). Null when
+    /// the namespace admits none or RBAC could not be read.</summary>
+    public int? IdentityCount { get; set; }
+
+    /// <summary>Those identities: "User alice", "Group system:authenticated", "ServiceAccount team-a/ci".</summary>
+    public string[] Identities { get; set; } = Array.Empty<string>();
+
+    /// <summary>Of those, the ones no identities section of the exemptions files declares.</summary>
+    public string[] UndeclaredIdentities { get; set; } = Array.Empty<string>();
 
     public override string ToString() => Namespace + ": " + Status;
 }

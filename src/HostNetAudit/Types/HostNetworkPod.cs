@@ -30,8 +30,9 @@ public sealed class HostNetworkPod : IPodSpecRecord
 
     public string? OwnerName { get; set; }
 
-    /// <summary>The API version of the pod's own controller (argoproj.io/v1alpha1 ...), for walking up to the top
-    /// controller; not part of the record.</summary>
+    /// <summary>The API version of <see cref="OwnerKind"/> (argoproj.io/v1alpha1 ...): the pod's own controller while
+    /// the owner is walked up, the top controller after (Get-HostNetworkPermission finds custom owner kinds by it);
+    /// not part of the record.</summary>
     internal string? OwnerApiVersion { get; set; }
 
     /// <summary>"Kind/Name" of the top controller, or "&lt;none&gt;".</summary>

@@ -32,6 +32,11 @@ internal sealed record Exemption(string? Kind, string Namespace, string? Name, s
 ///   justification: Cilium agent programs the node's network
 ///   context: prod-*                        # optional: only for these contexts
 ///   expires: 2027-01-31                    # optional: ignored (with a warning) after this date
+/// identities:                              # who may get hostNetwork pods admitted (Get-HostNetworkPermission)
+/// - kind: ServiceAccount                   # User, Group or ServiceAccount (exact names)
+///   namespace: kube-system
+///   name: cilium
+///   justification: the CNI agent's DaemonSet is created with it
 /// </code>
 /// A bare list of entries is accepted too. Every entry needs a non-empty justification. The file is read strictly:
 /// a field that is not a string, empty, unknown or given twice makes the whole file invalid.
@@ -46,24 +51,33 @@ internal sealed class ExemptionSet
         "Pod", "DaemonSet", "Deployment", "StatefulSet", "ReplicaSet", "ReplicationController", "Job", "CronJob", "Node",
     };
 
-    public ExemptionSet(IReadOnlyList<Exemption> entries)
+    public ExemptionSet(IReadOnlyList<Exemption> entries, IReadOnlyList<DeclaredIdentity>? identities = null)
     {
         Entries = entries;
+        Identities = identities ?? Array.Empty<DeclaredIdentity>();
     }
 
     public IReadOnlyList<Exemption> Entries { get; }
+
+    /// <summary>The identities the files declare (their identities sections), expired ones left out.</summary>
+    public IReadOnlyList<DeclaredIdentity> Identities { get; }
 
     /// <summary>Reads every file; an invalid one is an error (ExemptionFileInvalid naming the entry and field) and nothing is applied.</summary>
     public static ExemptionSet Load(IReadOnlyList<string> paths, IEngineLog log, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         var entries = new List<Exemption>();
+        var identities = new List<DeclaredIdentity>();
         foreach (var path in paths)
         {
-            entries.AddRange(LoadFile(path, log, now, cancellationToken));
+            entries.AddRange(LoadFile(path, log, now, identities, cancellationToken));
         }
 
-        return new ExemptionSet(entries);
+        return new ExemptionSet(entries, identities);
     }
+
+    /// <summary>The declared identity a subject is, in a context, if any.</summary>
+    public DeclaredIdentity? ForIdentity(string context, string kind, string name, string? ns) =>
+        Identities.FirstOrDefault(i => i.InContext(context) && i.Kind == kind && i.Name == name && (kind != "ServiceAccount" || i.Namespace == ns));
 
     /// <summary>The namespace exemption for a namespace in a context, if any.</summary>
     public Exemption? ForNamespace(string context, string ns) =>
@@ -86,7 +100,7 @@ internal sealed class ExemptionSet
 
     private static bool InContext(Exemption e, string context) => e.Context is null || Wildcard.MatchIgnoreCase(e.Context, context);
 
-    private static List<Exemption> LoadFile(string path, IEngineLog log, DateTimeOffset now, CancellationToken cancellationToken)
+    private static List<Exemption> LoadFile(string path, IEngineLog log, DateTimeOffset now, List<DeclaredIdentity> identities, CancellationToken cancellationToken)
     {
         if (!File.Exists(path))
         {
@@ -111,6 +125,7 @@ internal sealed class ExemptionSet
 
         // Everything is checked before anything is used: an invalid file applies nothing.
         var items = new List<JsonElement>();
+        var declared = new List<DeclaredIdentity>();
         foreach (var root in ConfigurationDocuments.Read(text, path, Invalid, cancellationToken))
         {
             if (root.ValueKind == JsonValueKind.Array)
@@ -120,7 +135,7 @@ internal sealed class ExemptionSet
             }
 
             var document = new ConfigurationObject(root, "the document", why => Invalid(path, why));
-            document.RefuseUnknownFields("apiVersion", "kind", "metadata", "exemptions");
+            document.RefuseUnknownFields("apiVersion", "kind", "metadata", "exemptions", "identities");
             _ = document.String("apiVersion");
             var kind = document.String("kind");
             if (kind is not null && kind != "HostNetworkExemptions")
@@ -128,23 +143,44 @@ internal sealed class ExemptionSet
                 throw Invalid(path, $"its kind is '{kind}', expected HostNetworkExemptions");
             }
 
-            if (!root.TryGetProperty("exemptions", out var list) || list.ValueKind != JsonValueKind.Array)
+            if (root.TryGetProperty("identities", out var section))
             {
-                throw Invalid(path, "it has no 'exemptions' list");
+                declared.AddRange(DeclaredIdentity.Read(section, declared.Count, path, why => Invalid(path, why)));
             }
 
-            items.AddRange(list.EnumerateArray());
+            // A file may declare only identities; otherwise it must hold the exemptions list.
+            if (root.TryGetProperty("exemptions", out var list) || !document.Has("identities"))
+            {
+                if (list.ValueKind != JsonValueKind.Array)
+                {
+                    throw Invalid(path, "it has no 'exemptions' list");
+                }
+
+                items.AddRange(list.EnumerateArray());
+            }
         }
 
-        if (items.Count == 0)
+        if (items.Count == 0 && declared.Count == 0)
         {
             log.Warning($"The exemptions file '{path}' declares no exemptions.");
         }
+
 
         var parsed = new List<Exemption>();
         for (var i = 0; i < items.Count; i++)
         {
             parsed.Add(Entry(new ConfigurationObject(items[i], $"entry {i + 1}", why => Invalid(path, why)), path, i + 1));
+        }
+
+        foreach (var identity in declared)
+        {
+            if (identity.Expires is { } lapsed && lapsed < now)
+            {
+                log.Warning($"The declared identity {identity.Describe()} in '{path}' expired on {lapsed:yyyy-MM-dd}; it is ignored.");
+                continue;
+            }
+
+            identities.Add(identity);
         }
 
         var result = new List<Exemption>();

@@ -1,0 +1,186 @@
+using HostNetAudit.Engine.Policy;
+
+namespace HostNetAudit.Engine.Permissions;
+
+/// <summary>A resource the catalog names: API group, plural resource and kind.</summary>
+internal sealed record KindResource(string Group, string Resource, string Kind);
+
+/// <summary>
+/// What counts, in one place (docs/design.md, "Who can get a hostNetwork pod admitted"): the requests that make a
+/// hostNetwork pod in a namespace, that act inside a running one, and that switch a namespace's refusal off.
+/// </summary>
+internal static class PermissionCatalog
+{
+    public const string Rbac = "rbac.authorization.k8s.io";
+
+    /// <summary>The kinds that make pods from a template: create, update or patch can turn hostNetwork on.</summary>
+    public static readonly IReadOnlyList<KindResource> Workloads = new KindResource[]
+    {
+        new("apps", "deployments", "Deployment"),
+        new("apps", "replicasets", "ReplicaSet"),
+        new("apps", "statefulsets", "StatefulSet"),
+        new("apps", "daemonsets", "DaemonSet"),
+        new("batch", "jobs", "Job"),
+        new("batch", "cronjobs", "CronJob"),
+        new(string.Empty, "replicationcontrollers", "ReplicationController"),
+    };
+
+    private static readonly KindResource Pods = new(string.Empty, "pods", "Pod");
+    private static readonly string[] WorkloadVerbs = { "create", "update", "patch" };
+    private static readonly string[] CustomVerbs = { "create", "update" };
+    private static readonly string[] ChangeVerbs = { "update", "patch", "delete" };
+
+    /// <summary>The group and plural resource of a built-in kind a pod or exception names (Pod and the workload kinds).</summary>
+    public static KindResource? ResourceOfKind(string kind) =>
+        kind == "Pod" ? Pods : Workloads.FirstOrDefault(w => string.Equals(w.Kind, kind, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// A custom kind that owns hostNetwork pods: its group from the owner reference's apiVersion, its resource guessed
+    /// from the kind as the apiserver's UnsafeGuessKindToResource does (lower case; -s → -ses, -y → -ies, else -s).
+    /// </summary>
+    public static KindResource CustomKind(string apiVersion, string kind)
+    {
+        var slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
+        var group = slash < 0 ? string.Empty : apiVersion[..slash];
+        var singular = kind.ToLowerInvariant();
+        var plural = singular.EndsWith('s') ? singular + "es" : singular.EndsWith('y') ? singular[..^1] + "ies" : singular + "s";
+        return new KindResource(group, plural, kind);
+    }
+
+    /// <summary>
+    /// The requests that make a hostNetwork pod in a namespace, in the order records name them: create pods; create,
+    /// update or patch a workload; create or update a custom kind that owns hostNetwork pods. POST creates carry no name.
+    /// </summary>
+    public static IEnumerable<ResourceAttributes> OpenActions(string ns, IEnumerable<KindResource> customKinds)
+    {
+        yield return new ResourceAttributes("create", string.Empty, "pods", string.Empty, ns, string.Empty);
+        foreach (var workload in Workloads)
+        {
+            foreach (var verb in WorkloadVerbs)
+            {
+                yield return new ResourceAttributes(verb, workload.Group, workload.Resource, string.Empty, ns, string.Empty);
+            }
+        }
+
+        foreach (var custom in customKinds)
+        {
+            foreach (var verb in CustomVerbs)
+            {
+                yield return new ResourceAttributes(verb, custom.Group, custom.Resource, string.Empty, ns, string.Empty);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The ways to get a hostNetwork pod from one named object (an object an exception names, or one a resourceNames
+    /// rule names): update it; server-side apply it (patch and create with its name: a resourceNames rule can grant
+    /// that create, the name is in the request); patch it; create it by POST (no resourceNames rule can grant that,
+    /// the name is not in the request); or delete it and create it again.
+    /// </summary>
+    public static IEnumerable<ResourceAttributes[]> NamedObjectWays(string group, string resource, string ns, string name)
+    {
+        var named = new ResourceAttributes(string.Empty, group, resource, string.Empty, ns, name);
+        yield return new[] { named with { Verb = "update" } };
+        yield return new[] { named with { Verb = "patch" }, named with { Verb = "create" } };
+        yield return new[] { named with { Verb = "patch" } };
+        yield return new[] { named with { Verb = "create", Name = string.Empty } };
+        yield return new[] { named with { Verb = "delete" }, named with { Verb = "create", Name = string.Empty } };
+    }
+
+    /// <summary>The pod and workload resources (the custom kinds among them) that make hostNetwork pods.</summary>
+    public static bool MakesPods(string group, string resource, IEnumerable<KindResource> customKinds) =>
+        (group.Length == 0 && resource == "pods") ||
+        Workloads.Any(w => w.Group == group && w.Resource == resource) ||
+        customKinds.Any(c => c.Group == group && c.Resource == resource);
+
+    /// <summary>Acting inside a running hostNetwork pod: exec, attach, port-forward (create, or get for a WebSocket
+    /// upgrade), ephemeral containers, and the kubelet's API through nodes/proxy of its node.</summary>
+    public static IEnumerable<ResourceAttributes> ExistingPodActions(HostNetworkPod pod)
+    {
+        foreach (var sub in new[] { "exec", "attach", "portforward" })
+        {
+            yield return new ResourceAttributes("create", string.Empty, "pods", sub, pod.Namespace, pod.Name);
+            yield return new ResourceAttributes("get", string.Empty, "pods", sub, pod.Namespace, pod.Name);
+        }
+
+        yield return new ResourceAttributes("update", string.Empty, "pods", "ephemeralcontainers", pod.Namespace, pod.Name);
+        yield return new ResourceAttributes("patch", string.Empty, "pods", "ephemeralcontainers", pod.Namespace, pod.Name);
+        if (pod.NodeName is { Length: > 0 } node)
+        {
+            yield return new ResourceAttributes("get", string.Empty, "nodes", "proxy", string.Empty, node);
+            yield return new ResourceAttributes("create", string.Empty, "nodes", "proxy", string.Empty, node);
+        }
+    }
+
+    /// <summary>
+    /// The requests that switch one refusal off in a namespace (any one suffices): patch the namespace's Pod Security
+    /// labels; update or delete the ValidatingAdmissionPolicy or its binding, the Kyverno policy, the Gatekeeper
+    /// constraint; create a Kyverno PolicyException; change the kyverno ConfigMap or the Gatekeeper Config; update or
+    /// delete the engine's webhook configuration.
+    /// </summary>
+    public static IReadOnlyList<ResourceAttributes> Weakening(PolicyFinding finding, string ns, PolicyInputs inputs)
+    {
+        var ways = new List<ResourceAttributes>();
+        void Change(string group, string resource, string name, string scope = "")
+        {
+            foreach (var verb in ChangeVerbs)
+            {
+                ways.Add(new ResourceAttributes(verb, group, resource, string.Empty, scope, name));
+            }
+        }
+
+        switch (finding.Engine)
+        {
+            case Engines.PodSecurityAdmission:
+                ways.Add(new ResourceAttributes("patch", string.Empty, "namespaces", string.Empty, ns, ns));
+                ways.Add(new ResourceAttributes("update", string.Empty, "namespaces", string.Empty, ns, ns));
+                break;
+            case Engines.ValidatingAdmissionPolicy:
+                Change("admissionregistration.k8s.io", "validatingadmissionpolicies", finding.Policy);
+                if (finding.Rule is { } binding)
+                {
+                    Change("admissionregistration.k8s.io", "validatingadmissionpolicybindings", binding);
+                }
+
+                break;
+            case Engines.Kyverno:
+                var slash = finding.Policy.IndexOf('/', StringComparison.Ordinal);
+                switch (finding.Kind)
+                {
+                    case "ValidatingPolicy":
+                        Change("policies.kyverno.io", "validatingpolicies", finding.Policy);
+                        ways.Add(new ResourceAttributes("create", "policies.kyverno.io", "policyexceptions", string.Empty, ns, string.Empty));
+                        break;
+                    case "Policy" when slash > 0:
+                        Change("kyverno.io", "policies", finding.Policy[(slash + 1)..], finding.Policy[..slash]);
+                        break;
+                    default:
+                        Change("kyverno.io", "clusterpolicies", finding.Policy);
+                        break;
+                }
+
+                ways.Add(new ResourceAttributes("create", "kyverno.io", "policyexceptions", string.Empty, ns, string.Empty));
+                var kyvernoNamespace = inputs.KyvernoConfigMap?.Namespace ?? "kyverno";
+                ways.Add(new ResourceAttributes("update", string.Empty, "configmaps", string.Empty, kyvernoNamespace, "kyverno"));
+                ways.Add(new ResourceAttributes("patch", string.Empty, "configmaps", string.Empty, kyvernoNamespace, "kyverno"));
+                Change("admissionregistration.k8s.io", "validatingwebhookconfigurations", "kyverno-resource-validating-webhook-cfg");
+                break;
+            case Engines.Gatekeeper:
+                Change("constraints.gatekeeper.sh", finding.Kind.ToLowerInvariant(), finding.Policy);
+                ways.Add(new ResourceAttributes("update", "config.gatekeeper.sh", "configs", string.Empty, "gatekeeper-system", "config"));
+                ways.Add(new ResourceAttributes("patch", "config.gatekeeper.sh", "configs", string.Empty, "gatekeeper-system", "config"));
+                Change("admissionregistration.k8s.io", "validatingwebhookconfigurations", "gatekeeper-validating-webhook-configuration");
+                break;
+        }
+
+        return ways;
+    }
+
+    /// <summary>The owner kinds of hostNetwork pods that are not built in: their resources count like workloads.</summary>
+    public static IReadOnlyList<KindResource> CustomOwnerKinds(IEnumerable<HostNetworkPod> pods) =>
+        pods.Where(p => p.OwnerKind is not null && p.OwnerApiVersion is not null && ResourceOfKind(p.OwnerKind) is null && p.OwnerKind != "Node")
+            .Select(p => CustomKind(p.OwnerApiVersion!, p.OwnerKind!))
+            .Distinct()
+            .OrderBy(k => k.Group, StringComparer.Ordinal).ThenBy(k => k.Resource, StringComparer.Ordinal)
+            .ToList();
+}
