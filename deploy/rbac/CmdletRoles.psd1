@@ -9,6 +9,8 @@
     'Test-NamespacePolicy'          = 'prober'
     # The audit reads like Test-NamespacePolicy; its -Probe sends the same dry-run pod creates.
     'Invoke-HostNetworkAudit'       = 'prober'
+    # Reads the policies, roles, bindings and service accounts; never probes.
+    'Get-HostNetworkPermission'     = 'auditor'
     'Set-NamespacePodSecurity'      = 'remediator'
     'Restore-NamespacePodSecurity'  = 'remediator'
     # Writes files from report objects; sends no request.

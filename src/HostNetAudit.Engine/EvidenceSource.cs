@@ -121,8 +121,9 @@ internal abstract class EvidenceSource : IEvidenceSource
             var (records, covered) = Analyze(judged, rbac, cancellationToken);
             identities = NamespaceIdentities.Of(records, covered);
         }
-        catch (KubeApiException ex) when (ex.StatusCode == HttpStatusCode.Forbidden)
+        catch (KubeApiException ex) when (ex.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound)
         {
+            // 404: the server does not serve the RBAC API (another authorizer decides); 403: the role lacks the lists.
             Log.Warning($"Context '{Context}': roles, bindings or service accounts cannot be listed ({ex.Message}); the report does not say who can get hostNetwork pods admitted.");
         }
 

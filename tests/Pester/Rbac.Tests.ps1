@@ -94,6 +94,11 @@ Describe 'RBAC manifests' {
             @{ Role = 'auditor'; Request = 'get configmap default/kyverno'; Verb = 'get'; Resource = 'configmaps'; Namespace = 'default'; Name = 'kyverno'; Allowed = $false }
             @{ Role = 'auditor'; Request = 'list configmaps in kyverno'; Verb = 'list'; Resource = 'configmaps'; Namespace = 'kyverno'; Allowed = $false }
             @{ Role = 'auditor'; Request = 'get secrets'; Verb = 'get'; Resource = 'secrets'; Namespace = 'ops'; Name = 's'; Allowed = $false }
+            @{ Role = 'auditor'; Request = 'list clusterrolebindings (Get-HostNetworkPermission)'; Verb = 'list'; Resource = 'clusterrolebindings'; Group = 'rbac.authorization.k8s.io'; Allowed = $true }
+            @{ Role = 'auditor'; Request = 'list roles (cluster)'; Verb = 'list'; Resource = 'roles'; Group = 'rbac.authorization.k8s.io'; Allowed = $true }
+            @{ Role = 'auditor'; Request = 'list serviceaccounts (cluster)'; Verb = 'list'; Resource = 'serviceaccounts'; Allowed = $true }
+            @{ Role = 'auditor'; Request = 'create serviceaccounts/token'; Verb = 'create'; Resource = 'serviceaccounts'; Subresource = 'token'; Namespace = 'ops'; Name = 'sa'; Allowed = $false }
+            @{ Role = 'auditor'; Request = 'create rolebindings'; Verb = 'create'; Resource = 'rolebindings'; Group = 'rbac.authorization.k8s.io'; Namespace = 'ops'; Allowed = $false }
             @{ Role = 'auditor'; Request = 'watch pods'; Verb = 'watch'; Resource = 'pods'; Allowed = $false }
             @{ Role = 'auditor'; Request = 'create pods'; Verb = 'create'; Resource = 'pods'; Namespace = 'ops'; Allowed = $false }
             @{ Role = 'auditor'; Request = 'patch namespaces'; Verb = 'patch'; Resource = 'namespaces'; Name = 'ops'; Allowed = $false }

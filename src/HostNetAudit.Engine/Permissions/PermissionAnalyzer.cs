@@ -177,7 +177,7 @@ internal sealed class PermissionAnalyzer
                 if (allowed.Count > 0)
                 {
                     admitted = true;
-                    yield return Path.Own(actor.Subject, ns, PathTypes.Open, grant, Primary(allowed), Array.Empty<string>(), $"{actor.Subject.Text} can {Describe(Primary(allowed))} in a namespace that admits hostNetwork pods.");
+                    yield return Path.Own(actor.Subject, ns, PathTypes.Open, grant, Primary(allowed), Array.Empty<string>(), $"{actor.Subject.Text} can {Describe(Primary(allowed))}, and {ns.Namespace} admits any hostNetwork pod ({ns.State}).");
                     continue;
                 }
 
@@ -186,7 +186,7 @@ internal sealed class PermissionAnalyzer
                 if (way is not null)
                 {
                     admitted = true;
-                    yield return Path.Own(actor.Subject, ns, PathTypes.Open, grant, way, Array.Empty<string>(), $"{actor.Subject.Text} can {string.Join(" and ", way.Select(Describe))} in a namespace that admits hostNetwork pods.");
+                    yield return Path.Own(actor.Subject, ns, PathTypes.Open, grant, way, Array.Empty<string>(), $"{actor.Subject.Text} can {string.Join(" and ", way.Select(Describe))}, and {ns.Namespace} admits any hostNetwork pod ({ns.State}).");
                 }
             }
         }

@@ -112,6 +112,24 @@ internal static class HtmlReport
             html.Append("</tbody></table>\n");
         }
 
+        // Who can get a hostNetwork pod admitted where one is admitted (Get-HostNetworkPermission has the paths).
+        var admitting = report.Namespaces.Where(n => n.IdentityCount is not null).ToList();
+        if (admitting.Count > 0)
+        {
+            html.Append("<h3>Who can get a hostNetwork pod admitted</h3>\n<p><small>Identities other than the control plane's own, from RBAC and by rule; a lower bound: ")
+                .Append(E(string.Join(", ", report.AuthorizersNotEvaluated))).Append(" authorizers are not evaluated. Run <code>Get-HostNetworkPermission</code> for each path.</small></p>\n");
+            html.Append("<table><thead><tr><th>Namespace</th><th>Status</th><th>Identities</th><th>Who (undeclared in bold)</th></tr></thead><tbody>\n");
+            foreach (var ns in admitting)
+            {
+                var undeclared = new HashSet<string>(ns.UndeclaredIdentities, StringComparer.Ordinal);
+                var who = ns.Identities.Length == 0 ? "—" : string.Join(", ", ns.Identities.Select(i => undeclared.Contains(i) ? "<strong>" + E(i) + "</strong>" : E(i)));
+                html.Append("<tr><td>").Append(E(ns.Namespace)).Append("</td><td>").Append(Status(ns.Status)).Append("</td><td class=\"num\">")
+                    .Append(ns.IdentityCount!.Value.ToString(CultureInfo.InvariantCulture)).Append("</td><td>").Append(who).Append("</td></tr>\n");
+            }
+
+            html.Append("</tbody></table>\n");
+        }
+
         html.Append("<h3>hostNetwork pods (").Append(report.HostNetworkPods.Length.ToString(CultureInfo.InvariantCulture)).Append(")</h3>\n");
         if (report.HostNetworkPods.Length == 0)
         {

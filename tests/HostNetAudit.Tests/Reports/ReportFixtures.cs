@@ -14,7 +14,7 @@ internal static class ReportFixtures
             : new[]
             {
                 Ns(context, "team-a", "Compliant", enforcedBy: "PodSecurityAdmission: baseline:latest (label)"),
-                Ns(context, "ops", "NonCompliant", reason: "No enforcing policy refuses hostNetwork; Pod Security enforce is privileged (assumed built-in default).", pods: 1, remediation: "Set-NamespacePodSecurity -Context 'prod-west' -Namespace 'ops' -Level Baseline"),
+                Ns(context, "ops", "NonCompliant", reason: "No enforcing policy refuses hostNetwork; Pod Security enforce is privileged (assumed built-in default).", pods: 1, remediation: "Set-NamespacePodSecurity -Context 'prod-west' -Namespace 'ops' -Level Baseline", identities: new[] { "Group system:authenticated", "ServiceAccount ops/<agent>" }, undeclared: new[] { "Group system:authenticated" }),
                 Ns(context, "<script>alert(1)</script>", "NonCompliant", reason: "=cmd|' /C calc'!A0 \"quoted\", ümlaut", remediation: "Set-NamespacePodSecurity -Namespace x"),
                 Ns(context, "edge", "Conditional", reason: "Kyverno disallow-host-namespaces applies only to pods matching an object selector."),
                 Ns(context, "payments", "Unknown", reason: "Listing kyverno.io clusterpolicies is forbidden."),
@@ -38,6 +38,7 @@ internal static class ReportFixtures
             {
                 new AuditExemption { Scope = "Workload", Kind = "DaemonSet", Namespace = "kube-system", Name = "cilium", Justification = "CNI agent", Matched = new[] { "DaemonSet/kube-system/cilium", "Pod/kube-system/cilium-abcde" } },
             },
+            AuthorizersNotEvaluated = new[] { "Webhook", "ABAC" },
             KubernetesVersion = "v1.31.4",
             ModuleVersion = "0.1.0",
             GeneratedAt = new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero),
@@ -56,8 +57,11 @@ internal static class ReportFixtures
         return report;
     }
 
-    private static AuditNamespace Ns(string context, string name, string status, string? enforcedBy = null, string? reason = null, int pods = 0, string? remediation = null, string? justification = null) => new()
+    private static AuditNamespace Ns(string context, string name, string status, string? enforcedBy = null, string? reason = null, int pods = 0, string? remediation = null, string? justification = null, string[]? identities = null, string[]? undeclared = null) => new()
     {
+        IdentityCount = identities?.Length,
+        Identities = identities ?? Array.Empty<string>(),
+        UndeclaredIdentities = undeclared ?? Array.Empty<string>(),
         Context = context,
         Namespace = name,
         Status = status,

@@ -135,5 +135,8 @@ public class ReportWriterTests
         Assert.Contains("CNI &amp; kube-proxy need the host network", html, StringComparison.Ordinal);
         Assert.Contains("DaemonSet/cilium", html, StringComparison.Ordinal);
         Assert.Contains("This assumption decided the result", html, StringComparison.Ordinal);
+        Assert.Contains("<h3>Who can get a hostNetwork pod admitted</h3>", html, StringComparison.Ordinal);
+        Assert.Contains("Webhook, ABAC authorizers are not evaluated", html, StringComparison.Ordinal);
+        Assert.Contains("<strong>Group system:authenticated</strong>, ServiceAccount ops/&lt;agent&gt;", html, StringComparison.Ordinal);
     }
 }
