@@ -39,9 +39,12 @@ internal sealed class PermissionAnalyzer
     private readonly PermissionEvidence evidence;
     private readonly RbacSnapshot rbac;
     private readonly List<NamespaceAdmission> covered;
+    private readonly Dictionary<string, NamespaceAdmission> coveredByName;
     private readonly IReadOnlyList<KindResource> customKinds;
     private readonly Dictionary<Subject, Actor> actors = new();
     private readonly Dictionary<string, List<ServiceAccountInfo>> serviceAccountsByNamespace;
+    private readonly IReadOnlyList<ResourceAttributes> probes;
+    private readonly Dictionary<RbacRule, bool> counts = new();
 
     private PermissionAnalyzer(PermissionEvidence evidence)
     {
@@ -52,7 +55,11 @@ internal sealed class PermissionAnalyzer
             .Select(r => AdmissionEscapes.For(r, evidence.Policy, evidence.PodSecurity, rbac, pods[r.Namespace].ToList()))
             .Where(a => a.Covered)
             .ToList();
+        coveredByName = covered.ToDictionary(c => c.Namespace, StringComparer.Ordinal);
         customKinds = PermissionCatalog.CustomOwnerKinds(evidence.Policy.HostNetworkPodObjects);
+        var constraints = covered.SelectMany(c => c.Refusals).Where(f => f.Engine == Engines.Gatekeeper)
+            .Select(f => new KindResource("constraints.gatekeeper.sh", f.Kind.ToLowerInvariant(), f.Kind));
+        probes = PermissionCatalog.Probes(customKinds.Concat(constraints).Distinct());
         serviceAccountsByNamespace = rbac.ServiceAccounts.GroupBy(s => s.Namespace, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
     }
 
@@ -88,7 +95,6 @@ internal sealed class PermissionAnalyzer
             cancellationToken.ThrowIfCancellationRequested();
             records.AddRange(OwnPaths(actor));
         }
-
         records.AddRange(BecomePaths(records, cancellationToken));
         var output = records.Select(ToRecord).ToList();
         output.AddRange(LatentBindings());
@@ -145,20 +151,17 @@ internal sealed class PermissionAnalyzer
     /// <summary>What an identity can do in each namespace reported on by its own rights.</summary>
     private IEnumerable<Path> OwnPaths(Actor actor)
     {
-        if (actor.Grants.Count == 0)
+        if (!Counts(actor))
         {
             yield break;
         }
 
-        var anyCluster = actor.Grants.Any(g => g.Scope is null);
-        var scopes = actor.Grants.Select(g => g.Scope).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        foreach (var ns in covered)
+        // A RoleBinding grants in its namespace only: an actor without a ClusterRoleBinding is judged where it has one.
+        IEnumerable<NamespaceAdmission> namespaces = actor.Grants.Any(g => g.Scope is null)
+            ? covered
+            : actor.Grants.Select(g => g.Scope!).Distinct(StringComparer.Ordinal).Select(n => coveredByName.GetValueOrDefault(n)).OfType<NamespaceAdmission>().OrderBy(n => covered.IndexOf(n));
+        foreach (var ns in namespaces)
         {
-            if (!anyCluster && !scopes.Contains(ns.Namespace))
-            {
-                continue;
-            }
-
             foreach (var path in PathsIn(actor, ns))
             {
                 yield return path;
@@ -222,9 +225,19 @@ internal sealed class PermissionAnalyzer
 
         if (!admitted && ns.Mode != AdmissionMode.Closed)
         {
+            var escalated = false;
             foreach (var path in SelfEscalations(actor, ns))
             {
+                escalated = true;
                 yield return path;
+            }
+
+            if (!escalated)
+            {
+                foreach (var path in UidOrExtraImpersonation(actor, ns))
+                {
+                    yield return path;
+                }
             }
         }
     }
@@ -334,6 +347,23 @@ internal sealed class PermissionAnalyzer
         }
     }
 
+    /// <summary>Impersonating a uid or a user extra: no identity by itself, but what webhook authorizers (not
+    /// evaluated) may grant by; counted in every namespace that admits hostNetwork pods where the actor has no path.</summary>
+    private static IEnumerable<Path> UidOrExtraImpersonation(Actor actor, NamespaceAdmission ns)
+    {
+        foreach (var grant in actor.Grants.Where(g => g.Scope is null))
+        {
+            foreach (var action in grant.Rules.SelectMany(PermissionCatalog.ImpersonatesUidOrExtra))
+            {
+                if (grant.Allows(action) is not null)
+                {
+                    yield return Path.Escalation(actor.Subject, ns, new[] { (grant, action) }, new[] { $"impersonates a {(action.Resource == "uids" ? "uid" : "user extra")}, which webhook authorizers (not evaluated) may grant by" }, $"{actor.Subject.Text} can {Describe(action)}; webhook authorizers, which are not evaluated, may grant an impersonated uid or user extra a path here.");
+                    yield break;
+                }
+            }
+        }
+    }
+
     /// <summary>Whether binding a role to the subject here would give it a path to a hostNetwork pod.</summary>
     private bool GivesPath(RbacRole role, Subject subject, NamespaceAdmission ns)
     {
@@ -359,7 +389,7 @@ internal sealed class PermissionAnalyzer
         var busy = own.Select(p => (p.Subject, p.Namespace.Namespace)).ToHashSet();
         var emitted = new HashSet<(Subject, string, string)>();
         var edges = actors.Values
-            .Where(a => !Identities.IsControlPlane(a.Subject) && !a.Grants.Any(g => g.Scope is null && g.Rules.Any(IsEverything)))
+            .Where(a => Counts(a) && !Identities.IsControlPlane(a.Subject) && !a.Grants.Any(g => g.Scope is null && g.Rules.Any(IsEverything)))
             .ToDictionary(a => a.Subject, Edges);
         var result = new List<Path>();
         for (var round = 0; round < BecomeRounds; round++)
@@ -406,6 +436,18 @@ internal sealed class PermissionAnalyzer
 
         return result;
     }
+
+    /// <summary>Whether some rule of the actor allows a request the analysis asks about (most bindings grant none).</summary>
+    private bool Counts(Actor actor) => actor.Grants.Any(g => g.Rules.Any(r =>
+    {
+        if (!counts.TryGetValue(r, out var value))
+        {
+            value = PermissionCatalog.Counts(r, probes);
+            counts[r] = value;
+        }
+
+        return value;
+    }));
 
     private static bool IsEverything(RbacRule rule) => rule.Verbs.Contains("*") && rule.ApiGroups.Contains("*") && rule.Resources.Contains("*");
 
@@ -503,12 +545,14 @@ internal sealed class PermissionAnalyzer
 
     private IEnumerable<HostNetworkPermission> LatentBindings()
     {
+        var roleWriters = actors.Values.Where(a => a.Might("create", PermissionCatalog.Rbac, "roles", string.Empty)).ToList();
+        var clusterRoleWriters = actors.Values.Where(a => a.Might("create", PermissionCatalog.Rbac, "clusterroles", string.Empty)).ToList();
         foreach (var binding in rbac.Bindings.Where(b => rbac.RoleOf(b) is null))
         {
             var roleResource = binding.RoleKind == "Role"
                 ? new ResourceAttributes("create", PermissionCatalog.Rbac, "roles", string.Empty, binding.Namespace ?? string.Empty, string.Empty)
                 : new ResourceAttributes("create", PermissionCatalog.Rbac, "clusterroles", string.Empty, string.Empty, string.Empty);
-            var creators = actors.Values
+            var creators = (binding.RoleKind == "Role" ? roleWriters : clusterRoleWriters)
                 .Where(a => a.Find(roleResource) is not null || (a.Find(roleResource with { Name = binding.RoleName }) is not null && a.Find(roleResource with { Verb = "patch", Name = binding.RoleName }) is not null))
                 .Select(a => a.Subject.Text)
                 .Order(StringComparer.Ordinal)
@@ -620,6 +664,7 @@ internal sealed class PermissionAnalyzer
     private sealed class Grant
     {
         private readonly RbacSnapshot? rbac;
+        private readonly Dictionary<ResourceAttributes, RbacRule?> allowed = new();
 
         public Grant(RbacBinding binding, RbacRole role, RbacSnapshot rbac)
         {
@@ -660,15 +705,15 @@ internal sealed class PermissionAnalyzer
                 return null;
             }
 
-            foreach (var rule in Rules)
+            // Rules do not read the namespace: one answer serves every namespace the grant covers.
+            var key = request with { Namespace = string.Empty };
+            if (!allowed.TryGetValue(key, out var found))
             {
-                if (rule.Allows(request))
-                {
-                    return rule;
-                }
+                found = Rules.FirstOrDefault(r => r.Allows(key));
+                allowed[key] = found;
             }
 
-            return null;
+            return found;
         }
 
         /// <summary>The links of the chain: the binding, the role, and for an aggregated ClusterRole the roles the rule came from.</summary>

@@ -176,6 +176,93 @@ internal static class PermissionCatalog
         return ways;
     }
 
+    /// <summary>
+    /// Every kind of request the analysis asks about, without namespace or name: a rule that allows none of them
+    /// (say get and list on pods) can be left out of the analysis at once. <paramref name="extra"/>: the custom
+    /// kinds and constraint resources of this cluster.
+    /// </summary>
+    public static IReadOnlyList<ResourceAttributes> Probes(IEnumerable<KindResource> extra)
+    {
+        var probes = new List<ResourceAttributes>();
+        void Add(string group, string resource, string subresource, params string[] verbs) =>
+            probes.AddRange(verbs.Select(v => new ResourceAttributes(v, group, resource, subresource, string.Empty, string.Empty)));
+
+        Add(string.Empty, "pods", string.Empty, "create");
+        foreach (var workload in Workloads.Concat(extra))
+        {
+            Add(workload.Group, workload.Resource, string.Empty, "create", "update", "patch", "delete");
+        }
+
+        foreach (var sub in new[] { "exec", "attach", "portforward" })
+        {
+            Add(string.Empty, "pods", sub, "create", "get");
+        }
+
+        Add(string.Empty, "pods", "ephemeralcontainers", "update", "patch");
+        Add(string.Empty, "nodes", "proxy", "get", "create");
+        Add(Rbac, "rolebindings", string.Empty, "create");
+        Add(Rbac, "clusterrolebindings", string.Empty, "create");
+        Add(Rbac, "roles", string.Empty, "bind", "escalate", "update", "patch", "create");
+        Add(Rbac, "clusterroles", string.Empty, "bind", "escalate", "update", "patch", "create");
+        Add(string.Empty, "users", string.Empty, "impersonate");
+        Add(string.Empty, "groups", string.Empty, "impersonate");
+        Add(string.Empty, "serviceaccounts", string.Empty, "impersonate");
+        Add("authentication.k8s.io", "uids", string.Empty, "impersonate");
+        Add(string.Empty, "serviceaccounts", "token", "create");
+        Add(string.Empty, "secrets", string.Empty, "create", "get", "list");
+        Add("certificates.k8s.io", "certificatesigningrequests", string.Empty, "create");
+        Add("certificates.k8s.io", "signers", string.Empty, "approve");
+        Add(string.Empty, "namespaces", string.Empty, "patch", "update");
+        Add(string.Empty, "configmaps", string.Empty, "patch", "update");
+        foreach (var (group, resource) in new[]
+        {
+            ("admissionregistration.k8s.io", "validatingadmissionpolicies"), ("admissionregistration.k8s.io", "validatingadmissionpolicybindings"),
+            ("admissionregistration.k8s.io", "validatingwebhookconfigurations"), ("kyverno.io", "clusterpolicies"), ("kyverno.io", "policies"),
+            ("policies.kyverno.io", "validatingpolicies"), ("config.gatekeeper.sh", "configs"),
+        })
+        {
+            Add(group, resource, string.Empty, "update", "patch", "delete");
+        }
+
+        Add("kyverno.io", "policyexceptions", string.Empty, "create");
+        Add("policies.kyverno.io", "policyexceptions", string.Empty, "create");
+        return probes;
+    }
+
+    /// <summary>Whether a rule allows one of <paramref name="probes"/> for some name (or any userextras key): it counts.</summary>
+    public static bool Counts(RbacRule rule, IReadOnlyList<ResourceAttributes> probes)
+    {
+        var name = rule.ResourceNames.Count > 0 ? rule.ResourceNames[0] : string.Empty;
+        return probes.Any(p => rule.Allows(p with { Name = name })) || ImpersonatesUidOrExtra(rule).Count > 0;
+    }
+
+    /// <summary>
+    /// The impersonation requests for a uid or a user extra a rule allows (resource uids in authentication.k8s.io, or
+    /// userextras with the extra's key as subresource): they give no identity alone, but webhook authorizers, which the
+    /// module does not evaluate, may grant by them, so they count as Escalation.
+    /// </summary>
+    public static IReadOnlyList<ResourceAttributes> ImpersonatesUidOrExtra(RbacRule rule)
+    {
+        var found = new List<ResourceAttributes>();
+        var name = rule.ResourceNames.Count > 0 ? rule.ResourceNames[0] : "x";
+        var uid = new ResourceAttributes("impersonate", "authentication.k8s.io", "uids", string.Empty, string.Empty, name);
+        if (rule.Allows(uid))
+        {
+            found.Add(uid);
+        }
+
+        foreach (var key in rule.Resources.Select(r => r.StartsWith("userextras/", StringComparison.Ordinal) ? r["userextras/".Length..] : r is "*" or "userextras" ? "scopes" : null).OfType<string>())
+        {
+            var extra = new ResourceAttributes("impersonate", "authentication.k8s.io", "userextras", key == "*" ? "scopes" : key, string.Empty, name);
+            if (rule.Allows(extra))
+            {
+                found.Add(extra);
+            }
+        }
+
+        return found;
+    }
+
     /// <summary>The owner kinds of hostNetwork pods that are not built in: their resources count like workloads.</summary>
     public static IReadOnlyList<KindResource> CustomOwnerKinds(IEnumerable<HostNetworkPod> pods) =>
         pods.Where(p => p.OwnerKind is not null && p.OwnerApiVersion is not null && ResourceOfKind(p.OwnerKind) is null && p.OwnerKind != "Node")

@@ -198,6 +198,7 @@ internal sealed class RbacSnapshot
     private readonly Dictionary<string, RbacRole> clusterRoles;
     private readonly Dictionary<string, List<(RbacBinding Binding, int Subject)>> clusterBindingsBySubject;
     private readonly Dictionary<string, Dictionary<string, List<(RbacBinding Binding, int Subject)>>> roleBindingsBySubject;
+    private readonly Dictionary<string, List<(RbacBinding Binding, int Subject)>> allRoleBindingsBySubject = new(StringComparer.Ordinal);
 
     public static readonly RbacSnapshot Empty = new(Array.Empty<RbacRole>(), Array.Empty<RbacRole>(), Array.Empty<RbacBinding>(), Array.Empty<RbacBinding>(), Array.Empty<ServiceAccountInfo>());
 
@@ -244,6 +245,7 @@ internal sealed class RbacSnapshot
                 if (KeyOf(binding.Subjects[i], binding.Namespace) is { } key)
                 {
                     Add(inNamespace, key, (binding, i));
+                    Add(allRoleBindingsBySubject, key, (binding, i));
                 }
             }
         }
@@ -381,12 +383,9 @@ internal sealed class RbacSnapshot
             yield return candidate;
         }
 
-        foreach (var inNamespace in roleBindingsBySubject.Values)
+        foreach (var candidate in Candidates(allRoleBindingsBySubject, user))
         {
-            foreach (var candidate in Candidates(inNamespace, user))
-            {
-                yield return candidate;
-            }
+            yield return candidate;
         }
     }
 

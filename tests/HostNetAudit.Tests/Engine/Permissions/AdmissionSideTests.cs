@@ -197,6 +197,36 @@ public sealed class AdmissionSideTests
         Assert.Equal("system:masters", Assert.Single(record.Actions).Name);
     }
 
+    [Theory]
+    [InlineData("uids", "uids", "")]
+    [InlineData("userextras/scopes", "userextras", "scopes")]
+    public void Impersonating_a_uid_or_a_user_extra_counts_as_an_escalation(string resource, string expectedResource, string subresource)
+    {
+        var records = Run(new[]
+        {
+            Namespace("team"),
+            ClusterRole("extras", "[{\"apiGroups\":[\"authentication.k8s.io\"],\"resources\":[\"" + resource + "\"],\"verbs\":[\"impersonate\"]}]"),
+            ClusterRoleBinding("extras", "extras", "User", "mallory"),
+        });
+        var record = Assert.Single(records, r => r.Subject == "User mallory");
+        Assert.Equal("Escalation", record.PathType);
+        var action = Assert.Single(record.Actions);
+        Assert.Equal(expectedResource, action.Resource);
+        Assert.Equal(subresource.Length == 0 ? null : subresource, action.Subresource);
+    }
+
+    [Fact]
+    public void A_literal_userextras_star_matches_no_extra()
+    {
+        var records = Run(new[]
+        {
+            Namespace("team"),
+            ClusterRole("extras", """[{"apiGroups":["authentication.k8s.io"],"resources":["userextras/*"],"verbs":["impersonate"]}]"""),
+            ClusterRoleBinding("extras", "extras", "User", "mallory"),
+        });
+        Assert.DoesNotContain(records, r => r.Subject == "User mallory");
+    }
+
     [Fact]
     public void Declared_identities_mark_their_records_and_the_audit_counts_the_others()
     {
