@@ -243,7 +243,7 @@ public static class PermissionScenario
 
         for (var i = 0; i < bindings; i++)
         {
-            var ns = names[i % names.Count];
+            var ns = names[i / 8 % names.Count];
             var id = i.ToString("D4", CultureInfo.InvariantCulture);
             switch (i % 8)
             {

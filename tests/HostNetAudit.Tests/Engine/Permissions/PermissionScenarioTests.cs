@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Offline;
+using HostNetAudit.Simulator.Auth;
 using HostNetAudit.Simulator.Scenarios;
 using HostNetAudit.Tests.Support;
 using Xunit;
@@ -77,14 +78,14 @@ public sealed class PermissionScenarioTests
         Assert.Contains("does not exist", latent.Detail, StringComparison.Ordinal);
     }
 
-    internal static IReadOnlyList<HostNetworkPermission> Analyze(IEnumerable<JsonObject> objects, NamespacePolicyQuery? query = null)
+    /// <summary>A scenario's objects as files, with the bootstrap roles the simulator stores beside them (cluster-admin among them).</summary>
+    internal static IReadOnlyList<HostNetworkPermission> Analyze(IEnumerable<JsonObject> objects, NamespacePolicyQuery? query = null) =>
+        AnalyzeExport(objects.Concat(RbacBootstrap.Objects()), query);
+
+    /// <summary>Objects as files, exactly as given (an export of a cluster).</summary>
+    internal static IReadOnlyList<HostNetworkPermission> AnalyzeExport(IEnumerable<JsonObject> objects, NamespacePolicyQuery? query = null)
     {
         var elements = objects.Select(o => JsonSerializer.SerializeToElement(o)).ToList();
-        // The simulator stores the apiserver's bootstrap roles beside a scenario's; cluster-admin is the one the table names.
-        if (!elements.Any(e => e.GetProperty("kind").GetString() == "ClusterRole" && e.GetProperty("metadata").GetProperty("name").GetString() == "cluster-admin"))
-        {
-            elements.Add(TestObjects.Json("""{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"cluster-admin"},"rules":[{"apiGroups":["*"],"resources":["*"],"verbs":["*"]},{"nonResourceURLs":["*"],"verbs":["*"]}]}"""));
-        }
 
         var source = new EvidenceSet(TestObjects.Evidence(elements), NullEngineLog.Instance);
         return source.GetHostNetworkPermissionsAsync(query ?? new NamespacePolicyQuery(), CancellationToken.None).GetAwaiter().GetResult();
