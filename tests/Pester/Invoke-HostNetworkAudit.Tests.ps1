@@ -105,8 +105,9 @@ Describe 'Invoke-HostNetworkAudit' {
             ($lists | Where-Object resource -EQ 'pods').Count | Should -Be 1
             $DemoRequests | Where-Object { $_.verb -eq 'get' -and $_.resource -notin 'replicasets', 'jobs' } | Should -BeNullOrEmpty
             $DemoRequests | Where-Object { $_.path -like '/api/v1/namespaces/*/*' -and $_.verb -eq 'list' } | Should -BeNullOrEmpty
-            # README: 17 requests for the demo cluster (discovery, one list per kind, one lookup per distinct owner).
-            $DemoAll.Count | Should -Be 17
+            # README: 22 requests for the demo cluster (discovery, one list per kind, one lookup per distinct owner,
+            # and the five RBAC lists that say who can get hostNetwork pods admitted).
+            $DemoAll.Count | Should -Be 22
         }
 
         It 'says the built-in Pod Security default was assumed, and whether it decided the result' {
