@@ -130,7 +130,9 @@ internal sealed class PermissionAnalyzer
         var grants = new List<Grant>();
         if (subject.Kind == Subject.Group && subject.Name == Identities.Masters)
         {
+            // Allowed before RBAC is asked: its bindings (cluster-admin's, on every cluster) add nothing.
             grants.Add(Grant.ByRule("PrivilegedGroup", "system:masters: allowed before RBAC is asked", RbacRule.Of("*", "*", "*")));
+            return grants;
         }
         else if (subject.Kind == Subject.Group && subject.Name == Identities.Nodes)
         {
