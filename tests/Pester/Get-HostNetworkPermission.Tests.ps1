@@ -81,6 +81,12 @@ Describe 'Get-HostNetworkPermission' {
             $Records.Context | Select-Object -Unique | Should -Be 'permissions'
         }
 
+        It 'reads files piped from Get-ChildItem (-LiteralPath) as one set of evidence' {
+            $piped = @(Get-ChildItem $Export -Filter *.json | Get-HostNetworkPermission)
+            $key = { "$($_.Namespace)|$($_.Subject)|$($_.PathType)|$($_.PathText)" }
+            ($piped | ForEach-Object $key) | Should -Be ($Records | ForEach-Object $key)
+        }
+
         It 'names the authorizers it did not evaluate on every record, and system:masters and nodes by rule' {
             $Records | ForEach-Object { $_.AuthorizersNotEvaluated | Should -Be @('Webhook', 'ABAC') }
             ($Records | Where-Object { $_.Subject -eq 'Group system:masters' -and $_.Authorizer -eq 'PrivilegedGroup' }).Count | Should -BeGreaterThan 0

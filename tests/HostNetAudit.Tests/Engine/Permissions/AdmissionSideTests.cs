@@ -279,7 +279,8 @@ public sealed class AdmissionSideTests
     [InlineData("- {kind: Robot, name: dev, justification: x}", "User, Group or ServiceAccount")]
     [InlineData("- {kind: User, name: dev}", "no justification")]
     [InlineData("- {kind: User, name: dev, justification: x, team: a}", "unknown field 'team'")]
-    [InlineData("- {kind: User, name: [dev], justification: x}", "must be a non-empty string")]
+    [InlineData("- {kind: User, name: [dev], justification: x}", "'name' is a list")]
+    [InlineData("- {kind: User, name: '', justification: x}", "'name' is empty")]
     [InlineData("- {kind: User, name: dev, justification: x, expires: soon}", "not a date")]
     public void Declared_identities_are_read_strictly(string entry, string message)
     {
