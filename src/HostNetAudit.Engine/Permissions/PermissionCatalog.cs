@@ -1,3 +1,5 @@
+using System.Text.Json;
+using HostNetAudit.Engine.Json;
 using HostNetAudit.Engine.Policy;
 
 namespace HostNetAudit.Engine.Permissions;
@@ -113,10 +115,10 @@ internal static class PermissionCatalog
     }
 
     /// <summary>
-    /// The requests that switch one refusal off in a namespace (any one suffices): patch the namespace's Pod Security
-    /// labels; update or delete the ValidatingAdmissionPolicy or its binding, the Kyverno policy, the Gatekeeper
-    /// constraint; create a Kyverno PolicyException; change the kyverno ConfigMap or the Gatekeeper Config; update or
-    /// delete the engine's webhook configuration.
+    /// The requests that switch one refusal off in a namespace (any one suffices): patch the namespace's labels (Pod
+    /// Security's, or those a policy's namespaceSelector reads); update or delete the ValidatingAdmissionPolicy or its
+    /// binding, the Kyverno policy, the Gatekeeper constraint; create a Kyverno PolicyException; change the kyverno
+    /// ConfigMap or the Gatekeeper Config; update or delete the engine's webhook configuration.
     /// </summary>
     public static IReadOnlyList<ResourceAttributes> Weakening(PolicyFinding finding, string ns, PolicyInputs inputs)
     {
@@ -129,12 +131,15 @@ internal static class PermissionCatalog
             }
         }
 
+        // The namespace's labels: Pod Security reads them, and so does a policy that selects namespaces by label.
+        if (finding.Engine == Engines.PodSecurityAdmission || SelectsNamespacesByLabel(finding, inputs))
+        {
+            ways.Add(new ResourceAttributes("patch", string.Empty, "namespaces", string.Empty, ns, ns));
+            ways.Add(new ResourceAttributes("update", string.Empty, "namespaces", string.Empty, ns, ns));
+        }
+
         switch (finding.Engine)
         {
-            case Engines.PodSecurityAdmission:
-                ways.Add(new ResourceAttributes("patch", string.Empty, "namespaces", string.Empty, ns, ns));
-                ways.Add(new ResourceAttributes("update", string.Empty, "namespaces", string.Empty, ns, ns));
-                break;
             case Engines.ValidatingAdmissionPolicy:
                 Change("admissionregistration.k8s.io", "validatingadmissionpolicies", finding.Policy);
                 if (finding.Rule is { } binding)
@@ -174,6 +179,50 @@ internal static class PermissionCatalog
         }
 
         return ways;
+    }
+
+    /// <summary>Whether the objects behind a refusal (the policy, its binding or constraint) select namespaces by label.</summary>
+    private static bool SelectsNamespacesByLabel(PolicyFinding finding, PolicyInputs inputs)
+    {
+        IEnumerable<PolicyObject> objects = finding.Engine switch
+        {
+            Engines.ValidatingAdmissionPolicy => inputs.Of("admissionregistration.k8s.io", "ValidatingAdmissionPolicy").Where(p => p.Name == finding.Policy)
+                .Concat(inputs.Of("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding").Where(b => b.Name == finding.Rule)),
+            Engines.Kyverno => inputs.Of(finding.Kind == "ValidatingPolicy" ? "policies.kyverno.io" : "kyverno.io", finding.Kind).Where(p => p.QualifiedName == finding.Policy),
+            Engines.Gatekeeper => inputs.OfGroup("constraints.gatekeeper.sh").Where(c => c.Kind == finding.Kind && c.Name == finding.Policy),
+            _ => Enumerable.Empty<PolicyObject>(),
+        };
+        return objects.Any(o => ReadsNamespaceLabels(o.Spec));
+    }
+
+    /// <summary>
+    /// Whether a namespaceSelector anywhere below <paramref name="element"/> reads a label that can be changed: the
+    /// apiserver keeps kubernetes.io/metadata.name equal to the name, and an empty selector matches every namespace.
+    /// </summary>
+    private static bool ReadsNamespaceLabels(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => element.EnumerateObject().Any(p => p.Name == "namespaceSelector" ? SelectorKeys(p.Value).Any(k => k != "kubernetes.io/metadata.name") : ReadsNamespaceLabels(p.Value)),
+        JsonValueKind.Array => element.EnumerateArray().Any(ReadsNamespaceLabels),
+        _ => false,
+    };
+
+    private static IEnumerable<string> SelectorKeys(JsonElement selector)
+    {
+        if (selector.Get("matchLabels") is { ValueKind: JsonValueKind.Object } labels)
+        {
+            foreach (var label in labels.EnumerateObject())
+            {
+                yield return label.Name;
+            }
+        }
+
+        if (selector.Get("matchExpressions") is { ValueKind: JsonValueKind.Array } expressions)
+        {
+            foreach (var expression in expressions.EnumerateArray())
+            {
+                yield return expression.Get("key").AsString() ?? string.Empty;
+            }
+        }
     }
 
     /// <summary>

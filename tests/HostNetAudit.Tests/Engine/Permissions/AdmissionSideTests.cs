@@ -166,6 +166,38 @@ public sealed class AdmissionSideTests
         Assert.Contains(admin.Actions, a => a.Verb == "delete" && a.Resource == "validatingadmissionpolicybindings" && a.Name == "deny");
     }
 
+    [Theory]
+    [InlineData("""{"matchLabels":{"guard":"on"}}""", true)]
+    [InlineData("""{"matchExpressions":[{"key":"guard","operator":"In","values":["on"]}]}""", true)]
+    [InlineData("""{"matchLabels":{"kubernetes.io/metadata.name":"team"}}""", false)]
+    [InlineData("{}", false)]
+    public void Relabelling_the_namespace_switches_off_a_policy_that_selects_it_by_a_label_that_can_change(string selector, bool escalates)
+    {
+        var vap = Json("""{"apiVersion":"admissionregistration.k8s.io/v1","kind":"ValidatingAdmissionPolicy","metadata":{"name":"deny"},"spec":{"matchConstraints":{"resourceRules":[{"apiGroups":[""],"apiVersions":["v1"],"operations":["CREATE"],"resources":["pods"]}]},"matchConditions":[{"name":"not-ops","expression":"request.userInfo.username != 'ops'"}],"validations":[{"expression":"!has(object.spec.hostNetwork) || object.spec.hostNetwork == false"}]}}""");
+        var binding = Json("""{"apiVersion":"admissionregistration.k8s.io/v1","kind":"ValidatingAdmissionPolicyBinding","metadata":{"name":"deny"},"spec":{"policyName":"deny","validationActions":["Deny"],"matchResources":{"namespaceSelector":""" + selector + "}}}");
+        var records = Run(new[]
+        {
+            Namespace("team", ("guard", "on")), vap, binding,
+            Role("team", "pods", CreatePods),
+            Role("team", "labeller", """[{"apiGroups":[""],"resources":["namespaces"],"verbs":["patch"]}]"""),
+            RoleBinding("team", "dev", "Role", "pods", "User", "dev"),
+            RoleBinding("team", "owner-pods", "Role", "pods", "User", "owner"),
+            RoleBinding("team", "owner-labels", "Role", "labeller", "User", "owner"),
+        });
+
+        // Both can create pods, neither passes the refusal; only relabelling could switch it off.
+        Assert.DoesNotContain(records, r => r.Subject == "User dev");
+        if (!escalates)
+        {
+            Assert.DoesNotContain(records, r => r.Subject == "User owner");
+            return;
+        }
+
+        var owner = Assert.Single(records, r => r.Subject == "User owner");
+        Assert.Equal("Escalation", owner.PathType);
+        Assert.Contains(owner.Actions, a => a.Verb == "patch" && a.Resource == "namespaces" && a.Name == "team" && a.Namespace == "team");
+    }
+
     [Fact]
     public void Custom_kinds_that_own_hostNetwork_pods_count_like_workloads()
     {
