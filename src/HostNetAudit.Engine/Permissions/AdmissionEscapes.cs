@@ -21,7 +21,7 @@ internal enum AdmissionMode
 }
 
 /// <summary>One namespace as the permission analysis sees it.</summary>
-internal sealed record NamespaceAdmission(string Namespace, string State, AdmissionMode Mode, IReadOnlyList<Escape> Escapes, IReadOnlyList<PolicyFinding> Refusals, IReadOnlyList<HostNetworkPod> Pods)
+internal sealed record NamespaceAdmission(string Namespace, NamespaceStatus State, AdmissionMode Mode, IReadOnlyList<Escape> Escapes, IReadOnlyList<Finding> Refusals, IReadOnlyList<HostNetworkPod> Pods)
 {
     /// <summary>Reported on: it admits hostNetwork pods for anyone or for some, or runs some.</summary>
     public bool Covered => Mode != AdmissionMode.Closed || Pods.Count > 0;
@@ -122,38 +122,38 @@ internal static class AdmissionEscapes
 {
     private static readonly Regex RequestOnlyUserInfo = new(@"\b(object|oldObject|params|namespaceObject|variables|authorizer)\b", RegexOptions.CultureInvariant);
 
-    public static NamespaceAdmission For(NamespacePolicyResult result, PolicyInputs inputs, PodSecurityConfiguration? psa, RbacSnapshot rbac, IReadOnlyList<HostNetworkPod> pods)
+    public static NamespaceAdmission For(NamespaceFindings result, PolicyInputs inputs, PodSecurityConfiguration? psa, RbacSnapshot rbac, IReadOnlyList<HostNetworkPod> pods)
     {
         var refusals = result.EnforcedBy.Concat(result.Conditional).ToList();
         switch (result.Status)
         {
-            case PolicyStatus.Compliant:
+            case NamespaceStatus.Compliant:
                 // Seam for HostNetAudit's targeted policy (issue 10): its exceptions, read from the policy's annotation,
                 // become WorkloadEscapes here (kind, namespace, name, requesters) and make the namespace Restricted.
-                return new NamespaceAdmission(result.Namespace, result.Status, AdmissionMode.Closed, Array.Empty<Escape>(), refusals, pods);
-            case PolicyStatus.Conditional:
+                return new NamespaceAdmission(result.Namespace.Name, result.Status, AdmissionMode.Closed, Array.Empty<Escape>(), refusals, pods);
+            case NamespaceStatus.Conditional:
                 var escapes = new List<Escape>();
                 foreach (var finding in result.Conditional)
                 {
-                    if (Classify(finding, result.Namespace, inputs, psa, rbac) is { } escape)
+                    if (Classify(finding, result.Namespace.Name, inputs, psa, rbac) is { } escape)
                     {
                         escapes.Add(escape);
                     }
                 }
 
-                return new NamespaceAdmission(result.Namespace, result.Status, escapes.Count == 0 ? AdmissionMode.Open : AdmissionMode.Restricted, escapes, refusals, pods);
+                return new NamespaceAdmission(result.Namespace.Name, result.Status, escapes.Count == 0 ? AdmissionMode.Open : AdmissionMode.Restricted, escapes, refusals, pods);
             default:
-                return new NamespaceAdmission(result.Namespace, result.Status, AdmissionMode.Open, Array.Empty<Escape>(), refusals, pods);
+                return new NamespaceAdmission(result.Namespace.Name, result.Status, AdmissionMode.Open, Array.Empty<Escape>(), refusals, pods);
         }
     }
 
     /// <summary>The escape of one conditional refusal, or null when its creator can escape it (everyone passes).</summary>
-    private static Escape? Classify(PolicyFinding finding, string ns, PolicyInputs inputs, PodSecurityConfiguration? psa, RbacSnapshot rbac) => finding.Engine switch
+    private static Escape? Classify(Finding finding, string ns, PolicyInputs inputs, PodSecurityConfiguration? psa, RbacSnapshot rbac) => finding.Engine switch
     {
-        Engines.PodSecurityAdmission => PodSecurity(psa),
-        Engines.ValidatingAdmissionPolicy => ValidatingAdmissionPolicy(finding, ns, inputs),
-        Engines.Kyverno when finding.Kind == "ValidatingPolicy" => KyvernoValidatingPolicy(finding, ns, inputs),
-        Engines.Kyverno => KyvernoRule(finding, ns, inputs, rbac),
+        PolicyEngine.PodSecurityAdmission => PodSecurity(psa),
+        PolicyEngine.ValidatingAdmissionPolicy => ValidatingAdmissionPolicy(finding, ns, inputs),
+        PolicyEngine.Kyverno when finding.Kind == "ValidatingPolicy" => KyvernoValidatingPolicy(finding, ns, inputs),
+        PolicyEngine.Kyverno => KyvernoRule(finding, ns, inputs, rbac),
         _ => null,
     };
 
@@ -169,7 +169,7 @@ internal static class AdmissionEscapes
         return new IdentityEscape($"exception: Pod Security exemptions.usernames {string.Join(", ", psa.ExemptUsernames)} ('{psa.Source}')", s => s.UserName is { } u && users.Contains(u));
     }
 
-    private static Escape? ValidatingAdmissionPolicy(PolicyFinding finding, string ns, PolicyInputs inputs)
+    private static Escape? ValidatingAdmissionPolicy(Finding finding, string ns, PolicyInputs inputs)
     {
         const string group = "admissionregistration.k8s.io";
         var policy = inputs.Of(group, "ValidatingAdmissionPolicy").FirstOrDefault(p => p.Name == finding.Policy);
@@ -184,7 +184,7 @@ internal static class AdmissionEscapes
         return UserInfoConditions(CelPolicySources.FromValidatingAdmissionPolicy(policy.Object), ns, inputs, $"ValidatingAdmissionPolicy {policy.Name}");
     }
 
-    private static Escape? KyvernoValidatingPolicy(PolicyFinding finding, string ns, PolicyInputs inputs)
+    private static Escape? KyvernoValidatingPolicy(Finding finding, string ns, PolicyInputs inputs)
     {
         var policy = inputs.Of("policies.kyverno.io", "ValidatingPolicy").FirstOrDefault(p => p.Name == finding.Policy);
         return policy is null || !LabelSelector.SelectsEverything(policy.Spec.Get("matchConstraints", "objectSelector"))
@@ -243,7 +243,7 @@ internal static class AdmissionEscapes
     /// the rule pass the workloads, identities or everyone they match. Anything else conditional (selectors, names,
     /// annotations, preconditions, anyPattern, deny conditions, match subjects) is the creator's choice.
     /// </summary>
-    private static Escape? KyvernoRule(PolicyFinding finding, string ns, PolicyInputs inputs, RbacSnapshot rbac)
+    private static Escape? KyvernoRule(Finding finding, string ns, PolicyInputs inputs, RbacSnapshot rbac)
     {
         var policy = inputs.Of("kyverno.io", finding.Kind).FirstOrDefault(p => p.QualifiedName == finding.Policy);
         var rule = policy?.Spec.Get("rules").Items().FirstOrDefault(r => r.Get("name").AsString() == finding.Rule);

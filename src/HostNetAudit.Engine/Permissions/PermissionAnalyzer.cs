@@ -12,7 +12,7 @@ internal sealed class PermissionEvidence
     public required RbacSnapshot Rbac { get; init; }
 
     /// <summary>The namespace verdicts (Test-NamespacePolicy) of the namespaces asked about.</summary>
-    public required IReadOnlyList<NamespacePolicyResult> Results { get; init; }
+    public required IReadOnlyList<NamespaceFindings> Results { get; init; }
 
     /// <summary>The policy objects and the hostNetwork pods the verdicts were judged from.</summary>
     public required PolicyInputs Policy { get; init; }
@@ -52,12 +52,12 @@ internal sealed class PermissionAnalyzer
         rbac = evidence.Rbac;
         var pods = evidence.Policy.HostNetworkPodObjects.ToLookup(p => p.Namespace, StringComparer.Ordinal);
         covered = evidence.Results
-            .Select(r => AdmissionEscapes.For(r, evidence.Policy, evidence.PodSecurity, rbac, pods[r.Namespace].ToList()))
+            .Select(r => AdmissionEscapes.For(r, evidence.Policy, evidence.PodSecurity, rbac, pods[r.Namespace.Name].ToList()))
             .Where(a => a.Covered)
             .ToList();
         coveredByName = covered.ToDictionary(c => c.Namespace, StringComparer.Ordinal);
         customKinds = PermissionCatalog.CustomOwnerKinds(evidence.Policy.HostNetworkPodObjects);
-        var constraints = covered.SelectMany(c => c.Refusals).Where(f => f.Engine == Engines.Gatekeeper)
+        var constraints = covered.SelectMany(c => c.Refusals).Where(f => f.Engine == PolicyEngine.Gatekeeper)
             .Select(f => new KindResource("constraints.gatekeeper.sh", f.Kind.ToLowerInvariant(), f.Kind));
         probes = PermissionCatalog.Probes(customKinds.Concat(constraints).Distinct());
         serviceAccountsByNamespace = rbac.ServiceAccounts.GroupBy(s => s.Namespace, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
@@ -345,7 +345,7 @@ internal sealed class PermissionAnalyzer
                 steps.Add((weakening.Grant, weakening.Action));
             }
 
-            yield return Path.Escalation(actor.Subject, ns, steps, new[] { "switches off " + string.Join(", ", ns.Refusals.Select(r => r.ShortName)) }, $"{actor.Subject.Text} can {Describe(open.Action)} and switch off every refusal here ({string.Join("; ", steps.Skip(1).Select(s => Describe(s.Item2)))}).");
+            yield return Path.Escalation(actor.Subject, ns, steps, new[] { "switches off " + string.Join(", ", ns.Refusals.Select(r => r.ToRecord().ShortName)) }, $"{actor.Subject.Text} can {Describe(open.Action)} and switch off every refusal here ({string.Join("; ", steps.Skip(1).Select(s => Describe(s.Item2)))}).");
         }
     }
 
@@ -596,7 +596,7 @@ internal sealed class PermissionAnalyzer
         {
             Context = evidence.Context,
             Namespace = ns.Namespace,
-            AdmissionState = ns.State,
+            AdmissionState = ns.State.ToString(),
             SubjectKind = subject.Kind,
             SubjectName = subject.Name,
             SubjectNamespace = subject.Namespace,

@@ -120,7 +120,7 @@ internal static class PermissionCatalog
     /// binding, the Kyverno policy, the Gatekeeper constraint; create a Kyverno PolicyException; change the kyverno
     /// ConfigMap or the Gatekeeper Config; update or delete the engine's webhook configuration.
     /// </summary>
-    public static IReadOnlyList<ResourceAttributes> Weakening(PolicyFinding finding, string ns, PolicyInputs inputs)
+    public static IReadOnlyList<ResourceAttributes> Weakening(Finding finding, string ns, PolicyInputs inputs)
     {
         var ways = new List<ResourceAttributes>();
         void Change(string group, string resource, string name, string scope = "")
@@ -132,7 +132,7 @@ internal static class PermissionCatalog
         }
 
         // The namespace's labels: Pod Security reads them, and so does a policy that selects namespaces by label.
-        if (finding.Engine == Engines.PodSecurityAdmission || SelectsNamespacesByLabel(finding, inputs))
+        if (finding.Engine == PolicyEngine.PodSecurityAdmission || SelectsNamespacesByLabel(finding, inputs))
         {
             ways.Add(new ResourceAttributes("patch", string.Empty, "namespaces", string.Empty, ns, ns));
             ways.Add(new ResourceAttributes("update", string.Empty, "namespaces", string.Empty, ns, ns));
@@ -140,7 +140,7 @@ internal static class PermissionCatalog
 
         switch (finding.Engine)
         {
-            case Engines.ValidatingAdmissionPolicy:
+            case PolicyEngine.ValidatingAdmissionPolicy:
                 Change("admissionregistration.k8s.io", "validatingadmissionpolicies", finding.Policy);
                 if (finding.Rule is { } binding)
                 {
@@ -148,7 +148,7 @@ internal static class PermissionCatalog
                 }
 
                 break;
-            case Engines.Kyverno:
+            case PolicyEngine.Kyverno:
                 var slash = finding.Policy.IndexOf('/', StringComparison.Ordinal);
                 switch (finding.Kind)
                 {
@@ -170,7 +170,7 @@ internal static class PermissionCatalog
                 ways.Add(new ResourceAttributes("patch", string.Empty, "configmaps", string.Empty, kyvernoNamespace, "kyverno"));
                 Change("admissionregistration.k8s.io", "validatingwebhookconfigurations", "kyverno-resource-validating-webhook-cfg");
                 break;
-            case Engines.Gatekeeper:
+            case PolicyEngine.Gatekeeper:
                 Change("constraints.gatekeeper.sh", finding.Kind.ToLowerInvariant(), finding.Policy);
                 ways.Add(new ResourceAttributes("update", "config.gatekeeper.sh", "configs", string.Empty, "gatekeeper-system", "config"));
                 ways.Add(new ResourceAttributes("patch", "config.gatekeeper.sh", "configs", string.Empty, "gatekeeper-system", "config"));
@@ -182,14 +182,14 @@ internal static class PermissionCatalog
     }
 
     /// <summary>Whether the objects behind a refusal (the policy, its binding or constraint) select namespaces by label.</summary>
-    private static bool SelectsNamespacesByLabel(PolicyFinding finding, PolicyInputs inputs)
+    private static bool SelectsNamespacesByLabel(Finding finding, PolicyInputs inputs)
     {
         IEnumerable<PolicyObject> objects = finding.Engine switch
         {
-            Engines.ValidatingAdmissionPolicy => inputs.Of("admissionregistration.k8s.io", "ValidatingAdmissionPolicy").Where(p => p.Name == finding.Policy)
+            PolicyEngine.ValidatingAdmissionPolicy => inputs.Of("admissionregistration.k8s.io", "ValidatingAdmissionPolicy").Where(p => p.Name == finding.Policy)
                 .Concat(inputs.Of("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding").Where(b => b.Name == finding.Rule)),
-            Engines.Kyverno => inputs.Of(finding.Kind == "ValidatingPolicy" ? "policies.kyverno.io" : "kyverno.io", finding.Kind).Where(p => p.QualifiedName == finding.Policy),
-            Engines.Gatekeeper => inputs.OfGroup("constraints.gatekeeper.sh").Where(c => c.Kind == finding.Kind && c.Name == finding.Policy),
+            PolicyEngine.Kyverno => inputs.Of(finding.Kind == "ValidatingPolicy" ? "policies.kyverno.io" : "kyverno.io", finding.Kind).Where(p => p.QualifiedName == finding.Policy),
+            PolicyEngine.Gatekeeper => inputs.OfGroup("constraints.gatekeeper.sh").Where(c => c.Kind == finding.Kind && c.Name == finding.Policy),
             _ => Enumerable.Empty<PolicyObject>(),
         };
         return objects.Any(o => ReadsNamespaceLabels(o.Spec));
