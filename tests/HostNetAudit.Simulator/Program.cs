@@ -5,7 +5,7 @@ using HostNetAudit.Simulator.Scenarios;
 // The simulated Kubernetes API server as a program, for Pester, the demo and the benchmarks:
 //   HostNetAudit.Simulator --scenario demo[,empty,...] [--clusters N] [--kubeconfig path] [--ready-file path]
 //                          [--context-name n] [--token t] [--pre-1.28] [--server-version v1.27.3] [--exit-on-stdin-eof]
-//                          [--pods N --namespaces N --hostnet-percent P] [--bindings N] [--seed N] [--latency-ms N]
+//                          [--pods N --namespaces N --hostnet-percent P --pod-kb N] [--bindings N] [--seed N] [--latency-ms N]
 //                          [--enforce-rbac] [--no-bootstrap-rbac] [--vap-admission on|off] [--policy-status-delay-ms N]
 //                          [--crds file-or-folder[,...]] [--service-account-dir path]
 //                          [--psa-config admission.json] [--psa-default-enforce L] [--psa-default-enforce-version V]
@@ -31,7 +31,7 @@ for (var i = 0; i < args.Length; i++)
 
 if (options.ContainsKey("help"))
 {
-    Console.WriteLine("HostNetAudit.Simulator --scenario <" + string.Join("|", ScenarioCatalog.Names) + ">[,...] [--clusters N] [--kubeconfig path] [--ready-file path] [--context-name name] [--token token] [--pre-1.28] [--server-version v1.x.y] [--exit-on-stdin-eof] [--pods N] [--namespaces N] [--bindings N] [--hostnet-percent P] [--latency-ms N] [--enforce-rbac] [--no-bootstrap-rbac] [--vap-admission on|off] [--policy-status-delay-ms N] [--crds path[,path]] [--service-account-dir path] [--psa-config file.json] [--psa-default-(enforce|audit|warn)[-version] value] [--psa-exempt-(namespaces|usernames|runtime-classes) a,b] [--psa-admission on|off] [--psa-existing-pod-limit N] [--psa-existing-pod-timeout-ms N]");
+    Console.WriteLine("HostNetAudit.Simulator --scenario <" + string.Join("|", ScenarioCatalog.Names) + ">[,...] [--clusters N] [--kubeconfig path] [--ready-file path] [--context-name name] [--token token] [--pre-1.28] [--server-version v1.x.y] [--exit-on-stdin-eof] [--pods N] [--namespaces N] [--bindings N] [--hostnet-percent P] [--pod-kb N] [--latency-ms N] [--enforce-rbac] [--no-bootstrap-rbac] [--vap-admission on|off] [--policy-status-delay-ms N] [--crds path[,path]] [--service-account-dir path] [--psa-config file.json] [--psa-default-(enforce|audit|warn)[-version] value] [--psa-exempt-(namespaces|usernames|runtime-classes) a,b] [--psa-admission on|off] [--psa-existing-pod-limit N] [--psa-existing-pod-timeout-ms N]");
     return 0;
 }
 

@@ -18,7 +18,7 @@ public static class ScenarioCatalog
             "empty" => Empty(),
             "demo" => Demo(Int(parameters, "seed", 42)),
             "workloads" => WorkloadScenario.Create(Int(parameters, "seed", 42)),
-            "bench" => Bench(Int(parameters, "pods", 50000), Int(parameters, "namespaces", 2000), Double(parameters, "hostnet-percent", 2.0)),
+            "bench" => Bench(Int(parameters, "pods", 50000), Int(parameters, "namespaces", 2000), Double(parameters, "hostnet-percent", 2.0), Int(parameters, "pod-kb", 0)),
             RemediationScenario.Name => RemediationScenario.Create(Int(parameters, "namespaces", 0)),
             "policy" => PolicyScenario.Create(Int(parameters, "namespaces", 0)),
             RbacScenario.Name => RbacScenario.Create(),
@@ -120,11 +120,13 @@ public static class ScenarioCatalog
     }
 
     /// <summary>
-    /// A large cluster for benchmarks: <paramref name="pods"/> realistic pods (about 4 KB each) in
-    /// <paramref name="namespaces"/> namespaces, <paramref name="hostNetworkPercent"/>% of them owned by a
-    /// hostNetwork DaemonSet. Pods are stored as bytes made from two templates.
+    /// A large cluster for benchmarks: <paramref name="pods"/> pods as the apiserver serves them (status and
+    /// managedFields included, about 5 KB each, or <paramref name="podKilobytes"/> KB with environment
+    /// variables added, as applications carry them) in <paramref name="namespaces"/> namespaces,
+    /// <paramref name="hostNetworkPercent"/>% of them owned by a hostNetwork DaemonSet. Pods are stored as
+    /// bytes made from two templates.
     /// </summary>
-    public static Scenario Bench(int pods, int namespaces, double hostNetworkPercent)
+    public static Scenario Bench(int pods, int namespaces, double hostNetworkPercent, int podKilobytes = 0)
     {
         var scenario = new Scenario { Name = "bench", ServerVersion = "v1.31.4" };
         var b = new ClusterBuilder(scenario, 7);
@@ -135,8 +137,8 @@ public static class ScenarioCatalog
             b.AddNamespace(ns, new Dictionary<string, string> { ["team"] = "bench" });
         }
 
-        var hostNetTemplate = PodTemplate(b, hostNetwork: true);
-        var plainTemplate = PodTemplate(b, hostNetwork: false);
+        var hostNetTemplate = PodTemplate(b, hostNetwork: true, podKilobytes);
+        var plainTemplate = PodTemplate(b, hostNetwork: false, podKilobytes);
         var every = hostNetworkPercent <= 0 ? int.MaxValue : (int)Math.Round(100.0 / hostNetworkPercent);
         var truth = new JsonArray();
         for (var i = 0; i < pods; i++)
@@ -169,7 +171,7 @@ public static class ScenarioCatalog
     private static string BenchPodName(int i, bool hostNetwork) =>
         (hostNetwork ? "node-agent-" : "app-7d9f8b6c5d-") + i.ToString("x6", CultureInfo.InvariantCulture);
 
-    private static string PodTemplate(ClusterBuilder b, bool hostNetwork)
+    private static string PodTemplate(ClusterBuilder b, bool hostNetwork, int podKilobytes)
     {
         var scratch = new Scenario();
         var builder = new ClusterBuilder(scratch, 3);
@@ -189,6 +191,21 @@ public static class ScenarioCatalog
         pod["metadata"]!["uid"] = "__UID__";
         pod["metadata"]!["resourceVersion"] = "__RV__";
         pod["spec"]!["nodeName"] = "__NODE__";
-        return pod.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+        var container = (JsonObject)pod["spec"]!["containers"]![0]!;
+        var env = container["env"] as JsonArray ?? new JsonArray();
+        container["env"] = env;
+        string text;
+        while (true)
+        {
+            ClusterBuilder.SetServedManagedFields(pod, "kube-controller-manager");
+            text = pod.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+            if (Encoding.UTF8.GetByteCount(text) >= podKilobytes * 1024)
+            {
+                return text;
+            }
+
+            var n = env.Count.ToString("D3", CultureInfo.InvariantCulture);
+            env.Add(new JsonObject { ["name"] = "APP_SETTING_" + n, ["value"] = "https://config.internal.example/app/settings/" + n + "?region=eu-west-1&tier=standard" });
+        }
     }
 }
