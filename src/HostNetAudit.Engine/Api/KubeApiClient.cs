@@ -112,14 +112,14 @@ internal sealed class KubeApiClient : IDisposable
     /// into a byte array of its own, so paging a large cluster does not churn the large-object heap.
     /// </summary>
     public async Task<JsonDocument> SendJsonAsync(ApiRequest request, CancellationToken cancellationToken) =>
-        (await SendCoreAsync(request, (stream, token) => ParseJsonAsync(request, stream, null, token), cancellationToken).ConfigureAwait(false)).Parsed!;
+        (await SendCoreAsync(request, (stream, token) => ParseJsonAsync(request, stream, token), cancellationToken).ConfigureAwait(false)).Parsed!;
 
     /// <summary>
-    /// Sends and parses the JSON body read into <paramref name="buffer"/>: the document refers to the buffer
-    /// and is valid until the buffer's next use (a paged listing reads every page into one buffer).
+    /// Sends a list request and reads the page into <paramref name="buffer"/>, where it stays valid until the
+    /// buffer's next use (a paged listing reads every page into one buffer).
     /// </summary>
-    public async Task<JsonDocument> SendJsonAsync(ApiRequest request, PageBuffer buffer, CancellationToken cancellationToken) =>
-        (await SendCoreAsync(request, (stream, token) => ParseJsonAsync(request, stream, buffer, token), cancellationToken).ConfigureAwait(false)).Parsed!;
+    public async Task<ListPage> SendPageAsync(ApiRequest request, PageBuffer buffer, int page, CancellationToken cancellationToken) =>
+        (await SendCoreAsync(request, async (stream, token) => ReadPage(request, await buffer.ReadAsync(stream, token).ConfigureAwait(false), page), cancellationToken).ConfigureAwait(false)).Parsed!;
 
     private async Task<(ApiResponse? Buffered, T? Parsed)> SendCoreAsync<T>(ApiRequest request, Func<Stream, CancellationToken, Task<T>>? parse, CancellationToken cancellationToken)
         where T : class
@@ -152,19 +152,36 @@ internal sealed class KubeApiClient : IDisposable
         throw MapStatus(request, response.StatusCode, exchange.Body, exchange.Attempts);
     }
 
-    private async Task<JsonDocument> ParseJsonAsync(ApiRequest request, Stream stream, PageBuffer? buffer, CancellationToken cancellationToken)
+    private async Task<JsonDocument> ParseJsonAsync(ApiRequest request, Stream stream, CancellationToken cancellationToken)
     {
         try
         {
-            return buffer is null
-                ? await JsonDocument.ParseAsync(stream, default, cancellationToken).ConfigureAwait(false)
-                : JsonDocument.Parse(await buffer.ReadAsync(stream, cancellationToken).ConfigureAwait(false));
+            return await JsonDocument.ParseAsync(stream, default, cancellationToken).ConfigureAwait(false);
         }
         catch (JsonException ex)
         {
-            throw new KubeApiException("InvalidApiResponse", FailureCategory.InvalidData, request.Target, $"The API server {Server} answered {request.Method} {PathOnly(request.Path)} with a body that is not JSON.", null, null, null, ex);
+            throw NotJson(request, ex);
         }
     }
+
+    private ListPage ReadPage(ApiRequest request, ReadOnlyMemory<byte> bytes, int page)
+    {
+        try
+        {
+            return ListPage.Read(bytes, page);
+        }
+        catch (MalformedListException ex)
+        {
+            throw new KubeApiException("InvalidApiResponse", FailureCategory.InvalidData, request.Target, $"The API server {Server} (context '{Context}') answered the list of {request.Resource} ({PathOnly(request.Path)}) with {ex.Message}.", null, null, null);
+        }
+        catch (JsonException ex)
+        {
+            throw NotJson(request, ex);
+        }
+    }
+
+    private KubeApiException NotJson(ApiRequest request, JsonException ex) =>
+        new("InvalidApiResponse", FailureCategory.InvalidData, request.Target, $"The API server {Server} answered {request.Method} {PathOnly(request.Path)} with a body that is not JSON.", null, null, null, ex);
 
     public void Dispose() => client.Dispose();
 

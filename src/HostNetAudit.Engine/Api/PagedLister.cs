@@ -43,10 +43,10 @@ internal sealed class PagedLister
         {
             cancellationToken.ThrowIfCancellationRequested();
             var pageRequest = request.WithQuery("limit", pageSize.ToString(System.Globalization.CultureInfo.InvariantCulture)).WithQuery("continue", continueToken);
-            JsonDocument document;
+            ListPage listPage;
             try
             {
-                document = await api.SendJsonAsync(pageRequest, buffer, cancellationToken).ConfigureAwait(false);
+                listPage = await api.SendPageAsync(pageRequest, buffer, page + 1, cancellationToken).ConfigureAwait(false);
             }
             catch (KubeApiException ex) when (ex.StatusCode == HttpStatusCode.Gone && continueToken is not null)
             {
@@ -74,73 +74,32 @@ internal sealed class PagedLister
                 throw;
             }
 
-            using (document)
+            page++;
+            foreach (var range in listPage.Items)
             {
-                page++;
-                var root = document.RootElement;
-                if (root.ValueKind != JsonValueKind.Object)
+                // Parsed from the page's bytes in place (no copy); valid until the next item.
+                using var document = JsonDocument.Parse(listPage.Bytes[range]);
+                var item = document.RootElement;
+                if (accept is not null && !accept(item))
                 {
-                    throw Malformed(request, $"{Describe(root.ValueKind)}, not a list object");
+                    continue;
                 }
 
-                // A list always has items (null for none, as Go writes an empty slice): anything else is not an
-                // answer to trust, never "nothing found".
-                var items = root.TryGetProperty("items", out var value) ? value : default;
-                if (items.ValueKind is not (JsonValueKind.Array or JsonValueKind.Null))
+                if (!Remember(item, seen, seenText))
                 {
-                    throw Malformed(request, items.ValueKind == JsonValueKind.Undefined ? "a list without items" : $"a list whose items are {Describe(items.ValueKind)}, not an array");
+                    continue;
                 }
 
-                if (items.ValueKind == JsonValueKind.Array)
-                {
-                    var index = 0;
-                    foreach (var item in items.EnumerateArray())
-                    {
-                        if (item.ValueKind != JsonValueKind.Object)
-                        {
-                            throw Malformed(request, $"a list whose item {index} (page {page}) is {Describe(item.ValueKind)}, not an object");
-                        }
-
-                        index++;
-                        if (accept is not null && !accept(item))
-                        {
-                            continue;
-                        }
-
-                        if (!Remember(item, seen, seenText))
-                        {
-                            continue;
-                        }
-
-                        yield return item;
-                    }
-                }
-
-                continueToken = root.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object &&
-                    metadata.TryGetProperty("continue", out var next) && next.ValueKind == JsonValueKind.String
-                    ? next.GetString()
-                    : null;
+                yield return item;
             }
 
+            continueToken = listPage.ContinueToken;
             if (string.IsNullOrEmpty(continueToken))
             {
                 yield break;
             }
         }
     }
-
-    private KubeApiException Malformed(ApiRequest request, string what) =>
-        new("InvalidApiResponse", FailureCategory.InvalidData, request.Target, $"The API server {api.Server} (context '{api.Context}') answered the list of {request.Resource} ({ApiExchange.PathOnly(request.Path)}) with {what}.", null, null, null);
-
-    private static string Describe(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        _ => "null",
-    };
 
     private static bool Remember(JsonElement item, HashSet<Guid> seen, HashSet<string> seenText)
     {
