@@ -17,18 +17,6 @@ internal enum CelTokenKind
 
 internal readonly record struct CelToken(CelTokenKind Kind, string Text, object? Value, int Position);
 
-/// <summary>The syntax of a CEL expression is not understood (malformed, or a construct the module does not read).</summary>
-internal sealed class CelSyntaxException : Exception
-{
-    public CelSyntaxException(string message, int position)
-        : base(string.Create(CultureInfo.InvariantCulture, $"{message} (at character {position + 1})"))
-    {
-        Position = position;
-    }
-
-    public int Position { get; }
-}
-
 /// <summary>Splits CEL text into tokens, following the lexical rules of the CEL specification.</summary>
 internal static class CelLexer
 {
