@@ -76,11 +76,12 @@ internal static class CelLiterals
             : throw new CelSyntaxException("Unsigned integer literal out of range", position);
     }
 
+    /// <summary>A double literal; one too large for a double (1e999) is refused, as the CEL parser refuses it, not read as infinity.</summary>
     public static CelLiteral Double(string token, bool negative, int position)
     {
-        return double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+        return double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)
             ? new CelLiteral(CelLiteralKind.Double, negative ? -value : value)
-            : throw new CelSyntaxException("Invalid number", position);
+            : throw new CelSyntaxException("Double literal out of range", position);
     }
 
     private static (string Text, NumberStyles Style) Digits(string token) =>

@@ -318,12 +318,41 @@ internal static class CelParser
                 case AntlrCel.CelParser.LogicalNotContext not:
                     return Chain(not, not._ops.Count, () => not._ops.Aggregate(Member(not.member()), (operand, _) => new CelUnary("!", operand)));
                 case AntlrCel.CelParser.NegateContext negate:
-                    return Chain(negate, negate._ops.Count, () => negate._ops.Aggregate(Member(negate.member()), (operand, _) => new CelUnary("-", operand)));
+                    return Chain(negate, negate._ops.Count, () => Negate(negate));
                 case AntlrCel.CelParser.MemberExprContext member:
                     return Member(member.member());
                 default:
                     throw Unsupported(context);
             }
+        }
+
+        // The grammar reads one minus before a number as part of the literal; with more ("--1"), the last minus
+        // is kept with the number as well, so that what the printer writes, "(-(-1))", reads back as the same tree.
+        private CelNode Negate(AntlrCel.CelParser.NegateContext negate)
+        {
+            var count = negate._ops.Count;
+            var member = negate.member();
+            CelNode operand;
+            if (member is AntlrCel.CelParser.PrimaryExprContext { } primary && primary.primary() is AntlrCel.CelParser.ConstantLiteralContext constant
+                && constant.literal() is AntlrCel.CelParser.IntContext { sign: null } or AntlrCel.CelParser.DoubleContext { sign: null })
+            {
+                var literal = constant.literal();
+                operand = literal is AntlrCel.CelParser.IntContext i
+                    ? CelLiterals.Int(i.tok.Text, negative: true, literal.Start.StartIndex)
+                    : CelLiterals.Double(((AntlrCel.CelParser.DoubleContext)literal).tok.Text, negative: true, literal.Start.StartIndex);
+                count--;
+            }
+            else
+            {
+                operand = Member(member);
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                operand = new CelUnary("-", operand);
+            }
+
+            return operand;
         }
 
         private CelNode Member(AntlrCel.CelParser.MemberContext context)

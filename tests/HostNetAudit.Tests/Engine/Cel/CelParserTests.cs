@@ -73,6 +73,7 @@ public class CelParserTests
     [InlineData("[?a]", "Optional list elements")]
     [InlineData("'bad \\q escape'", "Unknown escape")]
     [InlineData("9223372036854775808", "out of range")]
+    [InlineData("1e999 > 0.0", "Double literal out of range")]
     [InlineData("if", "reserved word")]
     [InlineData("   ", "Empty")]
     public void Rejects_malformed_or_unsupported_text_with_a_reason(string expression, string reason)
@@ -122,5 +123,14 @@ public class CelParserTests
     {
         var literal = Assert.IsType<CelLiteral>(CelParser.Parse("'" + new string('(', 500) + new string('?', 500) + "'"));
         Assert.Equal(1000, ((string)literal.Value!).Length);
+    }
+
+    [Fact]
+    public void A_double_too_large_for_a_double_is_a_syntax_error_for_the_runtime_not_an_exception()
+    {
+        // Read as infinity, it made the printer throw out of Prepare, which promises never to.
+        var program = new CelRuntime().Prepare("object.spec.x < 1e999");
+        Assert.Null(program.Compiled);
+        Assert.Contains("Double literal out of range", program.SyntaxError, StringComparison.Ordinal);
     }
 }
