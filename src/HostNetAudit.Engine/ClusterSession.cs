@@ -128,7 +128,7 @@ internal sealed partial class ClusterSession : EvidenceSource, IClusterSession
     protected override Task<PolicyInputs> ReadPolicyObjectsAsync(NamespacePolicyQuery query, CancellationToken cancellationToken) =>
         PolicyInputReader.FromClusterAsync(this, query, Log, cancellationToken);
 
-    /// <summary>One paged list each, cluster-wide; the aggregation controller's stored rules are taken as they are.</summary>
+    /// <summary>One paged list each, cluster-wide, all five at once; the aggregation controller's stored rules are taken as they are.</summary>
     protected override async Task<RbacSnapshot> ReadRbacAsync(int pageSize, CancellationToken cancellationToken)
     {
         const string rbac = "/apis/rbac.authorization.k8s.io/v1/";
@@ -145,11 +145,13 @@ internal sealed partial class ClusterSession : EvidenceSource, IClusterSession
             }
         }
 
-        await ListAsync(rbac + "roles", "ListRoles", "roles.rbac.authorization.k8s.io", o => roles.Add(RbacSnapshot.ReadRole(o, "Role"))).ConfigureAwait(false);
-        await ListAsync(rbac + "clusterroles", "ListClusterRoles", "clusterroles.rbac.authorization.k8s.io", o => clusterRoles.Add(RbacSnapshot.ReadRole(o, "ClusterRole"))).ConfigureAwait(false);
-        await ListAsync(rbac + "rolebindings", "ListRoleBindings", "rolebindings.rbac.authorization.k8s.io", o => roleBindings.Add(RbacSnapshot.ReadBinding(o, "RoleBinding"))).ConfigureAwait(false);
-        await ListAsync(rbac + "clusterrolebindings", "ListClusterRoleBindings", "clusterrolebindings.rbac.authorization.k8s.io", o => clusterRoleBindings.Add(RbacSnapshot.ReadBinding(o, "ClusterRoleBinding"))).ConfigureAwait(false);
-        await ListAsync("/api/v1/serviceaccounts", "ListServiceAccounts", "serviceaccounts", o => serviceAccounts.Add(RbacSnapshot.ReadServiceAccount(o))).ConfigureAwait(false);
+        // Five independent lists, sent together; each fills its own list.
+        await Concurrent.WhenAllAsync(
+            ListAsync(rbac + "roles", "ListRoles", "roles.rbac.authorization.k8s.io", o => roles.Add(RbacSnapshot.ReadRole(o, "Role"))),
+            ListAsync(rbac + "clusterroles", "ListClusterRoles", "clusterroles.rbac.authorization.k8s.io", o => clusterRoles.Add(RbacSnapshot.ReadRole(o, "ClusterRole"))),
+            ListAsync(rbac + "rolebindings", "ListRoleBindings", "rolebindings.rbac.authorization.k8s.io", o => roleBindings.Add(RbacSnapshot.ReadBinding(o, "RoleBinding"))),
+            ListAsync(rbac + "clusterrolebindings", "ListClusterRoleBindings", "clusterrolebindings.rbac.authorization.k8s.io", o => clusterRoleBindings.Add(RbacSnapshot.ReadBinding(o, "ClusterRoleBinding"))),
+            ListAsync("/api/v1/serviceaccounts", "ListServiceAccounts", "serviceaccounts", o => serviceAccounts.Add(RbacSnapshot.ReadServiceAccount(o)))).ConfigureAwait(false);
         Log.Verbose($"{Context}: {roles.Count} role(s), {clusterRoles.Count} cluster role(s), {roleBindings.Count} role binding(s), {clusterRoleBindings.Count} cluster role binding(s), {serviceAccounts.Count} service account(s).");
         return RbacSnapshot.Create(roles, clusterRoles, roleBindings, clusterRoleBindings, serviceAccounts, computeAggregation: false);
     }

@@ -104,76 +104,68 @@ internal abstract class EvidenceSource : IEvidenceSource
     /// </summary>
     public async Task<IReadOnlyList<HostNetworkPermission>> GetHostNetworkPermissionsAsync(NamespacePolicyQuery query, CancellationToken cancellationToken)
     {
-        var judged = await JudgeNamespacesAsync(query, reportProgress: false, cancellationToken).ConfigureAwait(false);
-        var rbac = await ReadRbacAsync(query.PageSize, cancellationToken).ConfigureAwait(false);
-        return Analyze(judged, rbac, cancellationToken).Records;
+        // The RBAC lists do not depend on the verdicts: sent with the policy lists, not after them.
+        var rbacTask = ReadRbacAsync(query.PageSize, cancellationToken);
+        var judgedTask = JudgeNamespacesAsync(query, reportProgress: false, cancellationToken);
+        await Concurrent.WhenAllAsync(judgedTask, rbacTask).ConfigureAwait(false);
+        return Analyze(await judgedTask.ConfigureAwait(false), await rbacTask.ConfigureAwait(false), cancellationToken).Records;
     }
 
+    /// <summary>
+    /// The audit: the policy objects, the hostNetwork pods, the RBAC objects and the workload templates are
+    /// independent, so their lists go out together (the API client bounds how many are in flight) and the audit
+    /// costs a few round trips, not one per list. Each part's failures are handled as when they ran alone.
+    /// </summary>
     public async Task<AuditReport> AuditAsync(NamespacePolicyQuery query, CancellationToken cancellationToken)
     {
-        var judged = await JudgeNamespacesAsync(query, reportProgress: true, cancellationToken).ConfigureAwait(false);
+        var rbacTask = ReadRbacOrNullAsync(query.PageSize, cancellationToken);
+        var workloadsTask = ListAuditWorkloadsAsync(query, cancellationToken);
+        var judgedTask = JudgeNamespacesAsync(query, reportProgress: true, cancellationToken);
+        await Concurrent.WhenAllAsync(judgedTask, rbacTask, workloadsTask).ConfigureAwait(false);
+        var judged = await judgedTask.ConfigureAwait(false);
         var (inputs, results, exemptions, _) = judged;
-        Log.Progress(2, AuditActivity, $"{Context}: reading roles, bindings and service accounts", -1, completed: false);
         IReadOnlyDictionary<string, NamespaceIdentities>? identities = null;
-        try
+        if (await rbacTask.ConfigureAwait(false) is { } rbac)
         {
-            var rbac = await ReadRbacAsync(query.PageSize, cancellationToken).ConfigureAwait(false);
+            Log.Progress(2, AuditActivity, $"{Context}: analyzing roles, bindings and service accounts", -1, completed: false);
             var (records, covered) = Analyze(judged, rbac, cancellationToken);
             identities = NamespaceIdentities.Of(records, covered);
         }
-        catch (KubeApiException ex) when (ex.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound)
-        {
-            // 404: the server does not serve the RBAC API (another authorizer decides); 403: the role lacks the lists.
-            Log.Warning($"Context '{Context}': roles, bindings or service accounts cannot be listed ({ex.Message}); the report does not say who can get hostNetwork pods admitted.");
-        }
 
-        Log.Progress(2, AuditActivity, $"{Context}: listing workload templates", -1, completed: false);
-        var workloads = new List<HostNetworkWorkload>();
-        try
-        {
-            await foreach (var workload in GetHostNetworkWorkloadsAsync(new WorkloadQuery { NamespaceFilter = query.NamespaceFilter, PageSize = query.PageSize }, cancellationToken).ConfigureAwait(false))
-            {
-                workloads.Add(workload);
-            }
-        }
-        catch (KubeApiException ex) when (ex.StatusCode == HttpStatusCode.Forbidden)
-        {
-            Log.Warning($"Context '{Context}': workload templates cannot be listed ({ex.Message}); the report lists none.");
-        }
-
+        var workloads = await workloadsTask.ConfigureAwait(false);
         Log.Progress(2, AuditActivity, Context, 100, completed: true);
         return AuditReportBuilder.Build(
             new AuditReportBuilder.Evidence(Context, Origin, inputs.ServerVersion, inputs.Live, results.Select(r => r.ToRecord()).ToList(), inputs.HostNetworkPodObjects, workloads, exemptions) { Identities = identities },
             query);
     }
 
-    /// <summary>Everything the evaluators read: the policy objects, then the hostNetwork pods (pods the credentials
-    /// may not list leave the pod counts unknown, with a warning).</summary>
+    /// <summary>Everything the evaluators read: the policy objects and, at the same time, the hostNetwork pods (pods the
+    /// credentials may not list leave the pod counts unknown, with a warning).</summary>
     public async Task<PolicyInputs> ReadPolicyInputsAsync(NamespacePolicyQuery query, CancellationToken cancellationToken)
     {
-        var inputs = await ReadPolicyObjectsAsync(query, cancellationToken).ConfigureAwait(false);
-        var pods = new Dictionary<string, List<PodRecord>>(StringComparer.Ordinal);
-        try
+        var inputsTask = ReadPolicyObjectsAsync(query, cancellationToken);
+        var podsTask = ListAllHostNetworkPodsAsync(query.PageSize, cancellationToken);
+        await Concurrent.WhenAllAsync(inputsTask, podsTask).ConfigureAwait(false);
+        var inputs = await inputsTask.ConfigureAwait(false);
+        if (await podsTask.ConfigureAwait(false) is not { } found)
         {
-            await foreach (var pod in GetHostNetworkPodsAsync(new PodQuery { PageSize = query.PageSize }, cancellationToken).ConfigureAwait(false))
-            {
-                if (!pods.TryGetValue(pod.Namespace, out var list))
-                {
-                    list = new List<PodRecord>();
-                    pods[pod.Namespace] = list;
-                }
+            return inputs;
+        }
 
-                list.Add(new PodRecord(pod.Namespace, pod.Name, pod.OwnerKind, pod.OwnerName));
-                inputs.HostNetworkPodObjects.Add(pod);
+        var pods = new Dictionary<string, List<PodRecord>>(StringComparer.Ordinal);
+        foreach (var pod in found)
+        {
+            if (!pods.TryGetValue(pod.Namespace, out var list))
+            {
+                list = new List<PodRecord>();
+                pods[pod.Namespace] = list;
             }
 
-            inputs.HostNetworkPods = pods;
-        }
-        catch (KubeApiException ex) when (ex.StatusCode == HttpStatusCode.Forbidden)
-        {
-            Log.Warning($"Context '{Context}': hostNetwork pods cannot be listed ({ex.Message}); HostNetworkPodCount is left empty.");
+            list.Add(new PodRecord(pod.Namespace, pod.Name, pod.OwnerKind, pod.OwnerName));
+            inputs.HostNetworkPodObjects.Add(pod);
         }
 
+        inputs.HostNetworkPods = pods;
         return inputs;
     }
 
@@ -203,6 +195,69 @@ internal abstract class EvidenceSource : IEvidenceSource
 
     /// <summary>Verifies the verdicts with server-side dry-run creates of the reference pod and its twin.</summary>
     protected abstract Task ProbeAsync(IReadOnlyList<NamespaceFindings> results, ExemptionSet exemptions, int parallelism, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Every hostNetwork pod of the cluster, with the owners looked up together once the list is read (one lookup per
+    /// distinct owner); null when the credentials may not list pods (a warning says so).
+    /// </summary>
+    private async Task<List<HostNetworkPod>?> ListAllHostNetworkPodsAsync(int pageSize, CancellationToken cancellationToken)
+    {
+        var (requestsBefore, bytesBefore) = Traffic;
+        var lookupsBefore = owners.Lookups;
+        var pods = new List<HostNetworkPod>();
+        try
+        {
+            await foreach (var pod in ListPodsAsync(null, null, PodMapper.IsHostNetworkPod, pageSize, cancellationToken).ConfigureAwait(false))
+            {
+                pods.Add(pod);
+            }
+        }
+        catch (KubeApiException ex) when (ex.StatusCode == HttpStatusCode.Forbidden)
+        {
+            Log.Warning($"Context '{Context}': hostNetwork pods cannot be listed ({ex.Message}); HostNetworkPodCount is left empty.");
+            return null;
+        }
+
+        await Concurrent.WhenAllAsync(pods.Select(pod => owners.ResolveAsync(pod, cancellationToken)).ToArray()).ConfigureAwait(false);
+        var (requests, bytes) = Traffic;
+        Log.Verbose($"{Context}: {pods.Count} hostNetwork pod(s) ({owners.Lookups - lookupsBefore} owner lookup(s)); {requests - requestsBefore} request(s) and {(bytes - bytesBefore) / 1024.0:0.#} KB so far by every list in flight.");
+        return pods;
+    }
+
+    /// <summary>The RBAC objects, or null (with a warning) where the server does not serve them or the role may not list them.</summary>
+    private async Task<RbacSnapshot?> ReadRbacOrNullAsync(int pageSize, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadRbacAsync(pageSize, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubeApiException ex) when (ex.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound)
+        {
+            // 404: the server does not serve the RBAC API (another authorizer decides); 403: the role lacks the lists.
+            Log.Warning($"Context '{Context}': roles, bindings or service accounts cannot be listed ({ex.Message}); the report does not say who can get hostNetwork pods admitted.");
+            return null;
+        }
+    }
+
+    /// <summary>The audit's workload templates; none (with a warning) when the role may not list them.</summary>
+    private async Task<List<HostNetworkWorkload>> ListAuditWorkloadsAsync(NamespacePolicyQuery query, CancellationToken cancellationToken)
+    {
+        var workloads = new List<HostNetworkWorkload>();
+        try
+        {
+            await foreach (var workload in GetHostNetworkWorkloadsAsync(new WorkloadQuery { NamespaceFilter = query.NamespaceFilter, PageSize = query.PageSize }, cancellationToken).ConfigureAwait(false))
+            {
+                workloads.Add(workload);
+            }
+        }
+        catch (KubeApiException ex) when (ex.StatusCode == HttpStatusCode.Forbidden)
+        {
+            Log.Warning($"Context '{Context}': workload templates cannot be listed ({ex.Message}); the report lists none.");
+            workloads.Clear();
+        }
+
+        return workloads;
+    }
 
     private (IReadOnlyList<HostNetworkPermission> Records, IReadOnlyList<NamespaceAdmission> Covered) Analyze(
         (PolicyInputs Inputs, IReadOnlyList<NamespaceFindings> Results, ExemptionSet Exemptions, PodSecurityConfiguration? Psa) judged, RbacSnapshot rbac, CancellationToken cancellationToken)

@@ -49,8 +49,9 @@ internal sealed class OwnerResolver
     // A controller chain longer than this is a loop in the data, not a real hierarchy.
     private const int MaxHops = 10;
     private readonly Func<OwnerRef, string, CancellationToken, Task<OwnerRef?>> lookup;
-    private readonly Dictionary<string, OwnerRef?> cache = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim gate = new(1, 1);
+    // One lookup per owner object, shared by the pods that resolve it at the same time.
+    private readonly Dictionary<string, Task<OwnerRef?>> cache = new(StringComparer.Ordinal);
+    private int lookups;
 
     /// <param name="lookup">(owner, namespace of the object it owns) → that owner's own controller, or null when it
     /// has none or cannot be read (the lookup says why, once).</param>
@@ -60,7 +61,7 @@ internal sealed class OwnerResolver
     }
 
     /// <summary>Lookups made (for tests and benchmarks).</summary>
-    public int Lookups { get; private set; }
+    public int Lookups => Volatile.Read(ref lookups);
 
     /// <summary>Sets the pod's owner to its top controller (kind, name and API version).</summary>
     /// <param name="pod">The record, whose OwnerKind, OwnerName and OwnerApiVersion name the pod's own controller.</param>
@@ -78,22 +79,7 @@ internal sealed class OwnerResolver
         for (var hop = 0; hop < MaxHops && !IsTop(top); hop++)
         {
             var key = string.Join("\0", top.Group, top.Kind, pod.Namespace, top.Name);
-            OwnerRef? parent;
-            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                if (!cache.TryGetValue(key, out parent))
-                {
-                    Lookups++;
-                    parent = await lookup(top, pod.Namespace, cancellationToken).ConfigureAwait(false);
-                    cache[key] = parent;
-                }
-            }
-            finally
-            {
-                gate.Release();
-            }
-
+            var parent = await LookupOnceAsync(key, top, pod.Namespace, cancellationToken).ConfigureAwait(false);
             if (parent is not { } next || !seen.Add(next))
             {
                 break;
@@ -105,6 +91,39 @@ internal sealed class OwnerResolver
         pod.OwnerKind = top.Kind;
         pod.OwnerName = top.Name;
         pod.OwnerApiVersion = top.ApiVersion;
+    }
+
+    /// <summary>The owner's own controller, looked up once; a lookup that failed (not a 403 or 404, which answer
+    /// null) is forgotten, so the next pod asks again.</summary>
+    private async Task<OwnerRef?> LookupOnceAsync(string key, OwnerRef owner, string ns, CancellationToken cancellationToken)
+    {
+        Task<OwnerRef?>? task;
+        lock (cache)
+        {
+            if (!cache.TryGetValue(key, out task))
+            {
+                Interlocked.Increment(ref lookups);
+                task = lookup(owner, ns, cancellationToken);
+                cache[key] = task;
+            }
+        }
+
+        try
+        {
+            return await task.ConfigureAwait(false);
+        }
+        catch
+        {
+            lock (cache)
+            {
+                if (cache.TryGetValue(key, out var cached) && cached == task)
+                {
+                    cache.Remove(key);
+                }
+            }
+
+            throw;
+        }
     }
 
     /// <summary>A built-in workload that holds a pod template, or a Node (the owner of static pods' mirror pods).</summary>
@@ -178,7 +197,8 @@ internal sealed class OwnerResolver
 
         private readonly KubeApiClient api;
         private readonly IEngineLog log;
-        private readonly Dictionary<string, Dictionary<string, (string Name, bool Namespaced)>?> discovered = new(StringComparer.Ordinal);
+        // Once per group/version, shared by the lookups that run at the same time.
+        private readonly Dictionary<string, Task<Dictionary<string, (string Name, bool Namespaced)>?>> discovered = new(StringComparer.Ordinal);
 
         public OwnerResources(KubeApiClient api, IEngineLog log)
         {
@@ -198,11 +218,17 @@ internal sealed class OwnerResolver
                 return null;
             }
 
-            if (!discovered.TryGetValue(owner.ApiVersion, out var kinds))
+            Task<Dictionary<string, (string Name, bool Namespaced)>?>? discovery;
+            lock (discovered)
             {
-                kinds = await DiscoverAsync(owner, cancellationToken).ConfigureAwait(false);
-                discovered[owner.ApiVersion] = kinds;
+                if (!discovered.TryGetValue(owner.ApiVersion, out discovery))
+                {
+                    discovery = DiscoverAsync(owner, cancellationToken);
+                    discovered[owner.ApiVersion] = discovery;
+                }
             }
+
+            var kinds = await discovery.ConfigureAwait(false);
 
             if (kinds is not null && kinds.TryGetValue(owner.Kind, out var found))
             {

@@ -167,35 +167,50 @@ internal static class PolicyInputReader
         }
     }
 
-    /// <summary>Live: discovery, then one paged list per kind the server serves.</summary>
+    /// <summary>
+    /// Live: the version, discovery and the namespaces together; then one paged list per kind the server serves, all
+    /// at once (the client bounds how many are in flight); then the params and the kyverno ConfigMap, which depend on
+    /// what those lists found. What the lists add is merged in a fixed order, so concurrency changes no result.
+    /// </summary>
     public static async Task<PolicyInputs> FromClusterAsync(ClusterSession session, NamespacePolicyQuery query, IEngineLog log, CancellationToken cancellationToken)
     {
         var api = session.Api;
         var lister = new PagedLister(api, log);
         var inputs = new PolicyInputs { Live = true, Context = session.Context };
-        var version = await session.GetServerVersionAsync(cancellationToken).ConfigureAwait(false);
-        inputs.ServerVersion = version;
-        inputs.ServerMinor = ParseMinor(version);
-
-        var served = await DiscoverAsync(api, log, cancellationToken).ConfigureAwait(false);
-        inputs.ServedGroups = new HashSet<string>(served.Keys.Select(k => k.Group), StringComparer.Ordinal);
+        var versionTask = session.GetServerVersionAsync(cancellationToken);
+        var servedTask = DiscoverAsync(api, log, cancellationToken);
 
         // Namespaces: the one list that must succeed.
-        var namespaces = new ApiRequest(HttpMethod.Get, "/api/v1/namespaces", "ListNamespaces", "list", "namespaces");
-        await foreach (var item in lister.ListAsync(namespaces, query.PageSize, null, cancellationToken).ConfigureAwait(false))
-        {
-            inputs.Namespaces.Add(NamespaceInfo.From(item.Clone(), null));
-        }
+        var namespacesTask = Task.Run(
+            async () =>
+            {
+                var namespaces = new List<NamespaceInfo>();
+                var request = new ApiRequest(HttpMethod.Get, "/api/v1/namespaces", "ListNamespaces", "list", "namespaces");
+                await foreach (var item in lister.ListAsync(request, query.PageSize, null, cancellationToken).ConfigureAwait(false))
+                {
+                    namespaces.Add(NamespaceInfo.From(item.Clone(), null));
+                }
 
+                return namespaces;
+            },
+            cancellationToken);
+        await Concurrent.WhenAllAsync(versionTask, servedTask, namespacesTask).ConfigureAwait(false);
+
+        var version = await versionTask.ConfigureAwait(false);
+        inputs.ServerVersion = version;
+        inputs.ServerMinor = ParseMinor(version);
+        var served = await servedTask.ConfigureAwait(false);
+        inputs.ServedGroups = new HashSet<string>(served.Keys.Select(k => k.Group), StringComparer.Ordinal);
+        inputs.Namespaces.AddRange(await namespacesTask.ConfigureAwait(false));
+
+        var lists = new List<Task<KindList>>();
         foreach (var kind in PolicyKinds.All)
         {
             var groupVersion = kind.Versions.FirstOrDefault(v => served.TryGetValue((kind.Group, v), out var resources) && resources.Contains(kind.Resource));
-            if (groupVersion is null)
+            if (groupVersion is not null)
             {
-                continue;
+                lists.Add(ListKindAsync(inputs.Context, lister, kind.Engine, kind.Group, groupVersion, kind.Resource, kind.Kind, query.PageSize, log, cancellationToken));
             }
-
-            await ListKindAsync(inputs, lister, kind.Engine, kind.Group, groupVersion, kind.Resource, kind.Kind, query.PageSize, log, cancellationToken).ConfigureAwait(false);
         }
 
         // Gatekeeper constraint kinds are whatever the templates created: discovered, one list each.
@@ -204,48 +219,63 @@ internal static class PolicyInputReader
         {
             foreach (var resource in served[(PolicyKinds.ConstraintsGroup, constraintVersion)].Where(r => !r.Contains('/', StringComparison.Ordinal)).OrderBy(r => r, StringComparer.Ordinal))
             {
-                await ListKindAsync(inputs, lister, PolicyEngine.Gatekeeper, PolicyKinds.ConstraintsGroup, constraintVersion, resource, resource, query.PageSize, log, cancellationToken).ConfigureAwait(false);
+                lists.Add(ListKindAsync(inputs.Context, lister, PolicyEngine.Gatekeeper, PolicyKinds.ConstraintsGroup, constraintVersion, resource, resource, query.PageSize, log, cancellationToken));
+            }
+        }
+
+        await Concurrent.WhenAllAsync(lists.ToArray()).ConfigureAwait(false);
+        foreach (var list in lists)
+        {
+            var (objects, unreadable) = await list.ConfigureAwait(false);
+            foreach (var obj in objects)
+            {
+                inputs.Add(obj);
+            }
+
+            if (unreadable is not null)
+            {
+                inputs.Unreadable.Add(unreadable);
             }
         }
 
         inputs.WebhooksKnown = !inputs.Unreadable.Any(u => u.Resource == "validatingwebhookconfigurations");
-        await ReadParamsAsync(inputs, api, lister, query.PageSize, log, cancellationToken).ConfigureAwait(false);
-        if (inputs.ServedGroups.Contains("kyverno.io") || inputs.ServedGroups.Contains("policies.kyverno.io"))
-        {
-            await ReadKyvernoConfigMapAsync(inputs, api, log, cancellationToken).ConfigureAwait(false);
-        }
-
+        var paramsTask = ReadParamsAsync(inputs, api, lister, query.PageSize, log, cancellationToken);
+        var configMapTask = inputs.ServedGroups.Contains("kyverno.io") || inputs.ServedGroups.Contains("policies.kyverno.io")
+            ? ReadKyvernoConfigMapAsync(inputs, api, log, cancellationToken)
+            : Task.CompletedTask;
+        await Concurrent.WhenAllAsync(paramsTask, configMapTask).ConfigureAwait(false);
         return inputs;
     }
 
-    private static async Task ListKindAsync(PolicyInputs inputs, PagedLister lister, PolicyEngine engine, string group, string version, string resource, string kind, int pageSize, IEngineLog log, CancellationToken cancellationToken)
+    private static async Task<KindList> ListKindAsync(string context, PagedLister lister, PolicyEngine engine, string group, string version, string resource, string kind, int pageSize, IEngineLog log, CancellationToken cancellationToken)
     {
         var operation = "List" + CultureInfo.InvariantCulture.TextInfo.ToTitleCase(resource);
         var request = new ApiRequest(HttpMethod.Get, $"/apis/{group}/{version}/{resource}", operation, "list", resource + "." + group);
+        var objects = new List<PolicyObject>();
         try
         {
-            var count = 0;
             await foreach (var item in lister.ListAsync(request, pageSize, null, cancellationToken).ConfigureAwait(false))
             {
                 var obj = item.Clone();
-                inputs.Add(new PolicyObject(WithTypeMeta(obj, group + "/" + version, kind), null));
-                count++;
+                objects.Add(new PolicyObject(WithTypeMeta(obj, group + "/" + version, kind), null));
             }
 
-            log.Verbose($"{inputs.Context}: {count} {resource}.{group}.");
+            log.Verbose($"{context}: {objects.Count} {resource}.{group}.");
         }
         catch (KubeApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
-            log.Debug($"{inputs.Context}: {resource}.{group}/{version} disappeared after discovery.");
+            log.Debug($"{context}: {resource}.{group}/{version} disappeared after discovery.");
         }
         catch (KubeApiException ex) when (ex.StatusCode is not null && ex.ErrorId is not "Unauthorized")
         {
             var why = ex.StatusCode == HttpStatusCode.Forbidden
                 ? $"the audit may not list {resource}.{group} (RBAC must allow 'list' on '{resource}' in API group '{group}')"
                 : $"listing {resource}.{group} failed ({ex.Message})";
-            log.Warning($"Context '{inputs.Context}': {why}; every namespace those objects could affect is reported Unknown unless another mechanism decides it.");
-            inputs.Unreadable.Add(new UnreadableKind(engine, kind, resource, group, $"{char.ToUpperInvariant(why[0])}{why[1..]}, so whether one of them refuses hostNetwork pods here is unknown."));
+            log.Warning($"Context '{context}': {why}; every namespace those objects could affect is reported Unknown unless another mechanism decides it.");
+            return new KindList(Array.Empty<PolicyObject>(), new UnreadableKind(engine, kind, resource, group, $"{char.ToUpperInvariant(why[0])}{why[1..]}, so whether one of them refuses hostNetwork pods here is unknown."));
         }
+
+        return new KindList(objects, null);
     }
 
     /// <summary>Items of a typed list carry no kind/apiVersion: add them so evaluators see what they are.</summary>
@@ -312,35 +342,40 @@ internal static class PolicyInputReader
             }
         }
 
-        foreach (var key in result.Keys.ToList())
+        // Each group/version's resources, all at once: one round trip, whatever the number of groups.
+        async Task<HashSet<string>?> ResourcesAsync((string Group, string Version) key)
         {
-            var wanted = key.Item1 == PolicyKinds.ConstraintsGroup || PolicyKinds.All.Any(k => k.Group == key.Item1 && k.Versions.Contains(key.Item2));
-            if (!wanted)
-            {
-                result.Remove(key);
-                continue;
-            }
-
             try
             {
-                using var list = await api.SendJsonAsync(new ApiRequest(HttpMethod.Get, $"/apis/{key.Item1}/{key.Item2}", "Discovery", "get", key.Item1), cancellationToken).ConfigureAwait(false);
-                foreach (var resource in list.RootElement.Get("resources").Items())
-                {
-                    if (resource.Get("name").AsString() is { } name)
-                    {
-                        result[key].Add(name);
-                    }
-                }
+                using var list = await api.SendJsonAsync(new ApiRequest(HttpMethod.Get, $"/apis/{key.Group}/{key.Version}", "Discovery", "get", key.Group), cancellationToken).ConfigureAwait(false);
+                return new HashSet<string>(list.RootElement.Get("resources").Items().Select(r => r.Get("name").AsString()).OfType<string>(), StringComparer.Ordinal);
             }
             catch (KubeApiException ex) when (ex.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.ServiceUnavailable)
             {
-                log.Debug($"Discovery of {key.Item1}/{key.Item2} failed: {ex.Message}");
-                result.Remove(key);
+                log.Debug($"Discovery of {key.Group}/{key.Version} failed: {ex.Message}");
+                return null;
             }
         }
 
-        return result;
+        var wanted = result.Keys
+            .Where(key => key.Item1 == PolicyKinds.ConstraintsGroup || PolicyKinds.All.Any(k => k.Group == key.Item1 && k.Versions.Contains(key.Item2)))
+            .ToList();
+        var lookups = wanted.Select(ResourcesAsync).ToArray();
+        await Concurrent.WhenAllAsync(lookups).ConfigureAwait(false);
+        var served = new Dictionary<(string Group, string Version), HashSet<string>>();
+        for (var i = 0; i < wanted.Count; i++)
+        {
+            if (await lookups[i].ConfigureAwait(false) is { } resources)
+            {
+                served[wanted[i]] = resources;
+            }
+        }
+
+        return served;
     }
+
+    /// <summary>What one kind's list added: its objects, or why it could not be read.</summary>
+    private readonly record struct KindList(IReadOnlyList<PolicyObject> Objects, UnreadableKind? Unreadable);
 
     private static int? ParseMinor(string? version)
     {

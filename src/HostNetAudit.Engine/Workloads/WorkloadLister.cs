@@ -31,20 +31,49 @@ internal sealed class WorkloadLister
         var bytesBefore = api.BytesReceived;
         var found = 0;
         var scopes = query.Namespaces.Count > 0 ? query.Namespaces.Select(ns => (string?)ns).ToArray() : new string?[] { null };
-        foreach (var kind in query.EffectiveKinds)
+        // Every kind and scope is listed at once (the client bounds the requests in flight); the templates are
+        // written in kind order as each list completes, so the order does not depend on which answered first.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var lists = query.EffectiveKinds
+            .SelectMany(kind => scopes.Select(ns => CollectAsync(WorkloadResource.Of(kind), ns, query, stop.Token)))
+            .ToList();
+        try
         {
-            var resource = WorkloadResource.Of(kind);
-            foreach (var ns in scopes)
+            foreach (var list in lists)
             {
-                await foreach (var workload in ListScopeAsync(resource, ns, query, cancellationToken).ConfigureAwait(false))
+                foreach (var workload in await list.ConfigureAwait(false))
                 {
                     found++;
                     yield return workload;
                 }
             }
         }
+        finally
+        {
+            // Stopped early or failed: the other lists end too, and nothing is left running unobserved.
+            await stop.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await Task.WhenAll(lists).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or KubeApiException or HostNetAuditException)
+            {
+                // The failure the caller sees is the first one, thrown above.
+            }
+        }
 
         log.Verbose($"{api.Context}: {found} hostNetwork workload(s) from {api.RequestCount - requestsBefore} request(s), {(api.BytesReceived - bytesBefore) / 1024.0:0.#} KB received.");
+    }
+
+    private async Task<List<HostNetworkWorkload>> CollectAsync(WorkloadResource resource, string? ns, WorkloadQuery query, CancellationToken cancellationToken)
+    {
+        var workloads = new List<HostNetworkWorkload>();
+        await foreach (var workload in ListScopeAsync(resource, ns, query, cancellationToken).ConfigureAwait(false))
+        {
+            workloads.Add(workload);
+        }
+
+        return workloads;
     }
 
     private async IAsyncEnumerable<HostNetworkWorkload> ListScopeAsync(WorkloadResource resource, string? ns, WorkloadQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
