@@ -46,13 +46,13 @@ public abstract class HostNetAuditCmdlet : PSCmdlet, IDisposable
     /// <summary>API server URL, for token authentication without a kubeconfig file.</summary>
     [Parameter(Mandatory = true, ParameterSetName = TokenSet)]
     [ValidateNotNull]
-    public Uri? Server { get; set; }
+    public virtual Uri? Server { get; set; }
 
     /// <summary>Bearer token (SecureString, or a string that is converted to one).</summary>
     [Parameter(Mandatory = true, ParameterSetName = TokenSet)]
     [ValidateNotNull]
     [SecureStringTransformation]
-    public SecureString? Token { get; set; }
+    public virtual SecureString? Token { get; set; }
 
     /// <summary>Path of a PEM file with the cluster's certificate authority.</summary>
     [Parameter(ParameterSetName = TokenSet)]
@@ -62,12 +62,12 @@ public abstract class HostNetAuditCmdlet : PSCmdlet, IDisposable
     /// <summary>The cluster's certificate authority as base64 PEM (a kubeconfig's certificate-authority-data) or PEM text.</summary>
     [Parameter(ParameterSetName = TokenSet)]
     [ValidateNotNullOrEmpty]
-    public string? CertificateAuthorityData { get; set; }
+    public virtual string? CertificateAuthorityData { get; set; }
 
     /// <summary>The name records carry as Context in token mode. Default: the server's host and port.</summary>
     [Parameter(ParameterSetName = TokenSet)]
     [ValidateNotNullOrEmpty]
-    public string? ClusterName { get; set; }
+    public virtual string? ClusterName { get; set; }
 
     /// <summary>Use the pod's service account (in-cluster configuration).</summary>
     [Parameter(Mandatory = true, ParameterSetName = InClusterSet)]
@@ -209,6 +209,79 @@ public abstract class HostNetAuditCmdlet : PSCmdlet, IDisposable
             catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
             {
                 return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> against several sources at once, at most <paramref name="throttleLimit"/> in
+    /// flight, and hands each result to <paramref name="write"/> on the pipeline thread as its source finishes (the
+    /// engine's messages are written meanwhile). A source's failure is a non-terminating error when the run reads
+    /// several sources, terminating with one, as in <see cref="ForEachSource{T}(IReadOnlyList{T}, Action{T})"/>;
+    /// Ctrl+C cancels every source in flight and those not started.
+    /// </summary>
+    private protected void ForEachSourceConcurrently<TSource, TResult>(
+        IReadOnlyList<TSource> targets,
+        int throttleLimit,
+        Func<TSource, CancellationToken, Task<TResult>> work,
+        Action<TSource, TResult> write)
+        where TSource : IEvidenceSource
+    {
+        using var slots = new SemaphoreSlim(Math.Max(1, throttleLimit));
+        async Task<TResult> RunAsync(TSource source)
+        {
+            await slots.WaitAsync(CancelToken).ConfigureAwait(false);
+            try
+            {
+                return await work(source, CancelToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }
+
+        var running = targets.Select(t => (Source: t, Task: RunAsync(t))).ToList();
+        var severalSources = targets.Count > 1;
+        try
+        {
+            while (running.Count > 0)
+            {
+                var done = Bridge.Wait(Task.WhenAny(running.Select(r => (Task)r.Task)));
+                var index = running.FindIndex(r => r.Task == done);
+                var (source, task) = running[index];
+                running.RemoveAt(index);
+                try
+                {
+                    write(source, task.GetAwaiter().GetResult());
+                }
+                catch (HostNetAuditException ex) when (severalSources)
+                {
+                    Bridge.Drain();
+                    WriteError(ErrorRecords.From(ex));
+                }
+                catch (HostNetAuditException ex)
+                {
+                    Bridge.Drain();
+                    ThrowTerminatingError(ErrorRecords.From(ex));
+                }
+                catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            // Stopped (Ctrl+C, a terminating error, a downstream Select-Object -First): the rest ends now, and the
+            // semaphore outlives every task that may still release it.
+            if (running.Count > 0)
+            {
+                stopping.Cancel();
+                foreach (var (_, task) in running)
+                {
+                    ((IAsyncResult)task).AsyncWaitHandle.WaitOne();
+                }
             }
         }
     }

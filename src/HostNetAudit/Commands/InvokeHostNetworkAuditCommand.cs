@@ -14,6 +14,8 @@ namespace HostNetAudit.Commands;
 [OutputType(typeof(AuditReport))]
 public sealed class InvokeHostNetworkAuditCommand : HostNetAuditCmdlet
 {
+    /// <summary>The default of -ThrottleLimit: 20 clusters take two rounds of one cluster's time.</summary>
+    internal const int DefaultThrottleLimit = 10;
     private const string ActivityName = "Invoke-HostNetworkAudit";
     private readonly List<IEvidenceSource> sources = new();
 
@@ -62,6 +64,36 @@ public sealed class InvokeHostNetworkAuditCommand : HostNetAuditCmdlet
     [Parameter(ParameterSetName = InClusterSet)]
     public SwitchParameter Probe { get; set; }
 
+    /// <summary>Clusters audited at once (default 10). Each cluster's requests are bounded on their own.</summary>
+    [Parameter(ParameterSetName = KubeConfigSet)]
+    [Parameter(ParameterSetName = TokenSet)]
+    [ValidateRange(1, 128)]
+    public int ThrottleLimit { get; set; } = DefaultThrottleLimit;
+
+    /// <summary>API server URL, for token authentication without a kubeconfig file; bound by property name, so
+    /// connection records (Server, Token, CertificateAuthorityData, ClusterName) can be piped in, one per cluster.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = TokenSet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNull]
+    public override Uri? Server { get => base.Server; set => base.Server = value; }
+
+    /// <summary>Bearer token (SecureString, or a string that is converted to one); bound by property name.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = TokenSet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNull]
+    [SecureStringTransformation]
+    public override System.Security.SecureString? Token { get => base.Token; set => base.Token = value; }
+
+    /// <summary>The cluster's certificate authority as base64 PEM (a kubeconfig's certificate-authority-data) or PEM
+    /// text; bound by property name.</summary>
+    [Parameter(ParameterSetName = TokenSet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public override string? CertificateAuthorityData { get => base.CertificateAuthorityData; set => base.CertificateAuthorityData = value; }
+
+    /// <summary>The name records carry as Context in token mode (default: the server's host and port); bound by
+    /// property name.</summary>
+    [Parameter(ParameterSetName = TokenSet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public override string? ClusterName { get => base.ClusterName; set => base.ClusterName = value; }
+
     /// <summary>After writing the reports, writes a non-terminating error (HostNetworkControlFailed) for every
     /// cluster where the control fails.</summary>
     [Parameter]
@@ -88,19 +120,24 @@ public sealed class InvokeHostNetworkAuditCommand : HostNetAuditCmdlet
             sources.Add(NoEvidence());
         }
 
+        // Clusters are audited concurrently (at most -ThrottleLimit at once); each report is written on the pipeline
+        // thread as its cluster finishes, and a cluster's failure does not stop the others.
         var reports = new List<AuditReport>();
-        var index = 0;
-        ForEachSource(sources, source =>
-        {
-            WriteProgress(new ProgressRecord(1, ActivityName, $"Cluster {index + 1} of {sources.Count}: {source.Context}")
+        var finished = 0;
+        ForEachSourceConcurrently(
+            sources,
+            ThrottleLimit,
+            (source, cancellationToken) => source.AuditAsync(query, cancellationToken),
+            (source, report) =>
             {
-                PercentComplete = (int)(100.0 * index / Math.Max(1, sources.Count)),
+                finished++;
+                WriteProgress(new ProgressRecord(1, ActivityName, $"{finished} of {sources.Count} cluster(s) audited; last: {source.Context}")
+                {
+                    PercentComplete = (int)(100.0 * finished / Math.Max(1, sources.Count)),
+                });
+                reports.Add(report);
+                WriteObject(report);
             });
-            index++;
-            var report = Bridge.Wait(source.AuditAsync(query, CancelToken));
-            reports.Add(report);
-            WriteObject(report);
-        });
 
         WriteProgress(new ProgressRecord(1, ActivityName, "Done") { RecordType = ProgressRecordType.Completed, PercentComplete = 100 });
 

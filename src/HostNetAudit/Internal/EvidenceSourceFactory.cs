@@ -63,7 +63,9 @@ internal sealed class EvidenceSourceFactory : IDisposable
         var request = cmdlet.BuildConnectionRequest();
         if (request.Mode != ConnectionMode.KubeConfig)
         {
-            return new[] { OpenCluster("\0" + request.Mode, request, null, null) };
+            // Connection records piped in name one cluster each: the same server under the same name is one source.
+            var key = string.Join("\0", string.Empty, request.Mode, request.Server, request.ClusterName, request.CertificateAuthorityData, request.CertificateAuthorityPath);
+            return new[] { OpenCluster(key, request, null, null) };
         }
 
         kubeConfig ??= Engine.LoadKubeConfig(request);
