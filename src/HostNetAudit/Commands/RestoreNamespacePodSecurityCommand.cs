@@ -41,10 +41,12 @@ public sealed class RestoreNamespacePodSecurityCommand : HostNetAuditCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    /// <summary>Requests in flight at once per cluster.</summary>
+    /// <summary>Requests in flight at once per cluster (namespaces previewed and written in parallel). The old name
+    /// -ThrottleLimit is kept as an alias.</summary>
     [Parameter]
+    [Alias("ThrottleLimit")]
     [ValidateRange(1, 64)]
-    public int ThrottleLimit { get; set; } = 8;
+    public int NamespaceThrottleLimit { get; set; } = 8;
 
     protected override void BeginProcessing()
     {
@@ -96,7 +98,7 @@ public sealed class RestoreNamespacePodSecurityCommand : HostNetAuditCmdlet
 
     protected override void EndProcessing()
     {
-        var runner = new PodSecurityRunner(this, Bridge, ThrottleLimit, CancelToken);
+        var runner = new PodSecurityRunner(this, Bridge, NamespaceThrottleLimit, CancelToken);
         var sessions = work.Select(w => w.Session).Distinct().ToList();
         ForEachSource(sessions, session =>
         {

@@ -50,10 +50,12 @@ public sealed class SetNamespacePodSecurityCommand : HostNetAuditCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    /// <summary>Requests in flight at once per cluster.</summary>
+    /// <summary>Requests in flight at once per cluster (namespaces previewed and written in parallel). The old name
+    /// -ThrottleLimit is kept as an alias.</summary>
     [Parameter]
+    [Alias("ThrottleLimit")]
     [ValidateRange(1, 64)]
-    public int ThrottleLimit { get; set; } = 8;
+    public int NamespaceThrottleLimit { get; set; } = 8;
 
     protected override void BeginProcessing()
     {
@@ -110,7 +112,7 @@ public sealed class SetNamespacePodSecurityCommand : HostNetAuditCmdlet
     {
         var exclude = (ExcludeNamespace ?? Array.Empty<string>()).Select(p => new WildcardPattern(p, WildcardOptions.IgnoreCase)).ToArray();
         var clusters = work.GroupBy(w => w.Session).Select(g => (Session: g.Key, Patterns: g.Select(w => w.Pattern).ToList())).ToList();
-        var runner = new PodSecurityRunner(this, Bridge, ThrottleLimit, CancelToken);
+        var runner = new PodSecurityRunner(this, Bridge, NamespaceThrottleLimit, CancelToken);
         ForEachSource(clusters.Select(c => c.Session).ToList(), session =>
         {
             var patterns = clusters.First(c => c.Session == session).Patterns;
