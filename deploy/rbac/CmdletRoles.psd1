@@ -13,6 +13,8 @@
     'Get-HostNetworkPermission'     = 'auditor'
     'Set-NamespacePodSecurity'      = 'remediator'
     'Restore-NamespacePodSecurity'  = 'remediator'
+    # Writes the module's own policy reports (and reads them back by label); reads nothing else.
+    'Publish-HostNetworkAuditReport' = 'publisher'
     # Writes files from report objects; sends no request.
     'Export-HostNetworkAuditReport' = 'none'
     # Reads report files; sends no request.

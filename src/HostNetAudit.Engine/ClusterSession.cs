@@ -34,9 +34,12 @@ internal sealed partial class ClusterSession : EvidenceSource, IClusterSession
         lister = new PagedLister(api, log);
         ownerLookup = OwnerResolver.Live(api, log);
         PodSecurity = new PodSecurity.PodSecurityRemediation(api, lister, log, GetServerVersionAsync);
+        PolicyReports = new Reports.PolicyReportPublisher(api, lister, log);
     }
 
     public IPodSecurityRemediation PodSecurity { get; }
+
+    public IPolicyReportPublisher PolicyReports { get; }
 
     public KubeApiClient Api { get; }
 

@@ -57,6 +57,7 @@ Describe 'HostNetAudit module' {
                 'HostNetAudit.Commands.HostNetAuditCmdlet'
                 'HostNetAudit.Commands.ImportHostNetworkAuditReportCommand'
                 'HostNetAudit.Commands.InvokeHostNetworkAuditCommand'
+                'HostNetAudit.Commands.PublishHostNetworkAuditReportCommand'
                 'HostNetAudit.Commands.RestoreNamespacePodSecurityCommand'
                 'HostNetAudit.Commands.SetNamespacePodSecurityCommand'
                 'HostNetAudit.Commands.TestNamespacePolicyCommand'
@@ -74,6 +75,7 @@ Describe 'HostNetAudit module' {
                 'HostNetAudit.PodSecurityViolation'
                 'HostNetAudit.PolicyFinding'
                 'HostNetAudit.PolicyProbeResult'
+                'HostNetAudit.PolicyReportChange'
                 'HostNetAudit.ReportFormat'
                 'HostNetAudit.WorkloadKind'
             )

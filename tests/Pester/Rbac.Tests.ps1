@@ -1,5 +1,5 @@
 <#
-    deploy/rbac: the three least-privilege roles, their bindings and the admission policies that narrow them.
+    deploy/rbac: the four least-privilege roles, their bindings and the admission policies that narrow them.
     The requests the module really sends are checked against these roles by Final/RbacCoverage.Tests.ps1; the
     CEL of the admission policies is evaluated by the xunit tests (AdmissionPolicyTests).
 #>
@@ -8,7 +8,7 @@ BeforeAll {
     $script:Folder = Get-RbacFolder
     $script:Documents = @(Get-RbacDocument)
     $script:RulesOf = @{}
-    foreach ($role in 'auditor', 'prober', 'remediator') {
+    foreach ($role in 'auditor', 'prober', 'remediator', 'publisher') {
         $identity = Get-RoleIdentity $role
         $RulesOf[$role] = @(Get-IdentityRule -Document $Documents -User $identity.User -Group $identity.Group)
     }
@@ -73,8 +73,20 @@ Describe 'RBAC manifests' {
             @(Get-Permission $RulesOf['auditor'] | Where-Object { $_ -notin @(Get-Permission $RulesOf['remediator']) }) | Should -BeNullOrEmpty
         }
 
+        It 'the publisher lists policy reports and writes only those named hostnetaudit' {
+            $RulesOf['publisher'].Count | Should -BeGreaterThan 0
+            foreach ($rule in $RulesOf['publisher']) {
+                $rule.ApiGroups | Should -Be @('wgpolicyk8s.io') -Because $rule.Source
+                $rule.Resources | ForEach-Object { $_ | Should -BeIn @('clusterpolicyreports', 'policyreports') }
+                if ($rule.Verbs | Where-Object { $_ -ne 'list' }) {
+                    $rule.ResourceNames | Should -Not -BeNullOrEmpty -Because 'writes are pinned to the module''s own report names'
+                    $rule.ResourceNames | ForEach-Object { $_ | Should -Match '^hostnetaudit(-[0-9]+)?$' }
+                }
+            }
+        }
+
         It 'binds each role to its service account and its group, and nothing else' {
-            foreach ($role in 'auditor', 'prober', 'remediator') {
+            foreach ($role in 'auditor', 'prober', 'remediator', 'publisher') {
                 $identity = Get-RoleIdentity $role
                 $viaGroup = @(Get-IdentityRule -Document $Documents -User 'someone-else' -Group $identity.Group)
                 @(Get-Permission $viaGroup) | Should -Be @(Get-Permission $RulesOf[$role])

@@ -37,4 +37,7 @@ internal interface IClusterSession : IEvidenceSource
 {
     /// <summary>Pod Security Admission remediation (Set-/Restore-NamespacePodSecurity) on this cluster.</summary>
     IPodSecurityRemediation PodSecurity { get; }
+
+    /// <summary>Publishing an audit's policy reports into this cluster (Publish-HostNetworkAuditReport).</summary>
+    IPolicyReportPublisher PolicyReports { get; }
 }
