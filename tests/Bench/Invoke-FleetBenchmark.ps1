@@ -80,6 +80,8 @@ finally {
 }
 
 $loadAfter = Get-LoadAverage
+# The whole process's peak resident set (pwsh, the module, every audit above): what an Automation sandbox counts.
+$peakMb = if (Test-Path /proc/self/status) { [double][regex]::Match((Get-Content -Raw /proc/self/status), 'VmHWM:\s+(\d+)').Groups[1].Value / 1024 } else { $null }
 $rtt = $LatencyMilliseconds / 1000
 $oneMedian = Get-Median $one
 $fleetMedian = Get-Median $parallel
@@ -107,4 +109,5 @@ included, since every command opens its own connections); the median of $Repeat 
 - One cluster's audit takes at most 6 round trips beyond start-up: $(if ($roundTrips -le 6) { 'met' } else { 'MISSED' }) ($(F $roundTrips '0.0') round trips).
 - $Clusters clusters with the default ``-ThrottleLimit`` take at most 3× one cluster's time: $(if ($ratio -le 3) { 'met' } else { 'MISSED' }) ($(F $ratio '0.0')×).
 - The sequential run is $(F ($sequential[0] / $fleetMedian) '0.0')× the parallel one.
+- Peak memory of this process (pwsh, the module and every run above, ``VmHWM``): $(if ($null -eq $peakMb) { 'n/a' } else { (F $peakMb '0') + ' MB' }) (the demo clusters are small: memory grows with the clusters in flight and their size).
 "@

@@ -212,7 +212,7 @@ Describe 'about_HostNetAudit' {
 
     It 'covers the control, the engines, exemptions, RBAC, runbooks and JSON depth' {
         foreach ($topic in 'The control and why it matters', 'What counts as a policy that refuses hostNetwork', 'Exemptions',
-            'Connecting from an Azure Automation runbook', 'RBAC: three roles', 'Output and JSON') {
+            'Connecting from an Azure Automation runbook', 'RBAC: least-privilege roles', 'Output and JSON') {
             $About | Should -Match ([regex]::Escape($topic))
         }
         $About | Should -Match '6dae42f8-4368-4678-94ff-3960e28e3630'

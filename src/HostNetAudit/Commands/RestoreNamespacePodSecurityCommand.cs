@@ -100,22 +100,63 @@ public sealed class RestoreNamespacePodSecurityCommand : HostNetAuditCmdlet
     {
         var runner = new PodSecurityRunner(this, Bridge, NamespaceThrottleLimit, CancelToken);
         var sessions = work.Select(w => w.Session).Distinct().ToList();
-        ForEachSource(sessions, session =>
+
+        // Several records for one namespace are restored one after another, in input order: a round holds one
+        // record per namespace. Every cluster's first round is previewed at once (a few clusters at a time); the
+        // writes, and the later rounds, run cluster by cluster in Context order on the pipeline thread.
+        var rounds = sessions.ToDictionary(s => s, s => Rounds(work.Where(w => w.Session == s).Select(w => w.Request).ToList()));
+        using var slots = new SemaphoreSlim(InvokeHostNetworkAuditCommand.DefaultThrottleLimit);
+        async Task<IReadOnlyList<PodSecurityPlan>> PreviewAsync(IClusterSession session)
         {
-            // Several records for one namespace are restored one after another, in input order.
-            var pending = work.Where(w => w.Session == session).Select(w => w.Request).ToList();
-            while (pending.Count > 0)
+            await slots.WaitAsync(CancelToken).ConfigureAwait(false);
+            try
             {
-                var round = pending.GroupBy(r => r.Namespace, StringComparer.Ordinal).Select(g => g.First()).ToList();
-                runner.Run(session, round);
-                foreach (var done in round)
-                {
-                    pending.Remove(done);
-                }
+                return await runner.PreviewAsync(session, rounds[session][0]).ConfigureAwait(false);
             }
-        });
+            finally
+            {
+                slots.Release();
+            }
+        }
+
+        var previews = sessions.ToDictionary(s => s, PreviewAsync);
+        try
+        {
+            ForEachSource(sessions, session =>
+            {
+                runner.Execute(session, Bridge.Wait(previews[session]));
+                foreach (var round in rounds[session].Skip(1))
+                {
+                    runner.Run(session, round);
+                }
+            });
+        }
+        finally
+        {
+            foreach (var preview in previews.Values.Where(p => !p.IsCompleted))
+            {
+                ((IAsyncResult)preview).AsyncWaitHandle.WaitOne();
+            }
+        }
 
         base.EndProcessing();
+    }
+
+    /// <summary>The requests in rounds of one per namespace, in input order (a namespace's second record goes in the second round).</summary>
+    private static List<List<PodSecurityRequest>> Rounds(List<PodSecurityRequest> pending)
+    {
+        var rounds = new List<List<PodSecurityRequest>>();
+        while (pending.Count > 0)
+        {
+            var round = pending.GroupBy(r => r.Namespace, StringComparer.Ordinal).Select(g => g.First()).ToList();
+            rounds.Add(round);
+            foreach (var done in round)
+            {
+                pending.Remove(done);
+            }
+        }
+
+        return rounds.Count == 0 ? new List<List<PodSecurityRequest>> { new() } : rounds;
     }
 
     private Dictionary<string, string> ToLabels(Hashtable? labels, string ns)

@@ -113,11 +113,72 @@ public sealed class SetNamespacePodSecurityCommand : HostNetAuditCmdlet
         var exclude = (ExcludeNamespace ?? Array.Empty<string>()).Select(p => new WildcardPattern(p, WildcardOptions.IgnoreCase)).ToArray();
         var clusters = work.GroupBy(w => w.Session).Select(g => (Session: g.Key, Patterns: g.Select(w => w.Pattern).ToList())).ToList();
         var runner = new PodSecurityRunner(this, Bridge, NamespaceThrottleLimit, CancelToken);
-        ForEachSource(clusters.Select(c => c.Session).ToList(), session =>
+
+        // Every cluster's preview (wildcards expanded, reads, dry runs) runs at once, a few clusters at a time; then,
+        // cluster by cluster in Context order on the pipeline thread, ShouldProcess and the writes.
+        using var slots = new SemaphoreSlim(InvokeHostNetworkAuditCommand.DefaultThrottleLimit);
+        var previews = clusters.ToDictionary(c => c.Session, c => PreviewAsync(c.Session, c.Patterns, exclude, runner, slots));
+        try
         {
-            var patterns = clusters.First(c => c.Session == session).Patterns;
-            var names = Expand(session, patterns).Where(n => !exclude.Any(e => e.IsMatch(n))).ToList();
-            var requests = names.Select(n => new PodSecurityRequest
+            ForEachSource(clusters.Select(c => c.Session).ToList(), session =>
+            {
+                var (plans, unmatched) = Bridge.Wait(previews[session]);
+                foreach (var pattern in unmatched)
+                {
+                    WriteWarning($"No namespace in context '{session.Context}' matches '{pattern}'.");
+                }
+
+                runner.Execute(session, plans);
+            });
+        }
+        finally
+        {
+            // Stopped or failed early: the previews still running end before the semaphore does.
+            foreach (var preview in previews.Values.Where(p => !p.IsCompleted))
+            {
+                ((IAsyncResult)preview).AsyncWaitHandle.WaitOne();
+            }
+        }
+
+        base.EndProcessing();
+    }
+
+    /// <summary>One cluster's preview: the names its patterns match (one namespace list when a pattern has
+    /// wildcards; the patterns that match nothing are returned for a warning), minus the exclusions, planned.</summary>
+    private async Task<(IReadOnlyList<PodSecurityPlan> Plans, IReadOnlyList<string> Unmatched)> PreviewAsync(
+        IClusterSession session, List<string> patterns, WildcardPattern[] exclude, PodSecurityRunner runner, SemaphoreSlim slots)
+    {
+        await slots.WaitAsync(CancelToken).ConfigureAwait(false);
+        try
+        {
+            IReadOnlyList<string>? all = null;
+            var names = new List<string>();
+            var unmatched = new List<string>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var pattern in patterns)
+            {
+                if (!WildcardPattern.ContainsWildcardCharacters(pattern))
+                {
+                    if (seen.Add(pattern))
+                    {
+                        names.Add(pattern);
+                    }
+
+                    continue;
+                }
+
+                all ??= await session.PodSecurity.ListNamespacesAsync(CancelToken).ConfigureAwait(false);
+                var wildcard = new WildcardPattern(pattern, WildcardOptions.IgnoreCase);
+                var matched = all.Where(n => wildcard.IsMatch(n)).ToList();
+                if (matched.Count == 0)
+                {
+                    unmatched.Add(pattern);
+                }
+
+                names.AddRange(matched.Where(seen.Add));
+            }
+
+            var requests = names.Where(n => !exclude.Any(e => e.IsMatch(n))).Select(n => new PodSecurityRequest
             {
                 Namespace = n,
                 Operation = PodSecurityOperation.Set,
@@ -127,40 +188,11 @@ public sealed class SetNamespacePodSecurityCommand : HostNetAuditCmdlet
                 Force = Force.IsPresent,
                 SystemNamespaceNamed = literalOnCommandLine.Contains(n),
             }).ToList();
-            runner.Run(session, requests);
-        });
-
-        base.EndProcessing();
-    }
-
-    private IEnumerable<string> Expand(IClusterSession session, List<string> patterns)
-    {
-        IReadOnlyList<string>? all = null;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var pattern in patterns)
+            return (await runner.PreviewAsync(session, requests).ConfigureAwait(false), unmatched);
+        }
+        finally
         {
-            if (!WildcardPattern.ContainsWildcardCharacters(pattern))
-            {
-                if (seen.Add(pattern))
-                {
-                    yield return pattern;
-                }
-
-                continue;
-            }
-
-            all ??= Bridge.Wait(session.PodSecurity.ListNamespacesAsync(CancelToken));
-            var wildcard = new WildcardPattern(pattern, WildcardOptions.IgnoreCase);
-            var matched = all.Where(n => wildcard.IsMatch(n)).ToList();
-            if (matched.Count == 0)
-            {
-                WriteWarning($"No namespace in context '{session.Context}' matches '{pattern}'.");
-            }
-
-            foreach (var name in matched.Where(seen.Add))
-            {
-                yield return name;
-            }
+            slots.Release();
         }
     }
 

@@ -32,15 +32,26 @@ internal sealed class PodSecurityRunner
         this.cancellationToken = cancellationToken;
     }
 
-    public void Run(IClusterSession session, IReadOnlyList<PodSecurityRequest> requests)
+    /// <summary>Previews one cluster and writes its changes (both on this thread's turn).</summary>
+    public void Run(IClusterSession session, IReadOnlyList<PodSecurityRequest> requests) =>
+        Execute(session, bridge.Wait(PreviewAsync(session, requests)));
+
+    /// <summary>The preview of one cluster's namespaces (reads and dry runs, no write): may run while other clusters
+    /// are previewed or written; <see cref="Execute"/> then takes its plans on the pipeline thread.</summary>
+    public Task<IReadOnlyList<PodSecurityPlan>> PreviewAsync(IClusterSession session, IReadOnlyList<PodSecurityRequest> requests) =>
+        requests.Count == 0
+            ? Task.FromResult<IReadOnlyList<PodSecurityPlan>>(Array.Empty<PodSecurityPlan>())
+            : session.PodSecurity.PlanAsync(requests, throttleLimit, cancellationToken);
+
+    /// <summary>ShouldProcess, the records and the writes of one cluster's plans, in input order. Pipeline thread only.</summary>
+    public void Execute(IClusterSession session, IReadOnlyList<PodSecurityPlan> plans)
     {
-        if (requests.Count == 0)
+        if (plans.Count == 0)
         {
             return;
         }
 
         var remediation = session.PodSecurity;
-        var plans = bridge.Wait(remediation.PlanAsync(requests, throttleLimit, cancellationToken));
         var caption = cmdlet.MyInvocation.MyCommand.Name;
         var activity = $"{caption}: {session.Context}";
         var done = 0;
