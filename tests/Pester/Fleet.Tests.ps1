@@ -100,3 +100,26 @@ Describe 'Invoke-HostNetworkAudit on several clusters' {
         }
     }
 }
+
+Describe 'Set-NamespacePodSecurity on several clusters' {
+    BeforeAll {
+        $script:RemFleet = Start-SimCluster -Scenario remediation -ContextName 'remfleet' -Clusters 3
+    }
+
+    It 'previews every cluster at once, then writes cluster by cluster in Context order' {
+        foreach ($c in $RemFleet.Clusters) { Clear-SimRequest $c }
+        # The first cluster's preview is slow: the others are previewed meanwhile, and still written after it.
+        Add-SimFault $RemFleet.Clusters[0] @{ kind = 'Latency'; latencyMilliseconds = 3000; resource = 'namespaces'; times = 1 }
+        $records = @(Set-NamespacePodSecurity -KubeConfig $RemFleet.KubeConfig -Context 'remfleet-*' -Namespace 'plain' -Level Baseline -ThrottleLimit 4 -Confirm:$false)
+        ($records | ForEach-Object { "$($_.Context)/$($_.Action)" }) | Should -Be @($RemFleet.Contexts | ForEach-Object { "$_/Applied" })
+
+        $log = foreach ($c in $RemFleet.Clusters) { Get-SimRequest $c | Where-Object { $_.resource -eq 'namespaces' -and $_.verb -eq 'patch' } | ForEach-Object { [pscustomobject]@{ Context = $c.Context; DryRun = [bool]$_.PSObject.Properties['dryRun'] -and $_.dryRun; Time = [DateTimeOffset]$_.time } } }
+        $previews = @($log | Where-Object DryRun)
+        $writes = @($log | Where-Object { -not $_.DryRun } | Sort-Object Time)
+        $previews.Count | Should -Be 3
+        $writes.Context | Should -Be @($RemFleet.Contexts) -Because 'ShouldProcess and the writes follow the Context order'
+        # Both other clusters' previews were answered before the slow one's: they ran at the same time.
+        $slow = ($previews | Where-Object Context -EQ $RemFleet.Contexts[0]).Time
+        @($previews | Where-Object { $_.Context -ne $RemFleet.Contexts[0] -and $_.Time -lt $slow }).Count | Should -Be 2
+    }
+}

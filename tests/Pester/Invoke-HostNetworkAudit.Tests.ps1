@@ -68,7 +68,8 @@ Describe 'Invoke-HostNetworkAudit' {
     Context 'several clusters in one run' {
         BeforeAll {
             Clear-SimRequest $Demo
-            $script:Reports = @(Invoke-HostNetworkAudit -KubeConfig $KubeConfigs -Context 'demo', 'policy')
+            # Clusters are audited at once and each report is written as its cluster finishes: sorted here by Context.
+            $script:Reports = @(Invoke-HostNetworkAudit -KubeConfig $KubeConfigs -Context 'demo', 'policy' | Sort-Object Context)
             $script:DemoAll = @(Get-SimRequest $Demo | Where-Object { $_.userAgent -like 'HostNetAudit/*' })
             $script:DemoRequests = @($DemoAll | Where-Object verb)
         }

@@ -131,7 +131,7 @@ public sealed class InvokeHostNetworkAuditCommand : HostNetAuditCmdlet
             (source, report) =>
             {
                 finished++;
-                WriteProgress(new ProgressRecord(1, ActivityName, $"{finished} of {sources.Count} cluster(s) audited; last: {source.Context}")
+                WriteProgress(new ProgressRecord(1, ActivityName, $"Cluster {finished} of {sources.Count} audited: {source.Context}")
                 {
                     PercentComplete = (int)(100.0 * finished / Math.Max(1, sources.Count)),
                 });
