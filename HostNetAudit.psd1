@@ -20,6 +20,9 @@
         'Export-HostNetworkAuditReport'
         'Import-HostNetworkAuditReport'
         'Get-HostNetworkPermission'
+        'Set-HostNetworkPolicy'
+        'Remove-HostNetworkPolicy'
+        'Restore-HostNetworkPolicy'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

@@ -13,6 +13,12 @@
     'Get-HostNetworkPermission'     = 'auditor'
     'Set-NamespacePodSecurity'      = 'remediator'
     'Restore-NamespacePodSecurity'  = 'remediator'
+    # The targeted hostNetwork policy: reads like the auditor, dry-runs the reference pod like the prober, and
+    # creates, patches and deletes the module's two admission objects (policy-remediator.yaml; this role can
+    # disable the control).
+    'Set-HostNetworkPolicy'         = 'policy-remediator'
+    'Remove-HostNetworkPolicy'      = 'policy-remediator'
+    'Restore-HostNetworkPolicy'     = 'policy-remediator'
     # Writes files from report objects; sends no request.
     'Export-HostNetworkAuditReport' = 'none'
     # Reads report files; sends no request.

@@ -34,9 +34,12 @@ internal sealed partial class ClusterSession : EvidenceSource, IClusterSession
         lister = new PagedLister(api, log);
         ownerLookup = OwnerResolver.Live(api, log);
         PodSecurity = new PodSecurity.PodSecurityRemediation(api, lister, log, GetServerVersionAsync);
+        HostNetworkPolicy = new Remediation.HostNetworkPolicyRemediation(api, log, GenerateTargetedPolicyAsync);
     }
 
     public IPodSecurityRemediation PodSecurity { get; }
+
+    public IHostNetworkPolicyRemediation HostNetworkPolicy { get; }
 
     public KubeApiClient Api { get; }
 

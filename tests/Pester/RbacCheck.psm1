@@ -172,7 +172,7 @@ function Test-RbacRequest {
 
 # The identity each role is bound to in bindings.yaml (its service account and its group).
 function Get-RoleIdentity {
-    param([Parameter(Mandatory)] [ValidateSet('auditor', 'prober', 'remediator')] [string] $Role)
+    param([Parameter(Mandatory)] [ValidateSet('auditor', 'prober', 'remediator', 'policy-remediator')] [string] $Role)
     [pscustomobject]@{
         User  = "system:serviceaccount:hostnetaudit:hostnetaudit-$Role"
         Group = "hostnetaudit:$($Role)s"

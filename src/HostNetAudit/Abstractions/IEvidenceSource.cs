@@ -37,4 +37,7 @@ internal interface IClusterSession : IEvidenceSource
 {
     /// <summary>Pod Security Admission remediation (Set-/Restore-NamespacePodSecurity) on this cluster.</summary>
     IPodSecurityRemediation PodSecurity { get; }
+
+    /// <summary>The targeted hostNetwork admission policy (Set-, Remove-, Restore-HostNetworkPolicy) on this cluster.</summary>
+    IHostNetworkPolicyRemediation HostNetworkPolicy { get; }
 }
