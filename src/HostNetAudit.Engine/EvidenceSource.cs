@@ -177,6 +177,30 @@ internal abstract class EvidenceSource : IEvidenceSource
         return inputs;
     }
 
+    /// <summary>
+    /// What the targeted policy generator needs (Policy/Targeted): the namespaces, the running hostNetwork pods with
+    /// their top owners, and the hostNetwork workload templates. Unlike the audit, pods the credentials may not list stop
+    /// the generation (a policy generated without them would refuse what it did not see); a workload kind that cannot be
+    /// listed is a warning, as everywhere.
+    /// </summary>
+    public async Task<Policy.Targeted.TargetedInventory> ReadTargetedInventoryAsync(int pageSize, CancellationToken cancellationToken)
+    {
+        var inputs = await ReadPolicyObjectsAsync(new NamespacePolicyQuery { PageSize = pageSize }, cancellationToken).ConfigureAwait(false);
+        var pods = new List<HostNetworkPod>();
+        await foreach (var pod in GetHostNetworkPodsAsync(new PodQuery { PageSize = pageSize }, cancellationToken).ConfigureAwait(false))
+        {
+            pods.Add(pod);
+        }
+
+        var workloads = new List<HostNetworkWorkload>();
+        await foreach (var workload in GetHostNetworkWorkloadsAsync(new WorkloadQuery { PageSize = pageSize }, cancellationToken).ConfigureAwait(false))
+        {
+            workloads.Add(workload);
+        }
+
+        return new Policy.Targeted.TargetedInventory(inputs.Namespaces.Select(n => n.Name).ToList(), pods, workloads);
+    }
+
     public virtual void Dispose()
     {
     }
