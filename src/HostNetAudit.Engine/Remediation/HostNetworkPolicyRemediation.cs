@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Api;
 using HostNetAudit.Engine.Policy;
+using HostNetAudit.Engine.Policy.Targeted;
+using PolicyValidationAction = HostNetAudit.PolicyValidationAction;
 
 namespace HostNetAudit.Engine.Remediation;
 
@@ -35,22 +37,22 @@ internal sealed class HostNetworkPolicyRemediation : IHostNetworkPolicyRemediati
     }
 
     /// <summary>The module's object names (resourceNames of the optional RBAC role pin them).</summary>
-    public static string PolicyName { get; set; } = "hostnetaudit-hostnetwork";
+    public const string PolicyName = TargetedPolicyObjects.PolicyName;
 
-    public static string BindingName { get; set; } = "hostnetaudit-hostnetwork";
+    public const string BindingName = TargetedPolicyObjects.BindingName;
 
-    public const string ManagedByLabel = "app.kubernetes.io/managed-by";
+    public const string ManagedByLabel = TargetedPolicyObjects.ManagedByLabel;
 
-    public const string ManagedByValue = "HostNetAudit";
+    public const string ManagedByValue = TargetedPolicyObjects.ManagedByValue;
 
     private string Context => api.Context;
 
-    public async Task<HostNetworkPolicyPlan> PlanSetAsync(HostNetworkPolicySetRequest request, CancellationToken cancellationToken)
+    public async Task<HostNetworkPolicyChangePlan> PlanSetAsync(HostNetworkPolicySetRequest request, CancellationToken cancellationToken)
     {
         var record = NewRecord("Set");
         record.ExemptionPath = string.Join(", ", request.ExemptionPaths);
         record.ValidationAction = request.ValidationAction.ToString();
-        var plan = new HostNetworkPolicyPlan(record);
+        var plan = new HostNetworkPolicyChangePlan(record);
         var objects = await ObjectsAsync(cancellationToken).ConfigureAwait(false);
         record.ApiVersion = objects.ApiVersion;
 
@@ -165,10 +167,10 @@ internal sealed class HostNetworkPolicyRemediation : IHostNetworkPolicyRemediati
         return plan;
     }
 
-    public async Task<HostNetworkPolicyPlan> PlanRemoveAsync(CancellationToken cancellationToken)
+    public async Task<HostNetworkPolicyChangePlan> PlanRemoveAsync(CancellationToken cancellationToken)
     {
         var record = NewRecord("Remove");
-        var plan = new HostNetworkPolicyPlan(record);
+        var plan = new HostNetworkPolicyChangePlan(record);
         var objects = await ObjectsAsync(cancellationToken).ConfigureAwait(false);
         record.ApiVersion = objects.ApiVersion;
         record.PolicyName = PolicyName;
@@ -232,10 +234,10 @@ internal sealed class HostNetworkPolicyRemediation : IHostNetworkPolicyRemediati
         return plan;
     }
 
-    public async Task<HostNetworkPolicyPlan> PlanRestoreAsync(HostNetworkPolicyChange change, bool force, CancellationToken cancellationToken)
+    public async Task<HostNetworkPolicyChangePlan> PlanRestoreAsync(HostNetworkPolicyChange change, bool force, CancellationToken cancellationToken)
     {
         var record = NewRecord("Restore");
-        var plan = new HostNetworkPolicyPlan(record);
+        var plan = new HostNetworkPolicyChangePlan(record);
         var policyTarget = PolicyObjects.FromText(change.PolicyBefore, "PolicyBefore", change.Context);
         var bindingTarget = PolicyObjects.FromText(change.BindingBefore, "BindingBefore", change.Context);
         var policyExpected = PolicyObjects.FromText(change.PolicyAfter, "PolicyAfter", change.Context);
@@ -329,7 +331,7 @@ internal sealed class HostNetworkPolicyRemediation : IHostNetworkPolicyRemediati
         return plan;
     }
 
-    public async Task<IReadOnlyList<HostNetAuditException>> ApplyAsync(HostNetworkPolicyPlan plan, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<HostNetAuditException>> ApplyAsync(HostNetworkPolicyChangePlan plan, CancellationToken cancellationToken)
     {
         var errors = new List<HostNetAuditException>();
         var record = plan.Record;
@@ -606,7 +608,7 @@ internal sealed class HostNetworkPolicyRemediation : IHostNetworkPolicyRemediati
         BindingName = BindingName,
     };
 
-    private static HostNetworkPolicyPlan Refuse(HostNetworkPolicyPlan plan, HostNetAuditException error)
+    private static HostNetworkPolicyChangePlan Refuse(HostNetworkPolicyChangePlan plan, HostNetAuditException error)
     {
         plan.Decision = HostNetworkPolicyDecision.Skip;
         plan.Errors.Add(error);

@@ -36,9 +36,9 @@ internal enum HostNetworkPolicyDecision
 }
 
 /// <summary>The preview of one cluster's policy change.</summary>
-internal sealed class HostNetworkPolicyPlan
+internal sealed class HostNetworkPolicyChangePlan
 {
-    public HostNetworkPolicyPlan(HostNetworkPolicyChange record) => Record = record;
+    public HostNetworkPolicyChangePlan(HostNetworkPolicyChange record) => Record = record;
 
     public HostNetworkPolicyChange Record { get; }
 
@@ -64,14 +64,14 @@ internal sealed class HostNetworkPolicyPlan
 internal interface IHostNetworkPolicyRemediation
 {
     /// <summary>Generates the policy from the exemptions and the cluster's workloads, dry-runs it and compares it with what is there.</summary>
-    Task<HostNetworkPolicyPlan> PlanSetAsync(HostNetworkPolicySetRequest request, CancellationToken cancellationToken);
+    Task<HostNetworkPolicyChangePlan> PlanSetAsync(HostNetworkPolicySetRequest request, CancellationToken cancellationToken);
 
     /// <summary>The module's objects (labelled managed-by HostNetAudit), to delete binding first.</summary>
-    Task<HostNetworkPolicyPlan> PlanRemoveAsync(CancellationToken cancellationToken);
+    Task<HostNetworkPolicyChangePlan> PlanRemoveAsync(CancellationToken cancellationToken);
 
     /// <summary>Puts a record's objects back as they were before its change (its PolicyBefore, BindingBefore).</summary>
-    Task<HostNetworkPolicyPlan> PlanRestoreAsync(HostNetworkPolicyChange change, bool force, CancellationToken cancellationToken);
+    Task<HostNetworkPolicyChangePlan> PlanRestoreAsync(HostNetworkPolicyChange change, bool force, CancellationToken cancellationToken);
 
     /// <summary>Writes a plan of Decision Apply; the record's Action and After say what exists afterwards.</summary>
-    Task<IReadOnlyList<HostNetAuditException>> ApplyAsync(HostNetworkPolicyPlan plan, CancellationToken cancellationToken);
+    Task<IReadOnlyList<HostNetAuditException>> ApplyAsync(HostNetworkPolicyChangePlan plan, CancellationToken cancellationToken);
 }

@@ -21,7 +21,7 @@ internal sealed class HostNetworkPolicyRunner
         this.cancellationToken = cancellationToken;
     }
 
-    public void Run(Func<CancellationToken, Task<HostNetworkPolicyPlan>> preview, IClusterSession session)
+    public void Run(Func<CancellationToken, Task<HostNetworkPolicyChangePlan>> preview, IClusterSession session)
     {
         var plan = bridge.Wait(preview(cancellationToken));
         foreach (var warning in plan.Warnings)

@@ -67,7 +67,7 @@ public sealed class HostNetworkPolicyRemediationTests : IAsyncLifetime
         return host.Cluster.Store.Get(definition, null, Name)?.Node;
     }
 
-    private async Task<HostNetworkPolicyPlan> SetAsync(HostNetworkPolicyRemediation remediation, HostNetworkPolicySetRequest request, List<HostNetAuditException> errors)
+    private async Task<HostNetworkPolicyChangePlan> SetAsync(HostNetworkPolicyRemediation remediation, HostNetworkPolicySetRequest request, List<HostNetAuditException> errors)
     {
         var plan = await remediation.PlanSetAsync(request, CancellationToken.None);
         errors.AddRange(plan.Errors);
