@@ -178,6 +178,31 @@ internal abstract class EvidenceSource : IEvidenceSource
     }
 
     /// <summary>
+    /// The targeted hostNetwork policy for this source (Set-HostNetworkPolicy, New-HostNetworkPolicyManifest): the
+    /// exemptions files read strictly, the inventory listed, the plan generated; its warnings are written as warnings
+    /// here (ExemptionMatchesNothing ...) and kept on the plan.
+    /// </summary>
+    public async Task<HostNetworkPolicyPlan> PlanHostNetworkPolicyAsync(HostNetworkPolicyRequest request, CancellationToken cancellationToken)
+    {
+        var exemptions = request.ExemptionPaths.Count == 0 ? ExemptionSet.Empty : ExemptionSet.Load(request.ExemptionPaths, Log, DateTimeOffset.UtcNow, cancellationToken);
+        var inventory = await ReadTargetedInventoryAsync(request.PageSize, cancellationToken).ConfigureAwait(false);
+        var plan = Policy.Targeted.TargetedPolicyGenerator.Generate(exemptions, inventory, new Policy.Targeted.TargetedPolicyOptions
+        {
+            Context = Context,
+            ValidationAction = request.ValidationAction,
+            IncludeUnmatched = request.IncludeUnmatched,
+            Force = request.Force,
+        });
+        foreach (var warning in plan.Warnings)
+        {
+            Log.Warning($"{Context}: {warning.Message}");
+        }
+
+        var manifest = request.ManifestEngine is { } engine ? Policy.Targeted.TargetedPolicyManifest.Write(plan, engine) : null;
+        return Policy.Targeted.TargetedPolicyService.ToBoundary(plan, Context, manifest);
+    }
+
+    /// <summary>
     /// What the targeted policy generator needs (Policy/Targeted): the namespaces, the running hostNetwork pods with
     /// their top owners, and the hostNetwork workload templates. Unlike the audit, pods the credentials may not list stop
     /// the generation (a policy generated without them would refuse what it did not see); a workload kind that cannot be

@@ -2,15 +2,6 @@ using System.Text.Json.Nodes;
 
 namespace HostNetAudit.Engine.Policy.Targeted;
 
-/// <summary>What the binding does with a refusal (its validationActions): Deny refuses, Warn and Audit only report, so a
-/// policy can be staged before it refuses anything.</summary>
-internal enum PolicyValidationAction
-{
-    Deny,
-    Warn,
-    Audit,
-}
-
 /// <summary>
 /// Who the controller chains accept as the controller that creates a ReplicaSet, Job or pod: the per-controller service
 /// accounts (kube-controller-manager with --use-service-account-credentials), its own user system:kube-controller-manager
