@@ -4,7 +4,6 @@ using HostNetAudit.Engine.Api;
 using HostNetAudit.Engine.Policy.Exemptions;
 using HostNetAudit.Engine.Policy.Targeted;
 using HostNetAudit.Engine.Remediation;
-using TargetedAction = HostNetAudit.Engine.Policy.Targeted.PolicyValidationAction;
 
 namespace HostNetAudit.Engine;
 
@@ -25,12 +24,7 @@ internal sealed partial class ClusterSession
         var plan = TargetedPolicyGenerator.Generate(exemptions, inventory, new TargetedPolicyOptions
         {
             Context = Context,
-            ValidationAction = request.ValidationAction switch
-            {
-                PolicyValidationAction.Warn => TargetedAction.Warn,
-                PolicyValidationAction.Audit => TargetedAction.Audit,
-                _ => TargetedAction.Deny,
-            },
+            ValidationAction = request.ValidationAction,
             IncludeUnmatched = request.IncludeUnmatched,
             Force = request.Force,
             ObservedControllerIdentity = observed,

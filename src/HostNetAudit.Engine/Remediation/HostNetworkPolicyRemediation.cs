@@ -4,7 +4,6 @@ using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Api;
 using HostNetAudit.Engine.Policy;
 using HostNetAudit.Engine.Policy.Targeted;
-using PolicyValidationAction = HostNetAudit.PolicyValidationAction;
 
 namespace HostNetAudit.Engine.Remediation;
 
