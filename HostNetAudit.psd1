@@ -20,6 +20,7 @@
         'Export-HostNetworkAuditReport'
         'Import-HostNetworkAuditReport'
         'Get-HostNetworkPermission'
+        'New-HostNetworkPolicyManifest'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

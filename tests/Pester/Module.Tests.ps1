@@ -57,6 +57,7 @@ Describe 'HostNetAudit module' {
                 'HostNetAudit.Commands.HostNetAuditCmdlet'
                 'HostNetAudit.Commands.ImportHostNetworkAuditReportCommand'
                 'HostNetAudit.Commands.InvokeHostNetworkAuditCommand'
+                'HostNetAudit.Commands.NewHostNetworkPolicyManifestCommand'
                 'HostNetAudit.Commands.RestoreNamespacePodSecurityCommand'
                 'HostNetAudit.Commands.SetNamespacePodSecurityCommand'
                 'HostNetAudit.Commands.TestNamespacePolicyCommand'
@@ -64,6 +65,7 @@ Describe 'HostNetAudit module' {
                 'HostNetAudit.HostNetAuditException'
                 'HostNetAudit.HostNetworkPermission'
                 'HostNetAudit.HostNetworkPod'
+                'HostNetAudit.HostNetworkPolicyEngine'
                 'HostNetAudit.HostNetworkWorkload'
                 'HostNetAudit.HostPortBinding'
                 'HostNetAudit.NamespacePolicyResult'
@@ -74,6 +76,7 @@ Describe 'HostNetAudit module' {
                 'HostNetAudit.PodSecurityViolation'
                 'HostNetAudit.PolicyFinding'
                 'HostNetAudit.PolicyProbeResult'
+                'HostNetAudit.PolicyValidationAction'
                 'HostNetAudit.ReportFormat'
                 'HostNetAudit.WorkloadKind'
             )
