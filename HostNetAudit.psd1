@@ -23,6 +23,7 @@
         'Set-HostNetworkPolicy'
         'Remove-HostNetworkPolicy'
         'Restore-HostNetworkPolicy'
+        'New-HostNetworkPolicyManifest'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

@@ -11,6 +11,8 @@
     'Invoke-HostNetworkAudit'       = 'prober'
     # Reads the policies, roles, bindings and service accounts; never probes.
     'Get-HostNetworkPermission'     = 'auditor'
+    # Reads namespaces, hostNetwork pods and templates (and, live, the policy objects) to generate the manifest.
+    'New-HostNetworkPolicyManifest' = 'auditor'
     'Set-NamespacePodSecurity'      = 'remediator'
     'Restore-NamespacePodSecurity'  = 'remediator'
     # The targeted hostNetwork policy: reads like the auditor, dry-runs the reference pod like the prober, and
