@@ -90,7 +90,7 @@ Describe 'Set-HostNetworkPolicy' {
     }
 
     It 'writes, proves enforcement, protects every namespace but the one named, and a second run writes nothing' {
-        $before = Invoke-HostNetworkAudit @Kc
+        $before = Invoke-HostNetworkAudit @Kc -ExemptionPath $Exemptions
         $before.Result | Should -Be 'Fail'
         Clear-SimRequest $Cluster
         $r = Set-HostNetworkPolicy @Kc @Set -ErrorVariable errs
@@ -105,9 +105,13 @@ Describe 'Set-HostNetworkPolicy' {
         $probe[0].status | Should -BeGreaterOrEqual 400 -Because 'the reference pod is refused by the new policy'
         (Get-Stored $BindingPath).spec.matchResources.namespaceSelector.matchExpressions[0].values | Should -Be @('team-b')
 
-        $after = Invoke-HostNetworkAudit @Kc
+        # The audit regenerates the policy from its annotation and checks every exception against the file.
+        $after = Invoke-HostNetworkAudit @Kc -ExemptionPath $Exemptions
         $failing = @($after.Namespaces | Where-Object Status -NE 'Compliant' | Where-Object Status -NE 'Exempt')
         $failing.Namespace | Should -Be @('team-b') -Because 'only the namespace named as left out still fails'
+        $kubeSystem = Test-NamespacePolicy @Kc -Namespace kube-system -ExemptionPath $Exemptions
+        $kubeSystem.Status | Should -Be 'Compliant'
+        $kubeSystem.PolicyExceptions | Should -Contain 'DaemonSet/kube-proxy: Programs the node''s iptables/IPVS rules for Services.'
 
         Clear-SimRequest $Cluster
         $again = Set-HostNetworkPolicy @Kc @Set
