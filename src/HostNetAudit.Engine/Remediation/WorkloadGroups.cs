@@ -5,7 +5,11 @@ namespace HostNetAudit.Engine.Remediation;
 /// <param name="Name">The pod's or workload's name.</param>
 /// <param name="Owner">For pods: "Kind/Name" of the top controller, or null for a bare pod.</param>
 /// <param name="Reasons">Why it is refused, as the check words it.</param>
-internal sealed record RefusedItem(string Kind, string Name, string? Owner, IReadOnlyList<string> Reasons);
+internal sealed record RefusedItem(string Kind, string Name, string? Owner, IReadOnlyList<string> Reasons)
+{
+    /// <summary>The item's namespace, where a caller groups several namespaces.</summary>
+    public string Namespace { get; init; } = string.Empty;
+}
 
 /// <summary>The pods and template of one top workload (or one bare pod) that a change would refuse.</summary>
 internal sealed record WorkloadGroup(string Workload, int Pods, bool Template, IReadOnlyList<string> Reasons)
