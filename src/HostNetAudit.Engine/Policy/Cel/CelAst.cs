@@ -1,7 +1,7 @@
 namespace HostNetAudit.Engine.Policy.Cel;
 
 /// <summary>
-/// The syntax tree of a CEL expression, as written in a policy. The module parses CEL itself (CelParser) so
+/// The syntax tree of a CEL expression, as written in a policy. The module reads CEL into its own tree (CelParser) so
 /// that it can rewrite what the evaluator lacks with certainty (CelRewriter), hand the evaluator only
 /// well-formed text (CelPrinter), and read expressions it cannot evaluate (CelTextReader).
 /// </summary>

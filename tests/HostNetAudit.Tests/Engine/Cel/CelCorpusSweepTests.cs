@@ -12,7 +12,7 @@ namespace HostNetAudit.Tests.Engine.Cel;
 /// <summary>Every CEL policy found anywhere in the corpus: readable, runnable, and judged with certainty.</summary>
 public class CelCorpusSweepTests
 {
-    private static List<(string File, CelPolicy Policy)> CorpusPolicies()
+    internal static List<(string File, CelPolicy Policy)> CorpusPolicies()
     {
         var found = new List<(string, CelPolicy)>();
         foreach (var path in System.IO.Directory.EnumerateFiles(Corpus.Directory!).Where(p => p.EndsWith(".yaml", StringComparison.Ordinal) || p.EndsWith(".yml", StringComparison.Ordinal)))

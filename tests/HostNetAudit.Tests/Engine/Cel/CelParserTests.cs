@@ -73,6 +73,7 @@ public class CelParserTests
     [InlineData("[?a]", "Optional list elements")]
     [InlineData("'bad \\q escape'", "Unknown escape")]
     [InlineData("9223372036854775808", "out of range")]
+    [InlineData("1e999 > 0.0", "Double literal out of range")]
     [InlineData("if", "reserved word")]
     [InlineData("   ", "Empty")]
     public void Rejects_malformed_or_unsupported_text_with_a_reason(string expression, string reason)
@@ -93,5 +94,43 @@ public class CelParserTests
     {
         var deep = new string('(', 5000) + "1" + new string(')', 5000);
         Assert.Throws<CelSyntaxException>(() => CelParser.Parse(deep));
+    }
+
+    [Theory]
+    [InlineData("||")]
+    [InlineData("&&")]
+    [InlineData("+")]
+    [InlineData("==")]
+    [InlineData(".")]
+    public void Refuses_absurdly_long_chains_before_anything_recurses_through_them(string op)
+    {
+        var chain = string.Join(op, Enumerable.Repeat("a", 100_000));
+        Assert.Contains("nested too deeply", Assert.Throws<CelSyntaxException>(() => CelParser.Parse(chain)).Message, StringComparison.Ordinal);
+        Assert.Contains("nested too deeply", Assert.Throws<CelSyntaxException>(() => CelParser.Parse(new string('!', 100_000) + "a")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Reads_and_runs_the_long_allow_lists_policies_are_written_with()
+    {
+        // 500 alternatives: a generated allow list, well inside the bound, printed and compiled for the evaluator.
+        var text = string.Join(" || ", Enumerable.Range(0, 500).Select(i => $"object.metadata.name == 'n{i}'"));
+        var program = new CelRuntime().Prepare(text);
+        Assert.True(program.Compiled is not null, program.CompileError);
+    }
+
+    [Fact]
+    public void Does_not_count_brackets_or_question_marks_inside_strings_as_nesting()
+    {
+        var literal = Assert.IsType<CelLiteral>(CelParser.Parse("'" + new string('(', 500) + new string('?', 500) + "'"));
+        Assert.Equal(1000, ((string)literal.Value!).Length);
+    }
+
+    [Fact]
+    public void A_double_too_large_for_a_double_is_a_syntax_error_for_the_runtime_not_an_exception()
+    {
+        // Read as infinity, it made the printer throw out of Prepare, which promises never to.
+        var program = new CelRuntime().Prepare("object.spec.x < 1e999");
+        Assert.Null(program.Compiled);
+        Assert.Contains("Double literal out of range", program.SyntaxError, StringComparison.Ordinal);
     }
 }
