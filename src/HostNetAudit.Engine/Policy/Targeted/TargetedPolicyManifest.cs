@@ -17,8 +17,9 @@ internal static class TargetedPolicyManifest
         var text = new StringBuilder();
         var (caveats, objects) = engine switch
         {
-            HostNetworkPolicyEngine.ValidatingAdmissionPolicy => (ValidatingAdmissionPolicyCaveats, new JsonNode[] { plan.Policy.DeepClone(), plan.Binding.DeepClone() }),
-            _ => throw new HostNetAuditException("ManifestEngineUnsupported", Abstractions.FailureCategory.InvalidArgument, engine.ToString(), $"Manifests for {engine} are not written yet; use -Engine ValidatingAdmissionPolicy."),
+            HostNetworkPolicyEngine.Kyverno => (KyvernoCaveats, new JsonNode[] { TargetedPolicyEngines.Kyverno(plan) }),
+            HostNetworkPolicyEngine.Gatekeeper => (GatekeeperCaveats, Gatekeeper(plan)),
+            _ => (ValidatingAdmissionPolicyCaveats, new JsonNode[] { plan.Policy.DeepClone(), plan.Binding.DeepClone() }),
         };
 
         Header(text, plan, engine, caveats);
@@ -33,6 +34,35 @@ internal static class TargetedPolicyManifest
         "failurePolicy Fail: an expression error refuses the request. After applying, check that",
         "status.typeChecking has no expressionWarnings and status.observedGeneration equals metadata.generation.",
     };
+
+    private static readonly string[] KyvernoCaveats =
+    {
+        "Kyverno ClusterPolicy running the same CEL (validate.cel, Kyverno 1.11 or later); background: false (the chains",
+        "read the requester, which background scans do not have); autogen off (one explicit rule per kind).",
+        "Kyverno's default ConfigMap (kyverno/kyverno) keeps requests from this policy: its resourceFilters list",
+        "[*/*,kube-system,*] (all of kube-system) and [ReplicaSet,*,*] (every ReplicaSet), and its excludeGroups list",
+        "system:nodes (every mirror pod). Remove those three entries (Helm values config.resourceFilters and",
+        "config.excludeGroups), or kube-system, ReplicaSets and mirror pods are admitted unseen.",
+        "The webhook's failurePolicy follows the policy's (Fail); Kyverno down means its namespaces refuse pods.",
+    };
+
+    private static readonly string[] GatekeeperCaveats =
+    {
+        "Gatekeeper ConstraintTemplate and constraint; the Rego walks the same chains over the constraint's parameters.",
+        "Gatekeeper's validating webhook fails open (failurePolicy: Ignore): while Gatekeeper is down or slow,",
+        "hostNetwork pods are admitted. Set the webhook's failurePolicy to Fail to make the refusal hold.",
+        "Gatekeeper exempts its own namespace and the namespaces of its Config (exemptNamespaces); audit reviews existing",
+        "objects without userInfo, so the identity links are not checked there (ownership, namespace and service account are).",
+        "Its webhook sends no subresources by default: add pods/ephemeralcontainers (UPDATE) to its rules for the debug rule.",
+        "HostNetAudit's offline judge reads this Rego only in part (iteration over the constraint's parameters): Test-NamespacePolicy",
+        "may call the namespaces Unknown; verify with -Probe after applying.",
+    };
+
+    private static JsonNode[] Gatekeeper(TargetedPolicyPlan plan)
+    {
+        var (template, constraint) = TargetedPolicyEngines.Gatekeeper(plan);
+        return new JsonNode[] { template, constraint };
+    }
 
     private static void Header(StringBuilder text, TargetedPolicyPlan plan, HostNetworkPolicyEngine engine, IEnumerable<string> caveats)
     {
