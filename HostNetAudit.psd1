@@ -21,6 +21,10 @@
         'Import-HostNetworkAuditReport'
         'Get-HostNetworkPermission'
         'Publish-HostNetworkAuditReport'
+        'Set-HostNetworkPolicy'
+        'Remove-HostNetworkPolicy'
+        'Restore-HostNetworkPolicy'
+        'New-HostNetworkPolicyManifest'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

@@ -35,11 +35,13 @@ internal sealed partial class ClusterSession : EvidenceSource, IClusterSession
         ownerLookup = OwnerResolver.Live(api, log);
         PodSecurity = new PodSecurity.PodSecurityRemediation(api, lister, log, GetServerVersionAsync);
         PolicyReports = new Reports.PolicyReportPublisher(api, lister, log);
+        HostNetworkPolicy = new Remediation.HostNetworkPolicyRemediation(api, log, GenerateTargetedPolicyAsync);
     }
 
     public IPodSecurityRemediation PodSecurity { get; }
 
     public IPolicyReportPublisher PolicyReports { get; }
+    public IHostNetworkPolicyRemediation HostNetworkPolicy { get; }
 
     public KubeApiClient Api { get; }
 

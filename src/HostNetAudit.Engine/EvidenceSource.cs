@@ -169,6 +169,55 @@ internal abstract class EvidenceSource : IEvidenceSource
         return inputs;
     }
 
+    /// <summary>
+    /// The targeted hostNetwork policy for this source (Set-HostNetworkPolicy, New-HostNetworkPolicyManifest): the
+    /// exemptions files read strictly, the inventory listed, the plan generated; its warnings are written as warnings
+    /// here (ExemptionMatchesNothing ...) and kept on the plan.
+    /// </summary>
+    public async Task<HostNetworkPolicyPlan> PlanHostNetworkPolicyAsync(HostNetworkPolicyRequest request, CancellationToken cancellationToken)
+    {
+        var exemptions = request.ExemptionPaths.Count == 0 ? ExemptionSet.Empty : ExemptionSet.Load(request.ExemptionPaths, Log, DateTimeOffset.UtcNow, cancellationToken);
+        var inventory = await ReadTargetedInventoryAsync(request.PageSize, cancellationToken).ConfigureAwait(false);
+        var plan = Policy.Targeted.TargetedPolicyGenerator.Generate(exemptions, inventory, new Policy.Targeted.TargetedPolicyOptions
+        {
+            Context = Context,
+            ValidationAction = request.ValidationAction,
+            IncludeUnmatched = request.IncludeUnmatched,
+            Force = request.Force,
+        });
+        foreach (var warning in plan.Warnings)
+        {
+            Log.Warning($"{Context}: {warning.Message}");
+        }
+
+        var manifest = request.ManifestEngine is { } engine ? Policy.Targeted.TargetedPolicyManifest.Write(plan, engine) : null;
+        return Policy.Targeted.TargetedPolicyService.ToBoundary(plan, Context, manifest);
+    }
+
+    /// <summary>
+    /// What the targeted policy generator needs (Policy/Targeted): the namespaces, the running hostNetwork pods with
+    /// their top owners, and the hostNetwork workload templates. Unlike the audit, pods the credentials may not list stop
+    /// the generation (a policy generated without them would refuse what it did not see); a workload kind that cannot be
+    /// listed is a warning, as everywhere.
+    /// </summary>
+    public async Task<Policy.Targeted.TargetedInventory> ReadTargetedInventoryAsync(int pageSize, CancellationToken cancellationToken)
+    {
+        var inputs = await ReadPolicyObjectsAsync(new NamespacePolicyQuery { PageSize = pageSize }, cancellationToken).ConfigureAwait(false);
+        var pods = new List<HostNetworkPod>();
+        await foreach (var pod in GetHostNetworkPodsAsync(new PodQuery { PageSize = pageSize }, cancellationToken).ConfigureAwait(false))
+        {
+            pods.Add(pod);
+        }
+
+        var workloads = new List<HostNetworkWorkload>();
+        await foreach (var workload in GetHostNetworkWorkloadsAsync(new WorkloadQuery { PageSize = pageSize }, cancellationToken).ConfigureAwait(false))
+        {
+            workloads.Add(workload);
+        }
+
+        return new Policy.Targeted.TargetedInventory(inputs.Namespaces.Select(n => n.Name).ToList(), pods, workloads);
+    }
+
     public virtual void Dispose()
     {
     }

@@ -118,7 +118,12 @@ Describe 'Invoke-HostNetworkAudit' {
         }
 
         It 'gives the exact fix for non-compliant namespaces' {
-            ($Reports[0].Findings | Where-Object Namespace -EQ 'ops').Remediation | Should -Be "Set-NamespacePodSecurity -Context 'demo' -Namespace 'ops' -Level Baseline"
+            # Never a command that would be refused: ops runs hostNetwork workloads nobody declared, so a baseline label
+            # would refuse them; the targeted policy refuses nothing running once they are declared.
+            $ops = ($Reports[0].Findings | Where-Object Namespace -EQ 'ops').Remediation
+            $ops | Should -BeLike 'Declare with a justification in the exemptions file, or change to run without hostNetwork: *CronJob/node-probe*; then Set-HostNetworkPolicy -Context ''demo'' -ExemptionPath <exemptions file> -WhatIf'
+            $ops | Should -BeLike '*Job/netcheck*'
+            ($Reports[0].Findings | Where-Object Namespace -EQ 'default').Remediation | Should -Be "Set-HostNetworkPolicy -Context 'demo' -ExemptionPath <exemptions file> -WhatIf"
         }
 
         It 'serializes to JSON with statuses as strings' {

@@ -8,7 +8,7 @@ BeforeAll {
     $script:Folder = Get-RbacFolder
     $script:Documents = @(Get-RbacDocument)
     $script:RulesOf = @{}
-    foreach ($role in 'auditor', 'prober', 'remediator', 'publisher') {
+    foreach ($role in 'auditor', 'prober', 'remediator', 'policy-remediator', 'publisher') {
         $identity = Get-RoleIdentity $role
         $RulesOf[$role] = @(Get-IdentityRule -Document $Documents -User $identity.User -Group $identity.Group)
     }
@@ -85,8 +85,22 @@ Describe 'RBAC manifests' {
             }
         }
 
+        It 'the optional policy-remediator is the prober plus create, patch and delete of the module''s own two admission objects' {
+            $extra = @(Get-Permission $RulesOf['policy-remediator'] | Where-Object { $_ -notin @(Get-Permission $RulesOf['prober']) } | Sort-Object)
+            $extra | Should -Be @(
+                '|admissionregistration.k8s.io|validatingadmissionpolicies|create|hostnetaudit-hostnetwork'
+                '|admissionregistration.k8s.io|validatingadmissionpolicies|delete|hostnetaudit-hostnetwork'
+                '|admissionregistration.k8s.io|validatingadmissionpolicies|patch|hostnetaudit-hostnetwork'
+                '|admissionregistration.k8s.io|validatingadmissionpolicybindings|create|hostnetaudit-hostnetwork'
+                '|admissionregistration.k8s.io|validatingadmissionpolicybindings|delete|hostnetaudit-hostnetwork'
+                '|admissionregistration.k8s.io|validatingadmissionpolicybindings|patch|hostnetaudit-hostnetwork'
+            )
+            @(Get-Permission $RulesOf['prober'] | Where-Object { $_ -notin @(Get-Permission $RulesOf['policy-remediator']) }) | Should -BeNullOrEmpty
+            (Get-Content (Join-Path $Folder 'policy-remediator.yaml') -Raw) | Should -Match 'CAN DISABLE THE CONTROL' -Because 'the file says what this role can do'
+        }
+
         It 'binds each role to its service account and its group, and nothing else' {
-            foreach ($role in 'auditor', 'prober', 'remediator', 'publisher') {
+            foreach ($role in 'auditor', 'prober', 'remediator', 'policy-remediator', 'publisher') {
                 $identity = Get-RoleIdentity $role
                 $viaGroup = @(Get-IdentityRule -Document $Documents -User 'someone-else' -Group $identity.Group)
                 @(Get-Permission $viaGroup) | Should -Be @(Get-Permission $RulesOf[$role])
@@ -125,6 +139,13 @@ Describe 'RBAC manifests' {
             @{ Role = 'remediator'; Request = 'update namespaces'; Verb = 'update'; Resource = 'namespaces'; Name = 'ops'; Allowed = $false }
             @{ Role = 'remediator'; Request = 'patch namespaces/status'; Verb = 'patch'; Resource = 'namespaces'; Name = 'ops'; Subresource = 'status'; Allowed = $false }
             @{ Role = 'remediator'; Request = 'create pods'; Verb = 'create'; Resource = 'pods'; Namespace = 'ops'; Allowed = $false }
+            @{ Role = 'policy-remediator'; Request = 'patch (apply) the module''s policy'; Verb = 'patch'; Resource = 'validatingadmissionpolicies'; Group = 'admissionregistration.k8s.io'; Name = 'hostnetaudit-hostnetwork'; Allowed = $true }
+            @{ Role = 'policy-remediator'; Request = 'delete the module''s binding'; Verb = 'delete'; Resource = 'validatingadmissionpolicybindings'; Group = 'admissionregistration.k8s.io'; Name = 'hostnetaudit-hostnetwork'; Allowed = $true }
+            @{ Role = 'policy-remediator'; Request = 'patch another policy'; Verb = 'patch'; Resource = 'validatingadmissionpolicies'; Group = 'admissionregistration.k8s.io'; Name = 'hostnetaudit-prober-dry-run-only'; Allowed = $false }
+            @{ Role = 'policy-remediator'; Request = 'delete another binding'; Verb = 'delete'; Resource = 'validatingadmissionpolicybindings'; Group = 'admissionregistration.k8s.io'; Name = 'kyverno-binding'; Allowed = $false }
+            @{ Role = 'policy-remediator'; Request = 'create a policy by POST (no name)'; Verb = 'create'; Resource = 'validatingadmissionpolicies'; Group = 'admissionregistration.k8s.io'; Allowed = $false }
+            @{ Role = 'policy-remediator'; Request = 'update (PUT) the module''s policy'; Verb = 'update'; Resource = 'validatingadmissionpolicies'; Group = 'admissionregistration.k8s.io'; Name = 'hostnetaudit-hostnetwork'; Allowed = $false }
+            @{ Role = 'policy-remediator'; Request = 'patch namespaces'; Verb = 'patch'; Resource = 'namespaces'; Name = 'ops'; Allowed = $false }
         ) {
             $request = New-Request -Verb $Verb -Resource $Resource -Group $Group -Namespace $Namespace -Name $Name -Path $Path
             if ($Subresource) { $request | Add-Member -NotePropertyName subresource -NotePropertyValue $Subresource }

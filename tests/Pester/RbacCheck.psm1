@@ -172,7 +172,7 @@ function Test-RbacRequest {
 
 # The identity each role is bound to in bindings.yaml (its service account and its group).
 function Get-RoleIdentity {
-    param([Parameter(Mandatory)] [ValidateSet('auditor', 'prober', 'remediator', 'publisher')] [string] $Role)
+    param([Parameter(Mandatory)] [ValidateSet('auditor', 'prober', 'remediator', 'policy-remediator', 'publisher')] [string] $Role)
     [pscustomobject]@{
         User  = "system:serviceaccount:hostnetaudit:hostnetaudit-$Role"
         Group = "hostnetaudit:$($Role)s"

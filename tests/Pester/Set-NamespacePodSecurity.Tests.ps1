@@ -90,7 +90,7 @@ Describe 'Set-NamespacePodSecurity' {
     }
 
     Context 'refusing what would break' {
-        It 'refuses a namespace with running hostNetwork pods, naming every pod and template' {
+        It 'refuses a namespace with running hostNetwork pods, one line per workload, the record naming every pod and template' {
             Clear-SimRequest $Cluster
             $r = Set-NamespacePodSecurity @Kc -Namespace hostnet -Level Baseline -Confirm:$false -ErrorVariable errs -ErrorAction SilentlyContinue
             $r.Action | Should -Be 'Skipped'
@@ -101,7 +101,11 @@ Describe 'Set-NamespacePodSecurity' {
             $expected = Get-Expected hostnet baseline
             $expected.Count | Should -Be 8
             ($r.WouldBreak | ForEach-Object { "$($_.Kind)/$($_.Name)" } | Sort-Object) | Should -Be $expected
-            foreach ($item in $expected) { $errs[0].Exception.Message | Should -BeLike "*$item*" }
+            # One line per top workload, pods counted under their controller; the record keeps each pod.
+            $workloads = $r.WouldBreak | ForEach-Object { if ($_.Owner) { $_.Owner } else { "$($_.Kind)/$($_.Name)" } } | Sort-Object -Unique
+            foreach ($w in $workloads) { $errs[0].Exception.Message | Should -BeLike "*$w*" }
+            $errs[0].Exception.Message | Should -Not -BeLike '*node-agent-*' -Because 'the DaemonSet''s pods are counted, not listed'
+            $errs[0].Exception.Message | Should -Match 'DaemonSet/node-agent \(\d+ pods\): host namespaces \(hostNetwork=true\)'
             ($r.WouldBreak | Where-Object Kind -EQ Pod)[0].Reasons[0] | Should -Be 'host namespaces (hostNetwork=true)'
             ($r.WouldBreak | Where-Object Name -Like 'node-agent-*')[0].Owner | Should -Be 'DaemonSet/node-agent'
             ($r.WouldBreak | Where-Object Name -Like 'edge-proxy-*')[0].Owner | Should -Be 'Deployment/edge-proxy'

@@ -51,11 +51,48 @@ try {
     $report | Export-HostNetworkAuditReport -Path ([IO.Path]::ChangeExtension($html, '.sarif'))
     Write-Host "Wrote $html and its .sarif beside it."
 
-    Show-Step 'Preview the fix (server-side dry run, nothing is written)' "`$report.Findings | Where-Object Namespace -NotLike 'kube-*' | Set-NamespacePodSecurity -Level Baseline -WhatIf"
-    $report.Findings | Where-Object Namespace -NotLike 'kube-*' |
-        Set-NamespacePodSecurity -Level Baseline -WhatIf -ErrorAction SilentlyContinue -ErrorVariable refused |
-        Format-Table | Out-String -Width 150 | Write-Host
+    # The demo's hostNetwork workloads its author marks legitimate besides the example's agents (team-b's debug-tools is not).
+    $declared = Join-Path (Resolve-Path $outDir).ProviderPath 'demo-exemptions.yaml'
+    (Get-Content $exemptions -Raw) + @'
+
+- kind: Deployment
+  namespace: ingress-nginx
+  name: ingress-nginx-controller
+  justification: The ingress controller binds ports 80 and 443 on the nodes (hostNetwork install).
+- kind: CronJob
+  namespace: ops
+  name: node-probe
+  justification: Probes the node's network stack every 30 minutes.
+- kind: Job
+  namespace: ops
+  name: netcheck
+  justification: One-off check of the node network after maintenance.
+'@ | Set-Content -Path $declared -NoNewline
+    $failing = @($report.Findings | Where-Object Status -EQ 'NonCompliant')
+
+    Show-Step 'Before: would the Pod Security label fix apply without -Force? (server-side dry run)' "`$report.Findings | Where-Object Status -EQ NonCompliant | Set-NamespacePodSecurity -Level Baseline -WhatIf"
+    $labels = @($failing | Set-NamespacePodSecurity -Level Baseline -WhatIf -ErrorAction SilentlyContinue -ErrorVariable refused -WarningAction SilentlyContinue)
+    $labels | Format-Table | Out-String -Width 150 | Write-Host
     foreach ($e in $refused) { Write-Host "Refused: $($e.Exception.Message)" -ForegroundColor Yellow }
+    $labelsApply = @($labels | Where-Object Action -EQ 'WouldApply').Count
+
+    Show-Step 'After: the targeted hostNetwork policy, previewed as one pipeline (nothing is written)' 'Invoke-HostNetworkAudit -ExemptionPath ./out/demo/demo-exemptions.yaml | Set-HostNetworkPolicy -ExemptionPath ./out/demo/demo-exemptions.yaml -WhatIf'
+    $preview = Invoke-HostNetworkAudit -ExemptionPath $declared | Set-HostNetworkPolicy -ExemptionPath $declared -WhatIf -WarningAction SilentlyContinue -ErrorAction SilentlyContinue -ErrorVariable leftOut
+    $preview | Format-List Context, Action, ValidationAction, NamespacesProtected, NamespacesLeftOut, ControllerIdentity | Out-String -Width 150 | Write-Host
+    foreach ($e in $leftOut) { Write-Host "Left out: $($e.Exception.Message)" -ForegroundColor Yellow }
+    $policyApplies = @($failing | Where-Object { $_.Namespace -in $preview.NamespacesProtected }).Count
+    Write-Host ''
+    Write-Host "Failing namespaces whose recommended fix applies without -Force: before (Pod Security label) $labelsApply of $($failing.Count); after (targeted policy) $policyApplies of $($failing.Count)." -ForegroundColor Green
+
+    Show-Step 'Apply it: write, prove enforcement, record for undo' 'Set-HostNetworkPolicy -ExemptionPath ./out/demo/demo-exemptions.yaml -Confirm:$false'
+    $change = Set-HostNetworkPolicy -ExemptionPath $declared -Confirm:$false -WarningAction SilentlyContinue -ErrorAction SilentlyContinue
+    $change | Format-Table | Out-String -Width 150 | Write-Host
+    $after = Invoke-HostNetworkAudit -ExemptionPath $declared
+    Write-Host "The audit after: $($after.Result); failing namespaces: $(@($after.Findings | Where-Object Status -EQ 'NonCompliant').Namespace -join ', ') (named as left out above)."
+    $again = Set-HostNetworkPolicy -ExemptionPath $declared -Confirm:$false -WarningAction SilentlyContinue -ErrorAction SilentlyContinue
+    Write-Host "A second run: $($again.Action)."
+    $undo = $change | Restore-HostNetworkPolicy -Confirm:$false
+    Write-Host "Undo: $($undo.Action); the policy and binding are gone again."
 
     $requests = @(Get-SimRequest $cluster | Where-Object verb)
     Write-Host ''

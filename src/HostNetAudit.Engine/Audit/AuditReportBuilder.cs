@@ -1,6 +1,7 @@
 using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Permissions;
 using HostNetAudit.Engine.Policy.Exemptions;
+using HostNetAudit.Engine.Remediation;
 
 namespace HostNetAudit.Engine.Audit;
 
@@ -77,7 +78,13 @@ internal static class AuditReportBuilder
         }
 
         var notes = new List<string>();
-        var namespaces = results.Select(r => Flatten(r, evidence.Live, evidence.Identities)).ToList();
+        // Per namespace, the hostNetwork workloads nobody declared ("DaemonSet/agent (3 pods)"): what the fix must name.
+        var undeclared = pods.Where(p => p.Exemption is null).Select(p => new RefusedItem("Pod", p.Name, p.OwnerKind is null ? null : p.OwnerKind + "/" + p.OwnerName, Array.Empty<string>()) { Namespace = p.Namespace })
+            .Concat(workloads.Where(w => w.Exemption is null).Select(w => new RefusedItem(w.Kind, w.Name, null, Array.Empty<string>()) { Namespace = w.Namespace }))
+            .GroupBy(i => i.Namespace, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)WorkloadGroups.Group(g).Select(w => w.ToString()).ToList(), StringComparer.Ordinal);
+        var exemptionPath = query.ExemptionPaths.Count > 0 ? Quote(query.ExemptionPaths[0]) : "<exemptions file>";
+        var namespaces = results.Select(r => Flatten(r, evidence.Live, evidence.Identities, undeclared.GetValueOrDefault(r.Namespace), exemptionPath)).ToList();
         if (evidence.Identities is null)
         {
             notes.Add("Roles, bindings and service accounts could not be read, so the report does not say who can get hostNetwork pods admitted (Get-HostNetworkPermission needs 'list' on them).");
@@ -183,17 +190,25 @@ internal static class AuditReportBuilder
     }
 
     /// <summary>A namespace's verdict as one flat record, with who can get a hostNetwork pod admitted there.</summary>
-    internal static AuditNamespace Flatten(NamespacePolicyResult result, bool live, IReadOnlyDictionary<string, NamespaceIdentities>? identities)
+    /// <remarks>
+    /// The fix is never a command that would be refused: a Pod Security label refuses the hostNetwork workloads running
+    /// there (and anything else baseline forbids), so where hostNetwork workloads run the fix is the targeted policy,
+    /// after those workloads are declared with a justification or changed; where none run it is the targeted policy
+    /// too, which refuses hostNetwork and nothing else, so nothing running or templated breaks.
+    /// </remarks>
+    internal static AuditNamespace Flatten(NamespacePolicyResult result, bool live, IReadOnlyDictionary<string, NamespaceIdentities>? identities, IReadOnlyList<string>? undeclared = null, string exemptionPath = "<exemptions file>")
     {
         static string? Join(PolicyFinding[] findings) => findings.Length == 0 ? null : string.Join("; ", findings.Select(f => f.ShortName).Distinct(StringComparer.Ordinal));
 
         string? remediation = null;
         if (result.Status == PolicyStatus.NonCompliant)
         {
-            var ns = Quote(result.Namespace);
-            remediation = live
-                ? $"Set-NamespacePodSecurity -Context {Quote(result.Context)} -Namespace {ns} -Level Baseline"
-                : $"Add the label pod-security.kubernetes.io/enforce: baseline to the Namespace manifest of {ns}, or Set-NamespacePodSecurity -Namespace {ns} -Level Baseline on the cluster";
+            var command = live
+                ? $"Set-HostNetworkPolicy -Context {Quote(result.Context)} -ExemptionPath {exemptionPath} -WhatIf"
+                : $"New-HostNetworkPolicyManifest -Path hostnetwork-policy.yaml -ExemptionPath {exemptionPath}, then apply the manifest";
+            remediation = undeclared is { Count: > 0 }
+                ? $"Declare with a justification in the exemptions file, or change to run without hostNetwork: {string.Join(", ", undeclared)}; then {command}"
+                : command;
         }
 
         var reason = result.Reason;

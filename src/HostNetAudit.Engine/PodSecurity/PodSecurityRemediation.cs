@@ -273,7 +273,7 @@ internal sealed class PodSecurityRemediation : IPodSecurityRemediation
                 "ExistingPodsViolatePodSecurity",
                 FailureCategory.InvalidOperation,
                 ns,
-                $"Namespace '{ns}' (context '{Context}') was not changed: enforce {handle.NewEnforce} would refuse {RemediationRules.CountPhrase(breaks)}: {RemediationRules.NameAll(breaks, withReasons: true)}.")
+                $"Namespace '{ns}' (context '{Context}') was not changed: enforce {handle.NewEnforce} would refuse {RemediationRules.CountPhrase(breaks)} of {RemediationRules.Workloads(breaks)} (the record's WouldBreak lists each):{RemediationRules.Grouped(breaks)}")
             {
                 RecommendedAction = "Fix or move these workloads (or declare a narrowly granted exemption), then run again; -Force applies the level anyway (running pods keep running, new ones are refused).",
             };
@@ -285,7 +285,7 @@ internal sealed class PodSecurityRemediation : IPodSecurityRemediation
             ? (handle.NewEnforce != handle.OldEnforce && handle.NewEnforce.Level != PodSecurityLevel.Privileged
                 ? $"Nothing running or templated in the namespace violates {handle.NewEnforce}."
                 : "The enforce level does not tighten, so nothing running can break.")
-            : $"WOULD BREAK {RemediationRules.CountPhrase(breaks)} (refused from now on): {RemediationRules.NameAll(breaks, withReasons: false)}.";
+            : $"WOULD BREAK {RemediationRules.CountPhrase(breaks)} of {RemediationRules.Workloads(breaks)} (refused from now on):{RemediationRules.Grouped(breaks)}";
         plan.Description = $"{verb} pod-security labels of namespace '{ns}' (context '{Context}'): {changes}. {breakText}{keptText}";
         record.Reason = breaks.Length > 0
             ? $"{compact} with -Force: {RemediationRules.CountPhrase(breaks)} {RemediationRules.Violate(breaks)} it{keptShort}"

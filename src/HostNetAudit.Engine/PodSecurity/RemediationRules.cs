@@ -1,4 +1,5 @@
 using HostNetAudit.Abstractions;
+using HostNetAudit.Engine.Remediation;
 
 namespace HostNetAudit.Engine.PodSecurity;
 
@@ -108,9 +109,13 @@ internal static class RemediationRules
     /// <summary>"violates" for one item, "violate" for several.</summary>
     public static string Violate(IReadOnlyCollection<PodSecurityViolation> items) => items.Count == 1 ? "violates" : "violate";
 
-    /// <summary>"Pod/a (host namespaces (hostNetwork=true)), CronJob/b (...)": every item, reasons without details.</summary>
-    public static string NameAll(IEnumerable<PodSecurityViolation> items, bool withReasons) =>
-        string.Join(", ", items.Select(i => withReasons ? $"{i} ({string.Join(", ", i.Reasons.Select(ReasonName))})" : i.ToString()));
+    /// <summary>One line per top workload ("DaemonSet/fluent-bit (6 pods): hostPath volumes"), each on its own line.</summary>
+    public static string Grouped(IEnumerable<PodSecurityViolation> items) => WorkloadGroups.Block(items.Select(Refused));
+
+    /// <summary>"3 workloads": how many top workloads (bare pods count one each) the items belong to.</summary>
+    public static string Workloads(IEnumerable<PodSecurityViolation> items) => WorkloadGroups.CountWorkloads(WorkloadGroups.Group(items.Select(Refused)).Count);
+
+    private static RefusedItem Refused(PodSecurityViolation v) => new(v.Kind, v.Name, v.Owner, v.Reasons);
 
     /// <summary>
     /// True when the apiserver says its check of existing pods stopped early (3,000 pods, about 1 s, a failed
@@ -129,12 +134,6 @@ internal static class RemediationRules
         const int ItemRunes = 256;
         var lengths = warnings.Select(w => w.EnumerateRunes().Count()).ToList();
         return lengths.Sum() > TotalRunes - ItemRunes || lengths.Any(l => l == ItemRunes);
-    }
-
-    private static string ReasonName(string reason)
-    {
-        var open = reason.IndexOf(" (", StringComparison.Ordinal);
-        return open < 0 ? reason : reason[..open];
     }
 
     private static int Order(string key) => key switch

@@ -6,13 +6,13 @@ namespace HostNetAudit.Engine.Policy;
 /// <summary>The engine evaluators, in the order their findings are listed.</summary>
 internal static class EvaluatorCatalog
 {
-    public static IReadOnlyList<IEngineEvaluator> Create(PolicyInputs inputs, PodSecurityConfiguration? psa, IEngineLog log) =>
+    public static IReadOnlyList<IEngineEvaluator> Create(PolicyInputs inputs, PodSecurityConfiguration? psa, Exemptions.ExemptionSet exemptions, IEngineLog log) =>
         new IEngineEvaluator[]
         {
             new PodSecurityEvaluator(inputs, psa),
             new Kyverno.KyvernoEvaluator(inputs, log),
             new Gatekeeper.GatekeeperEvaluator(inputs, log),
-            new Vap.ValidatingAdmissionPolicyEvaluator(inputs, log),
+            new Vap.ValidatingAdmissionPolicyEvaluator(inputs, exemptions, log),
             new InformationalEvaluator(inputs),
         };
 }

@@ -204,6 +204,9 @@ internal sealed class NamespaceFindings
     /// <summary>The declared exemption of the namespace, if any.</summary>
     public Exemption? Exemption { get; set; }
 
+    /// <summary>The exceptions of the module's own targeted policy, verified, that apply here (OwnPolicyCheck).</summary>
+    public List<string> PolicyExceptions { get; } = new();
+
     public NamespaceStatus Status { get; set; } = NamespaceStatus.Unknown;
 
     /// <summary>The status the policies alone give (Status may follow the probe).</summary>
@@ -300,6 +303,7 @@ internal sealed class NamespaceFindings
         Reason = Reason,
         Exemption = Exemption?.Justification,
         ExemptionSource = Exemption?.Source,
+        PolicyExceptions = PolicyExceptions.Distinct(StringComparer.Ordinal).ToArray(),
         SourcePath = Namespace.Source,
     };
 }

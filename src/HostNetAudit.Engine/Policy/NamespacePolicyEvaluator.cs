@@ -32,7 +32,7 @@ internal sealed class NamespacePolicyEvaluator
         this.inputs = inputs;
         this.psa = psa;
         this.exemptions = exemptions;
-        engines = EvaluatorCatalog.Create(inputs, psa, log);
+        engines = EvaluatorCatalog.Create(inputs, psa, exemptions, log);
         engineTicks = new long[engines.Count];
     }
 

@@ -30,6 +30,11 @@ internal interface IEvidenceSource : IDisposable
     /// <summary>The control's verdict, with its evidence (Invoke-HostNetworkAudit): the namespace verdicts of
     /// <see cref="TestNamespacePoliciesAsync"/>, the hostNetwork pods and the workload templates.</summary>
     Task<AuditReport> AuditAsync(NamespacePolicyQuery query, CancellationToken cancellationToken);
+
+    /// <summary>The targeted hostNetwork policy generated from the exemptions files and this source's namespaces,
+    /// hostNetwork pods and templates (Set-HostNetworkPolicy, New-HostNetworkPolicyManifest); nothing is written.</summary>
+    /// <exception cref="HostNetAuditException">ExemptionFileInvalid, ExemptionOwnerUnsupported, list failures.</exception>
+    Task<HostNetworkPolicyPlan> PlanHostNetworkPolicyAsync(HostNetworkPolicyRequest request, CancellationToken cancellationToken);
 }
 
 /// <summary>A live cluster: an evidence source that can also be changed.</summary>
@@ -40,4 +45,6 @@ internal interface IClusterSession : IEvidenceSource
 
     /// <summary>Publishing an audit's policy reports into this cluster (Publish-HostNetworkAuditReport).</summary>
     IPolicyReportPublisher PolicyReports { get; }
+    /// <summary>The targeted hostNetwork admission policy (Set-, Remove-, Restore-HostNetworkPolicy) on this cluster.</summary>
+    IHostNetworkPolicyRemediation HostNetworkPolicy { get; }
 }

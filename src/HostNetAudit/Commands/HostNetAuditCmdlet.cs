@@ -115,7 +115,7 @@ public abstract class HostNetAuditCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>True when the cmdlet reads files (-Path or -LiteralPath) rather than a cluster.</summary>
-    internal bool ReadsFiles => ParameterSetName is PathSet or LiteralPathSet;
+    internal virtual bool ReadsFiles => ParameterSetName is PathSet or LiteralPathSet;
 
     /// <summary>
     /// The evidence sources the current record names: the files of <paramref name="path"/> or

@@ -153,7 +153,7 @@ public sealed class InvokeHostNetworkAuditCommand : HostNetAuditCmdlet
                 var record = ErrorRecords.Create("HostNetworkControlFailed", ErrorCategory.InvalidResult, report.Context, message);
                 record.ErrorDetails = new ErrorDetails(message)
                 {
-                    RecommendedAction = "Preview the fix with Set-NamespacePodSecurity -Level Baseline -WhatIf for the NonCompliant namespaces, or declare legitimate exemptions with -ExemptionPath.",
+                    RecommendedAction = "Each failing namespace's Remediation names its fix: declare (with a justification) or change the hostNetwork workloads it names, then preview the whole cluster with Invoke-HostNetworkAudit | Set-HostNetworkPolicy -ExemptionPath <file> -WhatIf.",
                 };
                 WriteError(record);
             }

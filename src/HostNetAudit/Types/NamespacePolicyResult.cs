@@ -67,6 +67,13 @@ public sealed class NamespacePolicyResult
     /// <summary>The exemptions file that declared it.</summary>
     public string? ExemptionSource { get; set; }
 
+    /// <summary>
+    /// The exceptions of the module's own targeted hostNetwork policy that admit hostNetwork pods here
+    /// ("DaemonSet/cilium: justification"), listed when the audit regenerated that policy from its annotation,
+    /// found it identical and every exception declared in the exemptions file.
+    /// </summary>
+    public string[] PolicyExceptions { get; set; } = Array.Empty<string>();
+
     /// <summary>For offline evidence: the file the Namespace object came from.</summary>
     public string? SourcePath { get; set; }
 

@@ -95,6 +95,16 @@ public sealed class ClusterBuilder
 
     public string Hash() => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Suffix(12)))).ToLowerInvariant()[..10];
 
+    /// <summary>
+    /// A Deployment's pod-template-hash as the controller writes it (rand.SafeEncodeString: no vowels, no 0, 1 or 3, so
+    /// it never spells a word), drawn like <see cref="Hash"/> so the scenarios' other names stay as they were.
+    /// </summary>
+    public string TemplateHash()
+    {
+        const string alphabet = "bcdfghjklmnpqrstvwxz2456789";
+        return new string(Hash().Select(c => alphabet[Convert.ToInt32(c.ToString(), 16)]).ToArray());
+    }
+
     private string NextResourceVersion() => (++resourceVersion).ToString(CultureInfo.InvariantCulture);
 
     private static string Time(DateTimeOffset t) => t.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
@@ -542,7 +552,7 @@ public sealed class ClusterBuilder
                 var deployment = WorkloadObject("apps/v1", "Deployment", workload, workload.Name, null,
                     new JsonObject { ["replicas"] = workload.Replicas, ["selector"] = selectorNode, ["template"] = Template(workload, selector), ["strategy"] = new JsonObject { ["type"] = "RollingUpdate" } },
                     new JsonObject { ["replicas"] = workload.Replicas, ["readyReplicas"] = workload.Replicas, ["availableReplicas"] = workload.Replicas, ["observedGeneration"] = 1 });
-                var hash = Hash();
+                var hash = TemplateHash();
                 var rsWorkload = workload with { Kind = "ReplicaSet" };
                 var rs = WorkloadObject("apps/v1", "ReplicaSet", rsWorkload, workload.Name + "-" + hash, OwnerRef("apps/v1", "Deployment", deployment),
                     new JsonObject { ["replicas"] = workload.Replicas, ["selector"] = selectorNode.DeepClone(), ["template"] = Template(workload, selector) },
@@ -642,13 +652,36 @@ public sealed class ClusterBuilder
             ["controller"] = true,
         };
         var hash = Hash() + Hash();
-        return AddPod(workload, component + "-" + node, node, owner, new Dictionary<string, string> { ["component"] = component, ["tier"] = "control-plane" }, new Dictionary<string, string>
+        var pod = AddPod(workload, component + "-" + node, node, owner, new Dictionary<string, string> { ["component"] = component, ["tier"] = "control-plane" }, new Dictionary<string, string>
         {
             ["kubernetes.io/config.hash"] = hash,
             ["kubernetes.io/config.mirror"] = hash,
             ["kubernetes.io/config.seen"] = Time(Epoch),
             ["kubernetes.io/config.source"] = "file",
         });
+
+        // The apiserver refuses mirror pods that reference a service account or mount its token.
+        var spec = (JsonObject)pod["spec"]!;
+        spec.Remove("serviceAccountName");
+        spec.Remove("serviceAccount");
+        var volumes = (JsonArray)spec["volumes"]!;
+        foreach (var volume in volumes.Where(v => v?["projected"] is not null).ToList())
+        {
+            volumes.Remove(volume);
+        }
+
+        foreach (var container in ((JsonArray)spec["containers"]!).OfType<JsonObject>())
+        {
+            if (container["volumeMounts"] is JsonArray mounts)
+            {
+                foreach (var mount in mounts.Where(m => m?["name"]?.ToString().StartsWith("kube-api-access-", StringComparison.Ordinal) == true).ToList())
+                {
+                    mounts.Remove(mount);
+                }
+            }
+        }
+
+        return pod;
     }
 
     private string? PickNode()

@@ -8,7 +8,7 @@ namespace HostNetAudit.Simulator.Scenarios;
 /// <summary>The named clusters the tests, the demo and the benchmarks start.</summary>
 public static class ScenarioCatalog
 {
-    public static readonly IReadOnlyList<string> Names = new[] { "empty", "demo", "bench", RemediationScenario.Name, "policy", RbacScenario.Name, AdmissionScenario.Name, PermissionScenario.Name };
+    public static readonly IReadOnlyList<string> Names = new[] { "empty", "demo", "bench", RemediationScenario.Name, "policy", RbacScenario.Name, AdmissionScenario.Name, PermissionScenario.Name, TargetedScenario.Name };
 
     public static Scenario Create(string name, IReadOnlyDictionary<string, string>? parameters = null)
     {
@@ -24,6 +24,7 @@ public static class ScenarioCatalog
             RbacScenario.Name => RbacScenario.Create(),
             AdmissionScenario.Name => AdmissionScenario.Create(),
             PermissionScenario.Name => PermissionScenario.Create(Int(parameters, "namespaces", 0), Int(parameters, "bindings", 0)),
+            TargetedScenario.Name => TargetedScenario.Create(),
             _ => throw new ArgumentException($"unknown scenario '{name}'; known: {string.Join(", ", Names)}"),
         };
     }

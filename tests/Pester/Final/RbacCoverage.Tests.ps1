@@ -34,7 +34,7 @@ BeforeAll {
     $script:Roles = Get-CmdletRole
     $script:Documents = @(Get-RbacDocument)
     $script:RulesOf = @{}
-    foreach ($role in 'auditor', 'prober', 'remediator', 'publisher') {
+    foreach ($role in 'auditor', 'prober', 'remediator', 'policy-remediator', 'publisher') {
         $identity = Get-RoleIdentity $role
         $RulesOf[$role] = @(Get-IdentityRule -Document $Documents -User $identity.User -Group $identity.Group)
     }
@@ -63,8 +63,8 @@ Describe 'RBAC coverage of the module''s requests' {
 
     It '<Cmdlet> (<Count> requests) has a role in deploy/rbac/CmdletRoles.psd1' -ForEach $CmdletCases {
         $Cmdlet | Should -Not -BeNullOrEmpty -Because 'every request of the module names its cmdlet in the User-Agent'
-        $Roles.Contains($Cmdlet) | Should -BeTrue -Because "$Cmdlet talks to the cluster: map it to auditor, prober, remediator or publisher"
-        $Roles[$Cmdlet] | Should -BeIn @('auditor', 'prober', 'remediator', 'publisher') -Because "$Cmdlet sent requests, so it needs a role"
+        $Roles.Contains($Cmdlet) | Should -BeTrue -Because "$Cmdlet talks to the cluster: map it to auditor, prober, remediator, policy-remediator or publisher"
+        $Roles[$Cmdlet] | Should -BeIn @('auditor', 'prober', 'remediator', 'policy-remediator', 'publisher') -Because "$Cmdlet sent requests, so it needs a role"
     }
 
     It '<Cmdlet>: <What> (<Count> requests) is allowed to hostnetaudit-<Role>' -ForEach $RequestCases {

@@ -14,6 +14,20 @@ internal sealed record Exemption(string? Kind, string Namespace, string? Name, s
 {
     public bool IsNamespace => Kind is null && Name is null;
 
+    /// <summary>Who may create or change the workload itself (exact user names); empty: anyone the RBAC lets. Read by
+    /// the targeted policy only, whose top-level exception admits just these requesters.</summary>
+    public IReadOnlyList<string> Requesters { get; init; } = Array.Empty<string>();
+
+    /// <summary>Who may add ephemeral containers (kubectl debug) to its pods (exact user names); empty: nobody.</summary>
+    public IReadOnlyList<string> Debuggers { get; init; } = Array.Empty<string>();
+
+    /// <summary>The identity (user name) that creates the pods of an owner kind outside the built-ins (a Rollout's
+    /// controller); the targeted policy refuses such an entry without it (ExemptionOwnerUnsupported).</summary>
+    public string? CreatedBy { get; init; }
+
+    /// <summary>How a message names the entry: its place in the file and what it declares.</summary>
+    public string DescribeEntry() => $"entry {Index} of '{Source}' ({Describe()})";
+
     public string Describe() => IsNamespace ? "namespace " + Namespace : $"{Kind ?? "*"}/{Namespace}/{Name ?? "*"}";
 }
 
@@ -33,6 +47,11 @@ internal sealed record Exemption(string? Kind, string Namespace, string? Name, s
 ///   context: prod-*                        # optional: only for these contexts
 ///   expires: 2027-01-31                    # optional: ignored (with a warning) after this date
 /// identities:                              # who may get hostNetwork pods admitted (Get-HostNetworkPermission)
+///   requesters: [system:serviceaccount:argocd:argocd-application-controller] # optional, targeted policy only:
+///                                          # who may create or change the workload itself (exact user names)
+///   debuggers: [alice]                     # optional: who may add ephemeral containers to its pods
+///   createdBy: system:serviceaccount:argo-rollouts:argo-rollouts # required for owner kinds outside the built-ins
+///                                          # (targeted policy): the identity that creates its pods
 /// - kind: ServiceAccount                   # User, Group or ServiceAccount (exact names)
 ///   namespace: kube-system
 ///   name: cilium
@@ -204,7 +223,7 @@ internal sealed class ExemptionSet
     /// </summary>
     private static Exemption Entry(ConfigurationObject entry, string path, int index)
     {
-        entry.RefuseUnknownFields("namespace", "kind", "name", "justification", "context", "expires");
+        entry.RefuseUnknownFields("namespace", "kind", "name", "justification", "context", "expires", "requesters", "debuggers", "createdBy");
         string? Field(string name)
         {
             var value = entry.String(name);
@@ -254,7 +273,48 @@ internal sealed class ExemptionSet
             expires = parsed;
         }
 
-        return new Exemption(kind, ns ?? "*", name, justification, context, expires, path, index);
+        var requesters = UserNames(entry, "requesters", path);
+        var debuggers = UserNames(entry, "debuggers", path);
+        var createdBy = Field("createdBy")?.Trim();
+        var isNamespace = kind is null && name is null;
+        if (isNamespace && (requesters.Count > 0 || debuggers.Count > 0 || createdBy is not null))
+        {
+            throw Invalid(path, $"{entry.Where} exempts a namespace; 'requesters', 'debuggers' and 'createdBy' belong to a workload entry");
+        }
+
+        if (createdBy is not null && (kind is null || ExemptKinds.Contains(kind, StringComparer.OrdinalIgnoreCase) || HasWildcard(kind)))
+        {
+            throw Invalid(path, $"{entry.Where}: 'createdBy' names who creates the pods of a custom owner kind; the built-in kinds' controllers are known (kind: {kind ?? "*"})");
+        }
+
+        if (createdBy is not null && HasWildcard(createdBy))
+        {
+            throw Invalid(path, $"{entry.Where}: 'createdBy' must be an exact user name (no wildcards)");
+        }
+
+        return new Exemption(kind, ns ?? "*", name, justification, context, expires, path, index)
+        {
+            Requesters = requesters,
+            Debuggers = debuggers,
+            CreatedBy = createdBy,
+        };
+    }
+
+    private static bool HasWildcard(string text) => text.Contains('*', StringComparison.Ordinal) || text.Contains('?', StringComparison.Ordinal);
+
+    /// <summary>A list of exact user names (requesters, debuggers): a wildcard would trust identities nobody named.</summary>
+    private static IReadOnlyList<string> UserNames(ConfigurationObject entry, string field, string path)
+    {
+        var names = entry.Strings(field);
+        foreach (var name in names)
+        {
+            if (name.Trim().Length == 0 || HasWildcard(name))
+            {
+                throw Invalid(path, $"{entry.Where}: '{field}' holds '{name}'; give exact user names (no wildcards, none blank)");
+            }
+        }
+
+        return names.Select(n => n.Trim()).Distinct(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>Letters to insert, delete or change to turn one word into the other.</summary>

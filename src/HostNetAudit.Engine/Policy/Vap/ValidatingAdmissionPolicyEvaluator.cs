@@ -21,8 +21,9 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
     private readonly List<Entry> entries = new();
     private readonly Dictionary<(string Policy, string Param), CelPolicy> withParams = new();
 
-    public ValidatingAdmissionPolicyEvaluator(PolicyInputs inputs, IEngineLog log)
+    public ValidatingAdmissionPolicyEvaluator(PolicyInputs inputs, Exemptions.ExemptionSet exemptions, IEngineLog log)
     {
+        var now = DateTimeOffset.UtcNow;
         this.inputs = inputs;
         var bindings = inputs.Of(Group, "ValidatingAdmissionPolicyBinding").ToLookup(b => b.Spec.Get("policyName").AsString() ?? string.Empty, StringComparer.Ordinal);
         foreach (var policy in inputs.Of(Group, "ValidatingAdmissionPolicy"))
@@ -47,6 +48,7 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
                 verdict,
                 verdict.DependsOnNamespace ? celPolicy : null,
                 paramKind,
+                OwnPolicyCheck.Of(policy, exemptions, inputs.Context, now),
                 new CompiledMatchResources(spec.Get("matchConstraints"), "spec.matchConstraints"),
                 bindings[policy.Name].Select(b => (b, new CompiledMatchResources(b.Spec.Get("matchResources"), "the binding's matchResources", rulesOptional: true))).ToList()));
         }
@@ -126,6 +128,20 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
                 {
                     judgement = CelVerdicts.ToPod(celJudgement);
                     scope = scope.And(CelVerdicts.MatchScope(celJudgement, "the policy"));
+                }
+
+                // The module's own targeted policy is not taken on trust: verified, its exceptions here are listed;
+                // otherwise (a hand-edited copy) nobody has checked who passes its chains, so it refuses only some pods.
+                if (entry.Own is { } own)
+                {
+                    if (own.ProblemIn(ns.Name) is { } problem)
+                    {
+                        scope = scope.And(Scope.Depends(problem));
+                    }
+                    else
+                    {
+                        findings.PolicyExceptions.AddRange(own.In(ns.Name));
+                    }
                 }
 
                 findings.Classify(judgement, scope, new Finding
@@ -210,5 +226,5 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
         return policy;
     }
 
-    private sealed record Entry(PolicyObject Policy, CelJudgement Cel, CelPolicy? PerNamespace, ParamKind? ParamKind, CompiledMatchResources Match, List<(PolicyObject Binding, CompiledMatchResources Match)> Bindings);
+    private sealed record Entry(PolicyObject Policy, CelJudgement Cel, CelPolicy? PerNamespace, ParamKind? ParamKind, OwnPolicyCheck? Own, CompiledMatchResources Match, List<(PolicyObject Binding, CompiledMatchResources Match)> Bindings);
 }
