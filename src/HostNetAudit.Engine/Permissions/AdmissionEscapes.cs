@@ -128,9 +128,21 @@ internal static class AdmissionEscapes
         switch (result.Status)
         {
             case NamespaceStatus.Compliant:
-                // Seam for HostNetAudit's targeted policy (issue 10): its exceptions, read from the policy's annotation,
-                // become WorkloadEscapes here (kind, namespace, name, requesters) and make the namespace Restricted.
-                return new NamespaceAdmission(result.Namespace.Name, result.Status, AdmissionMode.Closed, Array.Empty<Escape>(), refusals, pods);
+                // Every enforcing refusal must be passed. One that refuses every hostNetwork pod closes the namespace;
+                // the module's own targeted policy, verified by the audit, is passed through its exceptions here.
+                var own = new List<Escape>();
+                foreach (var finding in result.EnforcedBy)
+                {
+                    if (finding.Engine != PolicyEngine.ValidatingAdmissionPolicy || !result.OwnPolicyExceptions.TryGetValue(finding.Policy, out var exceptions)
+                        || TargetedPolicy(finding.Policy, exceptions) is not { } escape)
+                    {
+                        return new NamespaceAdmission(result.Namespace.Name, result.Status, AdmissionMode.Closed, Array.Empty<Escape>(), refusals, pods);
+                    }
+
+                    own.Add(escape);
+                }
+
+                return new NamespaceAdmission(result.Namespace.Name, result.Status, own.Count == 0 ? AdmissionMode.Closed : AdmissionMode.Restricted, own, refusals, pods);
             case NamespaceStatus.Conditional:
                 var escapes = new List<Escape>();
                 foreach (var finding in result.Conditional)
@@ -156,6 +168,35 @@ internal static class AdmissionEscapes
         PolicyEngine.Kyverno => KyvernoRule(finding, ns, inputs, rbac),
         _ => null,
     };
+
+    /// <summary>
+    /// The module's targeted policy (issue 10): each exception admits the workload it names, by kind and exact name,
+    /// created, updated or recreated by its declared requesters (by anyone when it declares none); the controllers
+    /// then create the ReplicaSets, Jobs and pods of the chain, which only the control plane can. Mirror pods are
+    /// admitted for node identities only, which the Node authorizer, not RBAC, grants (outside this lower bound; the
+    /// residual-trust list names node credentials). Null when no exception applies: the policy refuses every pod.
+    /// </summary>
+    private static Escape? TargetedPolicy(string policy, IReadOnlyList<Policy.Targeted.PolicyException> exceptions)
+    {
+        var alternatives = new List<Escape>();
+        foreach (var e in exceptions.Where(e => e.Shape == Policy.Targeted.ExceptionShape.Workload))
+        {
+            var resource = PermissionCatalog.ResourceOfKind(e.Kind)
+                ?? (e.Group is { Length: > 0 } group ? PermissionCatalog.CustomKind(group + "/v1", e.Kind) : null);
+            if (resource is not null)
+            {
+                var who = e.Requesters.Count == 0 ? string.Empty : $", requesters {string.Join(", ", e.Requesters)}";
+                alternatives.Add(new WorkloadEscape($"exception: HostNetAudit targeted policy {policy} ({e.Kind} {e.Name}{who}: {e.Justification})", resource.Group, resource.Resource, new[] { e.Name }, e.Requesters));
+            }
+        }
+
+        return alternatives.Count switch
+        {
+            0 => null,
+            1 => alternatives[0],
+            _ => new AnyEscape(alternatives),
+        };
+    }
 
     /// <summary>PSA exemptions: usernames are identities; an exempt runtime class is the pod creator's choice.</summary>
     private static Escape? PodSecurity(PodSecurityConfiguration? psa)

@@ -204,8 +204,12 @@ internal sealed class NamespaceFindings
     /// <summary>The declared exemption of the namespace, if any.</summary>
     public Exemption? Exemption { get; set; }
 
-    /// <summary>The exceptions of the module's own targeted policy, verified, that apply here (OwnPolicyCheck).</summary>
-    public List<string> PolicyExceptions { get; } = new();
+    /// <summary>
+    /// Per verified copy of the module's own targeted policy (by name: a renamed identical copy is one too), its
+    /// exceptions that apply here (OwnPolicyCheck). Listed on the result, and read by the permission analysis, which
+    /// turns them into the ways past that policy's refusal.
+    /// </summary>
+    public Dictionary<string, IReadOnlyList<Targeted.PolicyException>> OwnPolicyExceptions { get; } = new(StringComparer.Ordinal);
 
     public NamespaceStatus Status { get; set; } = NamespaceStatus.Unknown;
 
@@ -303,7 +307,7 @@ internal sealed class NamespaceFindings
         Reason = Reason,
         Exemption = Exemption?.Justification,
         ExemptionSource = Exemption?.Source,
-        PolicyExceptions = PolicyExceptions.Distinct(StringComparer.Ordinal).ToArray(),
+        PolicyExceptions = OwnPolicyExceptions.Values.SelectMany(e => e).Select(e => e.Label()).Distinct(StringComparer.Ordinal).ToArray(),
         SourcePath = Namespace.Source,
     };
 }

@@ -51,6 +51,9 @@ internal sealed record PolicyException(
     string Entry)
 {
     public string Describe() => Shape == ExceptionShape.MirrorPod ? $"mirror pods {Namespace}/{Name}-<node>" : $"{Kind}/{Namespace}/{Name}";
+
+    /// <summary>As a namespace's result lists it: "DaemonSet/cilium: justification".</summary>
+    public string Label() => $"{(Shape == ExceptionShape.MirrorPod ? "MirrorPod" : Kind)}/{Name}: {Justification}";
 }
 
 /// <summary>A running hostNetwork workload no exception covers: its top owner (Pod for a bare pod), and how many of its pods

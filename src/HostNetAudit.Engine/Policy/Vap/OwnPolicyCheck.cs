@@ -83,9 +83,8 @@ internal sealed class OwnPolicyCheck
     /// <summary>Why the policy is not verified for a namespace, or null when it is the module's own there.</summary>
     public string? ProblemIn(string ns) => problem ?? (problemsByNamespace.TryGetValue(ns, out var why) ? why : null);
 
-    /// <summary>The exceptions that admit hostNetwork pods in a namespace, for the result: "DaemonSet/cilium: justification".</summary>
-    public IEnumerable<string> In(string ns) =>
-        Exceptions.Where(e => e.Namespace == ns).Select(e => $"{(e.Shape == ExceptionShape.MirrorPod ? "MirrorPod" : e.Kind)}/{e.Name}: {e.Justification}");
+    /// <summary>The exceptions that admit hostNetwork pods in a namespace.</summary>
+    public IReadOnlyList<PolicyException> In(string ns) => Exceptions.Where(e => e.Namespace == ns).ToList();
 
     private static string Unverified(string why) =>
         $"the ValidatingAdmissionPolicy carries the HostNetAudit exceptions annotation but is not the module's policy as generated from declared exemptions: {why}; who can pass its exception chains is not verified";

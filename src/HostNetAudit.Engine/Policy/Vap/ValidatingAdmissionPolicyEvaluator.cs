@@ -140,7 +140,7 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
                     }
                     else
                     {
-                        findings.PolicyExceptions.AddRange(own.In(ns.Name));
+                        findings.OwnPolicyExceptions[entry.Policy.Name] = own.In(ns.Name);
                     }
                 }
 
