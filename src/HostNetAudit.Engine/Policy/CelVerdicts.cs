@@ -60,12 +60,16 @@ internal static class CelVerdicts
     /// The scope match conditions give (docs/design.md, "The verdict of a namespace": an object with match conditions applies to some pods only), and
     /// a refusal that the pod's creator can escape (<see cref="CelJudgement.PodFieldsEscape"/>).
     /// </summary>
-    public static Scope MatchScope(CelJudgement judgement, string where)
+    /// <param name="judgement">The judgement.</param>
+    /// <param name="where">What has the match conditions, for the reason.</param>
+    /// <param name="escapeVerified">The escape is known and accounted for elsewhere: the module's own targeted policy,
+    /// whose escapes are exactly its exceptions, which the audit verifies against the declared exemptions.</param>
+    public static Scope MatchScope(CelJudgement judgement, string where, bool escapeVerified = false)
     {
         var scope = judgement.HasMatchConditions && judgement.ExcludedByMatchCondition is null
             ? Scope.Depends($"{where} has matchConditions that decide per request")
             : Scope.Yes();
-        return judgement.Verdict == CelVerdict.Refuses && judgement.PodFieldsEscape is { } escape
+        return judgement.Verdict == CelVerdict.Refuses && !escapeVerified && judgement.PodFieldsEscape is { } escape
             ? scope.And(Scope.Depends(escape))
             : scope;
     }

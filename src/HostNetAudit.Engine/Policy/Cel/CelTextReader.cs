@@ -379,6 +379,10 @@ internal sealed class CelTextReader
             case "size" when call.Args.Count == 1:
                 var value = Eval(call.Args[0], scope);
                 return value.Known ? Size(value.Value) : value.IsError ? value : CelTextValue.Unknown;
+            case "dyn" when call.Args.Count == 1:
+                // dyn() only changes the static type the checker sees; the value is the argument's. Policies read
+                // `object` through it so that one expression type-checks for several kinds.
+                return Eval(call.Args[0], scope);
             default:
                 return CelTextValue.Unknown;
         }

@@ -127,7 +127,10 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
                 else
                 {
                     judgement = CelVerdicts.ToPod(celJudgement);
-                    scope = scope.And(CelVerdicts.MatchScope(celJudgement, "the policy"));
+
+                    // The escape the judge finds in the module's own policy is its exception chains: OwnPolicyCheck
+                    // below decides whether they are the declared ones (Compliant) or not (Conditional, saying why).
+                    scope = scope.And(CelVerdicts.MatchScope(celJudgement, "the policy", escapeVerified: entry.Own is not null));
                 }
 
                 // The module's own targeted policy is not taken on trust: verified, its exceptions here are listed;

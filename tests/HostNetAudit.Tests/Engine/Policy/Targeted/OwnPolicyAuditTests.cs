@@ -128,4 +128,17 @@ public sealed class OwnPolicyAuditTests : IDisposable
         Assert.Contains("declared by no exemptions file", In(results, "kube-system").Conditional.Single().Detail, StringComparison.Ordinal);
         Assert.Equal("Compliant", In(results, "default").Status);
     }
+
+    [Theory]
+    [MemberData(nameof(Mutations))]
+    public void A_copy_without_the_annotation_is_judged_generically_and_never_Compliant(string mutation, string pattern, string replacement)
+    {
+        foreach (var policy in new[] { plan.Policy.DeepClone().AsObject(), Mutated(text => Regex.Replace(text, pattern, replacement.Replace("$", "$$", StringComparison.Ordinal))) })
+        {
+            policy["metadata"]!["annotations"]!.AsObject().Remove(TargetedPolicyObjects.ExceptionsAnnotation);
+            // Where its exceptions apply; elsewhere (default) the chains admit nothing, so it refuses every hostNetwork pod.
+            var r = In(Audit(policy), "kube-system");
+            Assert.True(r.Status != "Compliant", $"{mutation}: {r.Namespace} is {r.Status}: {r.Reason}");
+        }
+    }
 }
