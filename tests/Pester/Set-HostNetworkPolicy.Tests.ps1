@@ -113,6 +113,19 @@ Describe 'Set-HostNetworkPolicy' {
         $kubeSystem.Status | Should -Be 'Compliant'
         $kubeSystem.PolicyExceptions | Should -Contain 'DaemonSet/kube-proxy: Programs the node''s iptables/IPVS rules for Services.'
 
+        # -Probe proves it live: the reference pod refused, its twin admitted, and a pod claiming an excepted
+        # workload (its ownerReference and service account) but created by the prober refused as well.
+        Clear-SimRequest $Cluster
+        $probed = Test-NamespacePolicy @Kc -Namespace kube-system -ExemptionPath $Exemptions -Probe
+        $probed.Status | Should -Be 'Compliant'
+        $probed.Probe.Outcome | Should -Be 'Verified'
+        $probed.Probe.SpoofedOwner | Should -Not -BeNullOrEmpty
+        $probed.Probe.SpoofedStatusCode | Should -BeGreaterOrEqual 400
+        $probed.Probe.SpoofedMessage | Should -BeLike '*hostnetaudit-hostnetwork*'
+        $creates = @(Get-SimRequest $Cluster | Where-Object { $_.resource -eq 'pods' -and $_.verb -eq 'create' })
+        $creates.Count | Should -Be 3 -Because 'the reference pod, its twin and the spoofed pod'
+        $creates | ForEach-Object { $_.dryRun | Should -BeTrue }
+
         Clear-SimRequest $Cluster
         $again = Set-HostNetworkPolicy @Kc @Set
         $again.Action | Should -Be 'Unchanged'

@@ -40,9 +40,12 @@ internal sealed partial class PolicyProber
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                var reference = await CreateAsync(result.Namespace.Name, hostNetwork: true, cancellationToken).ConfigureAwait(false);
-                var twin = await CreateAsync(result.Namespace.Name, hostNetwork: false, cancellationToken).ConfigureAwait(false);
-                var (outcome, probe) = Classify(reference, twin);
+                var ns = result.Namespace.Name;
+                var reference = await CreateAsync(ns, ReferencePod.ToJson(ns, hostNetwork: true), cancellationToken).ConfigureAwait(false);
+                var twin = await CreateAsync(ns, ReferencePod.ToJson(ns, hostNetwork: false), cancellationToken).ConfigureAwait(false);
+                var spoof = SpoofedPod(result);
+                var spoofed = spoof is null ? null : await CreateAsync(ns, spoof.Value.Body, cancellationToken).ConfigureAwait(false);
+                var (outcome, probe) = Classify(reference, twin, spoof?.Owner, spoofed);
                 probe.Identity = identity;
                 probe.IdentitySource = source;
                 if ((reference.Forbidden || twin.Forbidden) && Interlocked.Exchange(ref forbiddenWarned, 1) == 0)
@@ -110,12 +113,68 @@ internal sealed partial class PolicyProber
         }
     }
 
-    /// <summary>What the two answers show, and the probe record that says it.</summary>
-    public static (ProbeOutcome Outcome, PolicyProbeResult Probe) Classify(Answer reference, Answer twin)
+    /// <summary>
+    /// What the answers show, and the probe record that says it. Where the namespace holds exceptions of the module's
+    /// targeted policy, a spoofed pod (claiming an excepted workload, created by the prober) must be refused too: an
+    /// admitted one means the exception is open to anyone who can create pods there.
+    /// </summary>
+    public static (ProbeOutcome Outcome, PolicyProbeResult Probe) Classify(Answer reference, Answer twin, string? spoofOwner = null, Answer? spoofed = null)
     {
         var probe = Record(reference, twin, out var outcome);
+        if (spoofOwner is not null && spoofed is not null)
+        {
+            probe.SpoofedOwner = spoofOwner;
+            probe.SpoofedStatusCode = spoofed.Status;
+            probe.SpoofedMessage = spoofed.Message;
+            if (spoofed.Admitted && outcome != ProbeOutcome.Admitted)
+            {
+                outcome = ProbeOutcome.Admitted;
+                probe.Detail = $"a hostNetwork pod claiming to belong to the excepted {spoofOwner} (its controller ownerReference and service account), created by the prober instead of its controller, was admitted by a server-side dry-run create: the exception is open to whoever can create pods here";
+            }
+            else if (outcome == ProbeOutcome.Verified)
+            {
+                probe.Detail += $"; a pod claiming to belong to the excepted {spoofOwner}, created by the prober, was refused too ({spoofed.Status})";
+            }
+        }
+
         probe.Outcome = outcome.ToString();
         return (outcome, probe);
+    }
+
+    /// <summary>
+    /// The reference pod dressed as a pod of the first workload the module's verified targeted policy excepts here:
+    /// a controller ownerReference to it (for a Deployment, a ReplicaSet named as its controller names them; for a
+    /// CronJob, a Job) and its service account. Null where no such exception applies (bare-pod exceptions admit
+    /// their named pod for their requesters, so they prove nothing; mirror pods are the node's).
+    /// </summary>
+    internal static (string Owner, string Body)? SpoofedPod(NamespaceFindings result)
+    {
+        var exception = result.OwnPolicyExceptions.Values.SelectMany(e => e)
+            .FirstOrDefault(e => e.Shape == Targeted.ExceptionShape.Workload && e.Kind is "DaemonSet" or "StatefulSet" or "ReplicationController" or "Deployment" or "Job" or "CronJob");
+        if (exception is null)
+        {
+            return null;
+        }
+
+        var (apiVersion, kind, name) = exception.Kind switch
+        {
+            "Deployment" => ("apps/v1", "ReplicaSet", exception.Name + "-5d8f7c9b6"),
+            "CronJob" => ("batch/v1", "Job", exception.Name + "-29000000"),
+            "Job" => ("batch/v1", "Job", exception.Name),
+            "ReplicationController" => ("v1", "ReplicationController", exception.Name),
+            _ => ("apps/v1", exception.Kind, exception.Name),
+        };
+        var pod = ReferencePod.Build(result.Namespace.Name, hostNetwork: true);
+        ((System.Text.Json.Nodes.JsonObject)pod["metadata"]!)["ownerReferences"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
+        {
+            ["apiVersion"] = apiVersion,
+            ["kind"] = kind,
+            ["name"] = name,
+            ["uid"] = "00000000-0000-4000-8000-000000000000",
+            ["controller"] = true,
+        });
+        pod["spec"]!["serviceAccountName"] = exception.ServiceAccounts.FirstOrDefault() ?? "default";
+        return ($"{exception.Kind}/{exception.Name}", pod.ToJsonString());
     }
 
     private static PolicyProbeResult Record(Answer reference, Answer twin, out ProbeOutcome outcome)
@@ -224,11 +283,11 @@ internal sealed partial class PolicyProber
         return (identityHint, "KubeConfig");
     }
 
-    private async Task<Answer> CreateAsync(string ns, bool hostNetwork, CancellationToken cancellationToken)
+    private async Task<Answer> CreateAsync(string ns, string body, CancellationToken cancellationToken)
     {
         var request = new ApiRequest(HttpMethod.Post, $"/api/v1/namespaces/{Uri.EscapeDataString(ns)}/pods", "CreatePod", "create", "pods", ns)
         {
-            Body = ReferencePod.ToJson(ns, hostNetwork),
+            Body = body,
         }.WithQuery("dryRun", "All");
         try
         {

@@ -78,6 +78,19 @@ public sealed class PolicyProbeResult
 
     public string? TwinMessage { get; set; }
 
+    /// <summary>
+    /// Where HostNetAudit's targeted policy excepts workloads in the namespace: the excepted workload a third
+    /// dry-run pod claimed to belong to ("DaemonSet/cilium": its controller ownerReference and service account),
+    /// created by the probing identity instead of the workload's controller. The exception chain holds when it is
+    /// refused; admitted, anyone who can create pods there can use the exception (Outcome Admitted).
+    /// </summary>
+    public string? SpoofedOwner { get; set; }
+
+    /// <summary>HTTP status of the spoofed pod's dry-run create (0 when none was sent).</summary>
+    public int SpoofedStatusCode { get; set; }
+
+    public string? SpoofedMessage { get; set; }
+
     /// <summary>False when the probe contradicts the static verdict.</summary>
     public bool AgreesWithStatic { get; set; } = true;
 

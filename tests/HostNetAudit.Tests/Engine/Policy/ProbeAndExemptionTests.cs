@@ -27,6 +27,22 @@ public sealed class ProbeAndExemptionTests
     }
 
     [Fact]
+    public void Where_the_targeted_policy_excepts_a_workload_a_spoofed_pod_must_be_refused_too()
+    {
+        const string vap = "pods \"hostnetaudit-reference\" is forbidden: ValidatingAdmissionPolicy 'hostnetaudit-hostnetwork' with binding 'hostnetaudit-hostnetwork' denied request: hostNetwork is refused";
+        var (held, probe) = PolicyProber.Classify(Denied(403, vap), Ok(), "DaemonSet/cilium", Denied(403, vap));
+        Assert.Equal(ProbeOutcome.Verified, held);
+        Assert.Equal("DaemonSet/cilium", probe.SpoofedOwner);
+        Assert.Equal(403, probe.SpoofedStatusCode);
+        Assert.Contains("refused too", probe.Detail, StringComparison.Ordinal);
+
+        var (open, opened) = PolicyProber.Classify(Denied(403, vap), Ok(), "DaemonSet/cilium", Ok());
+        Assert.Equal(ProbeOutcome.Admitted, open);
+        Assert.Equal("Admitted", opened.Outcome);
+        Assert.Contains("claiming to belong to the excepted DaemonSet/cilium", opened.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_admitted_reference_pod_is_admitted_and_other_answers_are_unknown()
     {
         Assert.Equal("Admitted", PolicyProber.Classify(Ok(), Ok()).Probe.Outcome);
