@@ -41,8 +41,11 @@ Describe 'New-HostNetworkPolicyManifest' {
             $Text | Should -Match 'failurePolicy: Fail'
         }
 
-        It 'drops the example entries that match nothing, each with ExemptionMatchesNothing, and warns of each left-out namespace once' {
-            @($Warnings | Where-Object { "$_" -like '*aws-node*matches nothing*' }).Count | Should -Be 1
+        It 'drops the example entries that match nothing, naming them all in one warning, and warns of each left-out namespace once' {
+            $unmatched = @($Warnings | Where-Object { "$_" -like '*exemptions match nothing*' })
+            $unmatched.Count | Should -Be 1 -Because 'one warning lists every entry that matches nothing'
+            "$unmatched" | Should -BeLike '*DaemonSet/kube-system/aws-node (entry *'
+            "$unmatched" | Should -BeLike '*DaemonSet/calico-system/calico-node (entry *'
             $Text | Should -Not -Match 'aws-node'
             @($Warnings | Where-Object { "$_" -like "Namespace 'legacy' is left out*ReplicationController/guestbook (2 pods)*" }).Count | Should -Be 1
         }

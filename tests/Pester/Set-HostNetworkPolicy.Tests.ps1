@@ -10,21 +10,8 @@ BeforeAll {
     $script:Cluster = Start-SimCluster -Scenario demo
     $script:Kc = @{ KubeConfig = $Cluster.KubeConfig }
     $script:Exemptions = Join-Path $TestDrive 'exemptions.yaml'
-    $legitimate = @'
-
-- kind: Deployment
-  namespace: ingress-nginx
-  name: ingress-nginx-controller
-  justification: The ingress controller binds ports 80 and 443 on the nodes (hostNetwork install).
-- kind: CronJob
-  namespace: ops
-  name: node-probe
-  justification: Probes the node's network stack every 30 minutes.
-- kind: Job
-  namespace: ops
-  name: netcheck
-  justification: One-off check of the node network after maintenance.
-'@
+    # The example plus only the entries the scenario's author marks legitimate (served by the simulator).
+    $legitimate = (Get-SimTruth $Cluster).targeted.legitimate
     $example = Join-Path $PSScriptRoot '../../examples/hostnetwork-exemptions.yaml'
     (Get-Content $example -Raw) + $legitimate | Set-Content -Path $Exemptions -NoNewline
 
@@ -165,6 +152,22 @@ Describe 'Set-HostNetworkPolicy' {
         Import-Clixml $clixml | Restore-HostNetworkPolicy @Kc -WhatIf | ForEach-Object Action | Should -Be 'WouldApply'
         @(Get-SimWrite $Cluster).Count | Should -Be 0
         (Import-Clixml $clixml | Restore-HostNetworkPolicy @Kc -Confirm:$false).Action | Should -Be 'Applied'
+        Get-Content3 (Get-Stored $PolicyPath) | Should -Be $deny
+        Get-Content3 (Get-Stored $BindingPath) | Should -Be $denyBinding
+    }
+
+    It 'undoes records read back from Clixml newest first, in whatever order they come' {
+        $deny = Get-Content3 (Get-Stored $PolicyPath)
+        $denyBinding = Get-Content3 (Get-Stored $BindingPath)
+        $warn = Set-HostNetworkPolicy @Kc @Set -ValidationAction Warn
+        $audit = Set-HostNetworkPolicy @Kc @Set -ValidationAction Audit
+        $clixml = Join-Path $TestDrive 'two.xml'
+        @($audit, $warn) | Export-Clixml $clixml
+        $records = @(Import-Clixml $clixml)
+        $records[0].Timestamp.pstypenames[0] | Should -Be 'Deserialized.System.DateTimeOffset' -Because 'Clixml does not keep DateTimeOffset as such'
+        $restored = @(Import-Clixml $clixml | Restore-HostNetworkPolicy @Kc -Confirm:$false -ErrorVariable errs)
+        @($errs).Count | Should -Be 0 -Because 'the newer record is undone first, so the older finds the state it left'
+        $restored.Action | Should -Be @('Applied', 'Applied')
         Get-Content3 (Get-Stored $PolicyPath) | Should -Be $deny
         Get-Content3 (Get-Stored $BindingPath) | Should -Be $denyBinding
     }

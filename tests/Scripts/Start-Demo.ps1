@@ -53,21 +53,7 @@ try {
 
     # The demo's hostNetwork workloads its author marks legitimate besides the example's agents (team-b's debug-tools is not).
     $declared = Join-Path (Resolve-Path $outDir).ProviderPath 'demo-exemptions.yaml'
-    (Get-Content $exemptions -Raw) + @'
-
-- kind: Deployment
-  namespace: ingress-nginx
-  name: ingress-nginx-controller
-  justification: The ingress controller binds ports 80 and 443 on the nodes (hostNetwork install).
-- kind: CronJob
-  namespace: ops
-  name: node-probe
-  justification: Probes the node's network stack every 30 minutes.
-- kind: Job
-  namespace: ops
-  name: netcheck
-  justification: One-off check of the node network after maintenance.
-'@ | Set-Content -Path $declared -NoNewline
+    (Get-Content $exemptions -Raw) + (Get-SimTruth $cluster).targeted.legitimate | Set-Content -Path $declared -NoNewline
     $failing = @($report.Findings | Where-Object Status -EQ 'NonCompliant')
 
     Show-Step 'Before: would the Pod Security label fix apply without -Force? (server-side dry run)' "`$report.Findings | Where-Object Status -EQ NonCompliant | Set-NamespacePodSecurity -Level Baseline -WhatIf"

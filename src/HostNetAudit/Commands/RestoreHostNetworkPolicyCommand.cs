@@ -57,6 +57,7 @@ public sealed class RestoreHostNetworkPolicyCommand : HostNetAuditCmdlet
 
     /// <summary>When the record was made: records of one cluster are undone newest first.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [TimestampTransformation]
     public DateTimeOffset Timestamp { get; set; }
 
     /// <summary>Restores even when the objects changed since the record.</summary>

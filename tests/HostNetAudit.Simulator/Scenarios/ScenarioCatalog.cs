@@ -48,6 +48,30 @@ public static class ScenarioCatalog
     }
 
     /// <summary>
+    /// The demo's hostNetwork workloads its author marks legitimate besides the example file's agents (exemption entries,
+    /// YAML list items): the ingress controller on the host network, the ops team's node probe CronJob and network check
+    /// Job. team-b's debug-tools (netshoot on the host network) is not: team-b is left out until it is declared or changed.
+    /// Served as Truth["targeted"]["legitimate"], so the tests and the demo read it from one place.
+    /// </summary>
+    public const string DemoLegitimate = """
+
+- kind: Deployment
+  namespace: ingress-nginx
+  name: ingress-nginx-controller
+  justification: The ingress controller binds ports 80 and 443 on the nodes (hostNetwork install).
+  debuggers: [oncall-sre]
+- kind: CronJob
+  namespace: ops
+  name: node-probe
+  justification: Probes the node's network stack every 30 minutes.
+- kind: Job
+  namespace: ops
+  name: netcheck
+  justification: One-off check of the node network after maintenance.
+
+""";
+
+    /// <summary>
     /// A small cluster that looks like a real one: CNI, proxy, DNS cache and node exporter DaemonSets,
     /// static control-plane pods, an ingress controller on the host network, team namespaces with and
     /// without PSA enforcement, a hostNetwork CronJob, a zero-replica and a suspended hostNetwork template.
@@ -117,6 +141,11 @@ public static class ScenarioCatalog
             Containers = new[] { new ContainerSpec("netcheck", "busybox:1.36") },
         });
         b.AddWorkload(new WorkloadSpec("ReplicationController", "default", "guestbook") { Replicas = 2, Containers = new[] { new ContainerSpec("guestbook", "registry.k8s.io/guestbook:v3") { Ports = new[] { 3000 } } } });
+        scenario.Truth["targeted"] = new JsonObject
+        {
+            ["legitimate"] = DemoLegitimate,
+            ["leftOut"] = new JsonObject { ["team-b"] = new JsonArray("Deployment/debug-tools (0 pods)") },
+        };
         return scenario;
     }
 

@@ -249,8 +249,11 @@ internal static class TargetedPolicyGenerator
         return new PolicyException(ExceptionShape.Workload, canonical, custom ? string.Empty : TargetedPolicyCel.GroupOf(canonical), entry.Namespace, name, new[] { "default" }, entry.Requesters, entry.Debuggers, custom ? entry.CreatedBy : null, entry.Justification, entry.Expires, entry.DescribeEntry());
     }
 
+    /// <summary>The warning id of an entry that matches nothing (the cmdlets write these as one warning).</summary>
+    public const string MatchesNothingId = "ExemptionMatchesNothing";
+
     private static PolicyWarning MatchesNothing(Exemption entry) =>
-        new("ExemptionMatchesNothing", entry.DescribeEntry(), $"The exemption {entry.DescribeEntry()} matches nothing that runs or is templated now; it is not carried into the policy (-IncludeUnmatched carries exact names).");
+        new(MatchesNothingId, entry.DescribeEntry(), $"The exemption {entry.DescribeEntry()} matches nothing that runs or is templated now; it is not carried into the policy (-IncludeUnmatched carries exact names).", entry);
 
     private static bool IsBuiltIn(string kind) => BuiltInKinds.Contains(kind, StringComparer.OrdinalIgnoreCase);
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using HostNetAudit.Engine.Policy.Exemptions;
 
 namespace HostNetAudit.Engine.Policy.Targeted;
 
@@ -77,7 +78,7 @@ internal enum LeftOutReason
 internal sealed record LeftOutNamespace(string Namespace, LeftOutReason Reason, string? Justification, IReadOnlyList<UndeclaredWorkload> Workloads);
 
 /// <summary>A warning of the generation, with a stable id (ExemptionMatchesNothing ...) and the entry or namespace it is about.</summary>
-internal sealed record PolicyWarning(string Id, string Target, string Message);
+internal sealed record PolicyWarning(string Id, string Target, string Message, Exemption? Entry = null);
 
 /// <summary>
 /// What the generator needs of a cluster: its namespaces, its running hostNetwork pods (owners resolved to the top

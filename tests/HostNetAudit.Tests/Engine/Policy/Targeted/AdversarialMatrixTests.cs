@@ -15,7 +15,7 @@ public sealed class AdversarialMatrixTests : IAsyncLifetime
 {
     private TargetedPolicyHarness harness = null!;
 
-    public async Task InitializeAsync() => harness = await TargetedPolicyHarness.StartAsync(ScenarioCatalog.Demo(), IdentityMatrixTests.DemoLegitimate);
+    public async Task InitializeAsync() => harness = await TargetedPolicyHarness.StartAsync(ScenarioCatalog.Demo(), ScenarioCatalog.DemoLegitimate);
 
     public async Task DisposeAsync() => await harness.DisposeAsync();
 
@@ -183,7 +183,7 @@ public sealed class AdversarialMatrixTests : IAsyncLifetime
 
         // team-b's undeclared debug-tools, covered with -Force: a scale or a label is admitted (template unchanged),
         // a template change that keeps hostNetwork is refused, one that drops it admitted.
-        await using var forced = await TargetedPolicyHarness.StartAsync(ScenarioCatalog.Demo(), IdentityMatrixTests.DemoLegitimate, new() { Context = "sim", Force = true });
+        await using var forced = await TargetedPolicyHarness.StartAsync(ScenarioCatalog.Demo(), ScenarioCatalog.DemoLegitimate, new() { Context = "sim", Force = true });
         Assert.Contains("team-b", forced.Plan.ProtectedNamespaces);
         Assert.Contains(forced.Plan.Warnings, w => w.Id == "UndeclaredWorkloadsCovered" && w.Target == "team-b");
         const string Path = "/apis/apps/v1/namespaces/team-b/deployments/debug-tools";

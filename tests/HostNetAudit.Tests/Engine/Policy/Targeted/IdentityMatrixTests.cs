@@ -13,27 +13,7 @@ namespace HostNetAudit.Tests.Engine.Policies.Targeted;
 /// </summary>
 public sealed class IdentityMatrixTests : IdentityMatrix
 {
-    /// <summary>The demo's hostNetwork workloads that are legitimate besides the example's agents: the ingress controller
-    /// on the host network, the node probe CronJob and the network check Job of the ops team. team-b's debug-tools
-    /// (netshoot on the host network) is not: team-b is left out until it is declared or changed.</summary>
-    internal const string DemoLegitimate = """
-
-- kind: Deployment
-  namespace: ingress-nginx
-  name: ingress-nginx-controller
-  justification: The ingress controller binds ports 80 and 443 on the nodes (hostNetwork install).
-  debuggers: [oncall-sre]
-- kind: CronJob
-  namespace: ops
-  name: node-probe
-  justification: Probes the node's network stack every 30 minutes.
-- kind: Job
-  namespace: ops
-  name: netcheck
-  justification: One-off check of the node network after maintenance.
-""";
-
-    private protected override Task<TargetedPolicyHarness> StartAsync() => TargetedPolicyHarness.StartAsync(ScenarioCatalog.Demo(), DemoLegitimate);
+    private protected override Task<TargetedPolicyHarness> StartAsync() => TargetedPolicyHarness.StartAsync(ScenarioCatalog.Demo(), ScenarioCatalog.DemoLegitimate);
 
     [Fact]
     public void The_plan_protects_kube_system_and_leaves_out_only_the_namespace_with_an_undeclared_workload()
