@@ -192,25 +192,39 @@ public abstract class HostNetAuditCmdlet : PSCmdlet, IDisposable
     {
         foreach (var source in targets)
         {
-            try
-            {
-                work(source);
-            }
-            catch (HostNetAuditException ex) when (severalSources)
-            {
-                Bridge.Drain();
-                WriteError(ErrorRecords.From(ex));
-            }
-            catch (HostNetAuditException ex)
-            {
-                Bridge.Drain();
-                ThrowTerminatingError(ErrorRecords.From(ex));
-            }
-            catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+            if (!Guard(() => work(source), severalSources))
             {
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// One source's step: its failure is written as an error when the run reads several sources, terminating with
+    /// one. False when the run was cancelled (Ctrl+C), so the caller stops.
+    /// </summary>
+    private bool Guard(Action step, bool severalSources)
+    {
+        try
+        {
+            step();
+        }
+        catch (HostNetAuditException ex)
+        {
+            Bridge.Drain();
+            if (!severalSources)
+            {
+                ThrowTerminatingError(ErrorRecords.From(ex));
+            }
+
+            WriteError(ErrorRecords.From(ex));
+        }
+        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -251,21 +265,7 @@ public abstract class HostNetAuditCmdlet : PSCmdlet, IDisposable
                 var index = running.FindIndex(r => r.Task == done);
                 var (source, task) = running[index];
                 running.RemoveAt(index);
-                try
-                {
-                    write(source, task.GetAwaiter().GetResult());
-                }
-                catch (HostNetAuditException ex) when (severalSources)
-                {
-                    Bridge.Drain();
-                    WriteError(ErrorRecords.From(ex));
-                }
-                catch (HostNetAuditException ex)
-                {
-                    Bridge.Drain();
-                    ThrowTerminatingError(ErrorRecords.From(ex));
-                }
-                catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+                if (!Guard(() => write(source, task.GetAwaiter().GetResult()), severalSources))
                 {
                     return;
                 }
