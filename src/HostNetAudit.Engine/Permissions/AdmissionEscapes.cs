@@ -133,7 +133,7 @@ internal static class AdmissionEscapes
                 var own = new List<Escape>();
                 foreach (var finding in result.EnforcedBy)
                 {
-                    if (finding.Engine != PolicyEngine.ValidatingAdmissionPolicy || !result.OwnPolicyExceptions.TryGetValue(finding.Policy, out var exceptions)
+                    if (!result.OwnPolicyExceptions.TryGetValue(NamespaceFindings.OwnPolicyKey(finding.Engine, finding.Policy), out var exceptions)
                         || TargetedPolicy(finding.Policy, exceptions) is not { } escape)
                     {
                         return new NamespaceAdmission(result.Namespace.Name, result.Status, AdmissionMode.Closed, Array.Empty<Escape>(), refusals, pods);

@@ -10,8 +10,8 @@ internal static class EvaluatorCatalog
         new IEngineEvaluator[]
         {
             new PodSecurityEvaluator(inputs, psa),
-            new Kyverno.KyvernoEvaluator(inputs, log),
-            new Gatekeeper.GatekeeperEvaluator(inputs, log),
+            new Kyverno.KyvernoEvaluator(inputs, exemptions, log),
+            new Gatekeeper.GatekeeperEvaluator(inputs, exemptions, log),
             new Vap.ValidatingAdmissionPolicyEvaluator(inputs, exemptions, log),
             new InformationalEvaluator(inputs),
         };

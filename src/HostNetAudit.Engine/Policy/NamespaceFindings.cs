@@ -205,11 +205,14 @@ internal sealed class NamespaceFindings
     public Exemption? Exemption { get; set; }
 
     /// <summary>
-    /// Per verified copy of the module's own targeted policy (by name: a renamed identical copy is one too), its
-    /// exceptions that apply here (OwnPolicyCheck). Listed on the result, and read by the permission analysis, which
-    /// turns them into the ways past that policy's refusal.
+    /// Per verified copy of the module's own targeted policy (by engine and name, <see cref="OwnPolicyKey"/>: a renamed
+    /// identical copy is one too), its exceptions that apply here (OwnPolicyCheck). Listed on the result, and read by the
+    /// permission analysis, which turns them into the ways past that policy's refusal.
     /// </summary>
     public Dictionary<string, IReadOnlyList<Targeted.PolicyException>> OwnPolicyExceptions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The key of <see cref="OwnPolicyExceptions"/>: the same name may be the module's policy in several engines.</summary>
+    public static string OwnPolicyKey(PolicyEngine engine, string policy) => engine + "/" + policy;
 
     public NamespaceStatus Status { get; set; } = NamespaceStatus.Unknown;
 

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Json;
 using HostNetAudit.Engine.Policy.Cel;
+using HostNetAudit.Engine.Policy.Targeted;
 
 namespace HostNetAudit.Engine.Policy.Gatekeeper;
 
@@ -21,13 +22,14 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
 {
     private const string WebhookName = "validation.gatekeeper.sh";
     private readonly PolicyInputs inputs;
-    private readonly List<(PolicyObject Constraint, PodJudgement Judgement, GatekeeperMatch Match, string Action, AdmissionEffect Effect, Scope Ingested)> constraints = new();
+    private readonly List<(PolicyObject Constraint, PodJudgement Judgement, GatekeeperMatch Match, string Action, AdmissionEffect Effect, Scope Ingested, OwnPolicyCheck? Own)> constraints = new();
     private readonly List<(string Pattern, string Source)> configExclusions = new();
     private readonly Func<NamespaceInfo, Scope> webhookScope;
     private readonly bool failOpen;
 
-    public GatekeeperEvaluator(PolicyInputs inputs, IEngineLog log)
+    public GatekeeperEvaluator(PolicyInputs inputs, Exemptions.ExemptionSet exemptions, IEngineLog log)
     {
+        var now = DateTimeOffset.UtcNow;
         this.inputs = inputs;
         var templates = inputs.Of("templates.gatekeeper.sh", "ConstraintTemplate")
             .GroupBy(t => t.Spec.Get("crd", "spec", "names", "kind").AsString() ?? string.Empty, StringComparer.OrdinalIgnoreCase)
@@ -37,7 +39,17 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
         {
             templates.TryGetValue(constraint.Kind, out var template);
             var key = constraint.Kind + "\0" + constraint.Spec.Get("parameters").GetRawTextOrEmpty();
-            if (!cache.TryGetValue(key, out var cached))
+
+            // The module's own targeted policy (-Engine Gatekeeper), regenerated identically with its template, is
+            // read as the module wrote it: its Rego refuses every hostNetwork pod but the exceptions, which the check
+            // lists. Any other copy is judged generically, and unverified where it carries the annotation.
+            var own = OwnPolicyCheck.OfGatekeeper(constraint, template, exemptions, inputs.Context, now);
+            (PodJudgement Judgement, Scope MatchScope) cached;
+            if (own is { Identical: true })
+            {
+                cached = (new PodJudgement(PodOutcome.Refuses, JudgedBy.Text, $"its ConstraintTemplate {template!.Name} and parameters are the HostNetAudit targeted policy as the module generates it from the constraint's exceptions annotation: it denies hostNetwork pods on create except through the listed exceptions' chains"), Scope.Yes());
+            }
+            else if (!cache.TryGetValue(key, out cached))
             {
                 var judged = Judge(constraint, template, out var matchScope);
                 cached = (judged, matchScope);
@@ -51,7 +63,7 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
             {
                 var (action, effect) = Action(constraint.Spec);
                 var ingested = template is null ? Ingested(constraint) : Compiled(template).And(Ingested(constraint));
-                constraints.Add((constraint, judgement, new GatekeeperMatch(constraint.Spec.Get("match"), cached.MatchScope), action, effect, ingested));
+                constraints.Add((constraint, judgement, new GatekeeperMatch(constraint.Spec.Get("match"), cached.MatchScope), action, effect, ingested, own));
             }
         }
 
@@ -118,7 +130,7 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
         }
 
         Scope? wiring = null;
-        foreach (var (constraint, judgement, match, action, effect, ingested) in constraints)
+        foreach (var (constraint, judgement, match, action, effect, ingested, own) in constraints)
         {
             var scope = match.Evaluate(ns, out var excludedHere);
             if (scope.State == Applies.No && !excludedHere)
@@ -127,7 +139,7 @@ internal sealed partial class GatekeeperEvaluator : IEngineEvaluator
             }
 
             wiring ??= Wiring(ns);
-            scope = scope.And(wiring.Value).And(ingested);
+            scope = OwnPolicyCheck.Apply(own, PolicyEngine.Gatekeeper, constraint.Name, ns, findings, scope.And(wiring.Value).And(ingested));
             findings.Classify(judgement, scope, new Finding
             {
                 Engine = PolicyEngine.Gatekeeper,

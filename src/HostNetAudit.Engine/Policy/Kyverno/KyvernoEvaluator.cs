@@ -2,6 +2,7 @@ using System.Text.Json;
 using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Json;
 using HostNetAudit.Engine.Policy.Cel;
+using HostNetAudit.Engine.Policy.Targeted;
 
 namespace HostNetAudit.Engine.Policy.Kyverno;
 
@@ -27,8 +28,9 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
     private readonly bool installed;
     private readonly Dictionary<string, (Func<NamespaceInfo, Scope> ScopeFor, bool FailOpen)> webhooks = new(StringComparer.Ordinal);
 
-    public KyvernoEvaluator(PolicyInputs inputs, IEngineLog log)
+    public KyvernoEvaluator(PolicyInputs inputs, Exemptions.ExemptionSet exemptions, IEngineLog log)
     {
+        var now = DateTimeOffset.UtcNow;
         this.inputs = inputs;
         config = KyvernoConfig.From(inputs);
         exceptions = inputs.Of("kyverno.io", "PolicyException").ToList();
@@ -38,6 +40,9 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             // spec.applyRules One: validation stops at the first rule that applies, so earlier rules may hide later ones.
             var applyOne = string.Equals(policy.Spec.Get("applyRules").AsString(), "One", StringComparison.Ordinal);
             var before = new List<EarlierRule>();
+
+            // The module's own targeted policy (-Engine Kyverno) is verified as the ValidatingAdmissionPolicy is.
+            var own = OwnPolicyCheck.OfKyverno(policy, exemptions, inputs.Context, now);
             foreach (var rule in policy.Spec.Get("rules").Items())
             {
                 if (!rule.Get("validate").Exists())
@@ -52,12 +57,12 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
                 }
 
                 var name = rule.Get("name").AsString() ?? "(unnamed)";
-                var (judgement, podScope, perNamespace) = KyvernoRuleJudge.Judge(rule, $"{policy.Kind}/{policy.QualifiedName}");
+                var (judgement, podScope, perNamespace) = KyvernoRuleJudge.Judge(rule, $"{policy.Kind}/{policy.QualifiedName}", escapeVerified: own is not null);
                 var readsNamespace = KyvernoRuleJudge.ReadsNamespace(rule);
                 log.Debug($"Kyverno {policy.Kind} {policy.QualifiedName} rule {name}: {judgement.Outcome} ({judgement.Detail}){(readsNamespace ? "; it reads the namespace, so it is judged in each namespace" : string.Empty)}.");
                 if (judgement.Outcome != PodOutcome.DoesNotRefuse || perNamespace is not null || readsNamespace)
                 {
-                    rules.Add(new RuleEntry(policy, rule, name, judgement, podScope, perNamespace, readsNamespace, WebhookMatchPolicy(policy), earlier, KyvernoMatcher.Match(rule.Get("match")), KyvernoMatcher.Exclude(rule.Get("exclude")), CompileExceptions(policy, name, rule.Get("validate").Get("podSecurity").Exists())));
+                    rules.Add(new RuleEntry(policy, rule, name, judgement, podScope, perNamespace, readsNamespace, WebhookMatchPolicy(policy), earlier, KyvernoMatcher.Match(rule.Get("match")), KyvernoMatcher.Exclude(rule.Get("exclude")), CompileExceptions(policy, name, rule.Get("validate").Get("podSecurity").Exists()), own));
                 }
             }
         }
@@ -124,7 +129,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
         if (entry.ReadsNamespace)
         {
             // Its preconditions or validation read the namespace: judge the pods created in this one.
-            (judgement, podScope, _) = KyvernoRuleJudge.Judge(entry.Rule, $"{policy.Kind}/{policy.QualifiedName}", ns);
+            (judgement, podScope, _) = KyvernoRuleJudge.Judge(entry.Rule, $"{policy.Kind}/{policy.QualifiedName}", ns, escapeVerified: entry.Own is not null);
             if (judgement.Outcome == PodOutcome.DoesNotRefuse)
             {
                 return;
@@ -173,6 +178,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
             .And(processes)
             .And(webhook.ScopeFor(ns))
             .And(Exceptions(entry.Exceptions, ns));
+        scope = OwnPolicyCheck.Apply(entry.Own, Engine, policy.QualifiedName, ns, findings, scope);
 
         var action = ResolveAction(entry.Rule.Get("validate"), policy.Spec, ns);
         if (string.Equals(action, "Enforce", StringComparison.OrdinalIgnoreCase) &&
@@ -551,7 +557,7 @@ internal sealed class KyvernoEvaluator : IEngineEvaluator
 
     private sealed record EarlierRule(JsonElement Rule, string Name, KyvernoMatcher Match, KyvernoMatcher Exclude);
 
-    private sealed record RuleEntry(PolicyObject Policy, JsonElement Rule, string RuleName, PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace, bool ReadsNamespace, CelPolicy? WebhookMatch, List<EarlierRule>? Earlier, KyvernoMatcher Match, KyvernoMatcher Exclude, List<(PolicyObject Exception, KyvernoMatcher Match, bool Conditional)> Exceptions);
+    private sealed record RuleEntry(PolicyObject Policy, JsonElement Rule, string RuleName, PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace, bool ReadsNamespace, CelPolicy? WebhookMatch, List<EarlierRule>? Earlier, KyvernoMatcher Match, KyvernoMatcher Exclude, List<(PolicyObject Exception, KyvernoMatcher Match, bool Conditional)> Exceptions, OwnPolicyCheck? Own);
 
     private sealed record VpolEntry(PolicyObject Policy, CelJudgement Cel, CelPolicy? PerNamespace, CompiledMatchResources Match, List<(PolicyObject Exception, CelPolicy? Match)> Exceptions);
 }

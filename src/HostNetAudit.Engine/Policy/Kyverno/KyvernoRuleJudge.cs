@@ -23,7 +23,11 @@ internal static class KyvernoRuleJudge
     /// Without <paramref name="ns"/> the pods are created in "default"; a rule whose preconditions or validate
     /// read the namespace (<see cref="ReadsNamespace"/>) must be judged again with each namespace.
     /// </remarks>
-    public static (PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace) Judge(JsonElement rule, string policyName, NamespaceInfo? ns = null)
+    /// <param name="rule">The rule.</param>
+    /// <param name="policyName">Its policy, for details.</param>
+    /// <param name="ns">The namespace the pods are created in (default when null).</param>
+    /// <param name="escapeVerified">The rule is the module's own verified targeted policy: its escapes are its listed exceptions.</param>
+    public static (PodJudgement Judgement, Scope PodScope, CelPolicy? PerNamespace) Judge(JsonElement rule, string policyName, NamespaceInfo? ns = null, bool escapeVerified = false)
     {
         var nsName = ns?.Name ?? "default";
         var reference = ns is null ? Reference : ReferencePod.Reference(nsName);
@@ -56,7 +60,7 @@ internal static class KyvernoRuleJudge
         CelPolicy? perNamespace = null;
         if (validate.Get("cel").Exists())
         {
-            (result, var scope, perNamespace) = JudgeCel(rule, policyName, ns?.Object);
+            (result, var scope, perNamespace) = JudgeCel(rule, policyName, ns?.Object, escapeVerified);
             podScope = podScope.And(scope);
         }
         else
@@ -75,18 +79,21 @@ internal static class KyvernoRuleJudge
     }
 
     /// <summary>
-    /// True when the rule's preconditions or (non-CEL) validation read the namespace (request.namespace,
+    /// True when the rule's preconditions or validation (CEL included) read the namespace (request.namespace,
     /// metadata.namespace, a (namespace) anchor): its judgement can differ between namespaces.
     /// </summary>
     public static bool ReadsNamespace(JsonElement rule)
     {
         var validate = rule.Get("validate");
-        var parts = new[] { rule.Get("preconditions"), validate.Get("pattern"), validate.Get("anyPattern"), validate.Get("deny"), validate.Get("foreach") };
+        // validate.cel too: request.namespace (the targeted policy's chains, for one) is not namespaceObject, which
+        // alone makes the CEL judge ask for a judgement per namespace, and a chain open in one namespace only must be
+        // judged there, or a copy that admits anyone there would read as refusing everyone.
+        var parts = new[] { rule.Get("preconditions"), validate.Get("pattern"), validate.Get("anyPattern"), validate.Get("deny"), validate.Get("foreach"), validate.Get("cel"), rule.Get("celPreconditions") };
         return parts.Any(p => p.Exists() && p.GetRawText().Contains("namespace", StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>A validate.cel rule, judged by the CEL judge (celPreconditions act as match conditions).</summary>
-    public static (PodJudgement Judgement, Scope Scope, CelPolicy? PerNamespace) JudgeCel(JsonElement rule, string policyName, JsonElement? namespaceObject = null)
+    public static (PodJudgement Judgement, Scope Scope, CelPolicy? PerNamespace) JudgeCel(JsonElement rule, string policyName, JsonElement? namespaceObject = null, bool escapeVerified = false)
     {
         var celRule = rule.Get("validate", "cel");
         var policy = CelPolicySources.FromKyvernoRule(rule, policyName);
@@ -97,7 +104,7 @@ internal static class KyvernoRuleJudge
             judgement = new PodJudgement(PodOutcome.Unknown, CelVerdicts.ToJudgedBy(verdict.JudgedBy), "validate.cel reads params (paramKind/paramRef), whose values decide: " + verdict.Detail);
         }
 
-        return (judgement, CelVerdicts.MatchScope(verdict, "the rule's celPreconditions"), verdict.DependsOnNamespace ? policy : null);
+        return (judgement, CelVerdicts.MatchScope(verdict, "the rule's celPreconditions", escapeVerified), verdict.DependsOnNamespace ? policy : null);
     }
 
     private static (PodJudgement Judgement, Scope Scope) JudgeValidate(JsonElement validate, JsonElement rule, JsonElement reference, JsonElement twin, string ns)

@@ -10,6 +10,9 @@ namespace HostNetAudit.Engine.Policy.Targeted;
 /// </summary>
 internal static class TargetedPolicyEngines
 {
+    /// <summary>The annotation that turns Kyverno's rule autogeneration off ("none").</summary>
+    public const string KyvernoAutogenAnnotation = "pod-policies.kyverno.io/autogen-controllers";
+
     private static readonly (string Rule, string Kind, string[] Operations)[] KyvernoRules =
     {
         ("pods", "Pod", new[] { "CREATE" }),
@@ -63,7 +66,7 @@ internal static class TargetedPolicyEngines
         }
 
         var annotations = plan.Policy["metadata"]!["annotations"]!.DeepClone().AsObject();
-        annotations["pod-policies.kyverno.io/autogen-controllers"] = "none";
+        annotations[KyvernoAutogenAnnotation] = "none";
         var policySpec = new JsonObject
         {
             ["validationFailureAction"] = plan.ValidationAction == PolicyValidationAction.Deny ? "Enforce" : "Audit",

@@ -2,6 +2,7 @@ using System.Text.Json;
 using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Json;
 using HostNetAudit.Engine.Policy.Cel;
+using HostNetAudit.Engine.Policy.Targeted;
 
 namespace HostNetAudit.Engine.Policy.Vap;
 
@@ -135,17 +136,7 @@ internal sealed class ValidatingAdmissionPolicyEvaluator : IEngineEvaluator
 
                 // The module's own targeted policy is not taken on trust: verified, its exceptions here are listed;
                 // otherwise (a hand-edited copy) nobody has checked who passes its chains, so it refuses only some pods.
-                if (entry.Own is { } own)
-                {
-                    if (own.ProblemIn(ns.Name) is { } problem)
-                    {
-                        scope = scope.And(Scope.Depends(problem));
-                    }
-                    else
-                    {
-                        findings.OwnPolicyExceptions[entry.Policy.Name] = own.In(ns.Name);
-                    }
-                }
+                scope = OwnPolicyCheck.Apply(entry.Own, Engine, entry.Policy.Name, ns, findings, scope);
 
                 findings.Classify(judgement, scope, new Finding
                 {
