@@ -44,6 +44,8 @@ internal static class TargetedPolicyManifest
         "system:nodes (every mirror pod). Remove those three entries (Helm values config.resourceFilters and",
         "config.excludeGroups), or kube-system, ReplicaSets and mirror pods are admitted unseen.",
         "The webhook's failurePolicy follows the policy's (Fail); Kyverno down means its namespaces refuse pods.",
+        "Test-NamespacePolicy recognises this ClusterPolicy only as generated from its exceptions annotation (change the",
+        "exemptions file and regenerate; never edit the rules): a changed copy is judged generically, and is Conditional.",
     };
 
     private static readonly string[] GatekeeperCaveats =
@@ -54,8 +56,9 @@ internal static class TargetedPolicyManifest
         "Gatekeeper exempts its own namespace and the namespaces of its Config (exemptNamespaces); audit reviews existing",
         "objects without userInfo, so the identity links are not checked there (ownership, namespace and service account are).",
         "Its webhook sends no subresources by default: add pods/ephemeralcontainers (UPDATE) to its rules for the debug rule.",
-        "HostNetAudit's offline judge reads this Rego only in part (iteration over the constraint's parameters): Test-NamespacePolicy",
-        "may call the namespaces Unknown; verify with -Probe after applying.",
+        "Test-NamespacePolicy recognises the template and constraint only as generated from the constraint's exceptions",
+        "annotation (change the exemptions file and regenerate; never edit the Rego or parameters): a changed copy is judged",
+        "generically, and its refusal is Conditional or Unknown.",
     };
 
     private static JsonNode[] Gatekeeper(TargetedPolicyPlan plan)

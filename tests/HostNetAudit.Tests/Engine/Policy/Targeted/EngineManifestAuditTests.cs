@@ -71,6 +71,45 @@ public sealed class EngineManifestAuditTests
         }
     }
 
+    /// <summary>
+    /// Where the evidence holds the engine's wiring, the verdicts follow it: a kyverno ConfigMap whose filters keep no
+    /// namespace gives the ValidatingAdmissionPolicy's verdicts in kube-system too; a Gatekeeper webhook that fails
+    /// closed drops the fails-open note; a Gatekeeper Config that exempts a namespace names itself there.
+    /// </summary>
+    [Fact]
+    public async Task With_the_engines_wiring_in_the_evidence_the_verdicts_follow_it()
+    {
+        var audit = await OfflineAudit.StartAsync("demo");
+        var vap = audit.Verdicts(audit.Plan.Policy, audit.Plan.Binding);
+        var kyvernoConfig = JsonNode.Parse("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"kyverno","namespace":"kyverno"},"data":{"resourceFilters":"[Event,*,*]","excludeGroups":""}}""")!.AsObject();
+        var kyverno = audit.Verdicts(TargetedPolicyEngines.Kyverno(audit.Plan), kyvernoConfig);
+        foreach (var (expected, actual) in vap.Zip(kyverno))
+        {
+            Assert.True(expected.Status == actual.Status, $"Kyverno, {actual.Namespace}: {actual.Status} ({actual.Reason}), the ValidatingAdmissionPolicy gives {expected.Status}");
+            Assert.Equal(expected.PolicyExceptions, actual.PolicyExceptions);
+        }
+
+        Assert.NotEmpty(kyverno.Single(r => r.Namespace == "kube-system").PolicyExceptions);
+
+        var (template, constraint) = TargetedPolicyEngines.Gatekeeper(audit.Plan);
+        var webhook = JsonNode.Parse("""{"apiVersion":"admissionregistration.k8s.io/v1","kind":"ValidatingWebhookConfiguration","metadata":{"name":"gatekeeper-validating-webhook-configuration"},"webhooks":[{"name":"validation.gatekeeper.sh","failurePolicy":"Fail","clientConfig":{"service":{"name":"gatekeeper-webhook-service","namespace":"gatekeeper-system"}},"namespaceSelector":{"matchExpressions":[{"key":"admission.gatekeeper.sh/ignore","operator":"DoesNotExist"}]},"rules":[{"apiGroups":["*"],"apiVersions":["*"],"operations":["CREATE","UPDATE"],"resources":["*"]}]}]}""")!.AsObject();
+        var config = JsonNode.Parse("""{"apiVersion":"config.gatekeeper.sh/v1alpha1","kind":"Config","metadata":{"name":"config","namespace":"gatekeeper-system"},"spec":{"match":[{"excludedNamespaces":["kube-system"],"processes":["*"]}]}}""")!.AsObject();
+        var gatekeeper = audit.Verdicts(template, constraint, webhook, config);
+        foreach (var (expected, actual) in vap.Zip(gatekeeper))
+        {
+            if (actual.Namespace == "kube-system")
+            {
+                Assert.Equal("NonCompliant", actual.Status);
+                Assert.Contains("Gatekeeper Config gatekeeper-system/config excludes kube-system", actual.Reason, StringComparison.Ordinal);
+                continue;
+            }
+
+            Assert.True(expected.Status == actual.Status, $"Gatekeeper, {actual.Namespace}: {actual.Status} ({actual.Reason}), the ValidatingAdmissionPolicy gives {expected.Status}");
+            Assert.Equal(expected.PolicyExceptions, actual.PolicyExceptions);
+            Assert.DoesNotContain("fails open", actual.Reason, StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>A scenario's objects as an export, its exemptions and the plan generated from them.</summary>
     private sealed class OfflineAudit
     {
