@@ -122,7 +122,7 @@ public sealed class EngineManifestAuditTests
         public static async Task<OfflineAudit> StartAsync(string scenario)
         {
             var (cluster, legitimate) = scenario == "demo"
-                ? (ScenarioCatalog.Demo(), IdentityMatrixTests.DemoLegitimate)
+                ? (ScenarioCatalog.Demo(), ScenarioCatalog.DemoLegitimate)
                 : (TargetedScenario.Create(), TargetedScenario.Legitimate);
             await using var harness = await TargetedPolicyHarness.StartAsync(cluster, legitimate, apply: false);
             using var http = harness.Host.Http();
