@@ -14,7 +14,8 @@ namespace HostNetAudit.Engine.Policy.Targeted;
 /// exception names a namespace or object by wildcard, none has expired, and every exception matches a workload entry
 /// of the exemptions the audit was given (-ExemptionPath). Then its exceptions are listed on the namespaces they apply
 /// to. Anything else that carries the annotation, a hand-edited copy included, cannot be read by the generic judges
-/// for who may pass its chains, so its refusal is Conditional, saying why.
+/// for who may pass its chains, so its refusal is Conditional, saying why (Unknown where the generic judge cannot read
+/// it at all, as Gatekeeper's Rego reader the generated Rego).
 /// </summary>
 internal sealed class OwnPolicyCheck
 {
