@@ -164,6 +164,11 @@ internal sealed partial class ClusterSession : EvidenceSource, IClusterSession
     protected override Task<OwnerRef?> LookupOwnerAsync(OwnerRef owner, string ns, CancellationToken cancellationToken) =>
         ownerLookup(owner, ns, cancellationToken);
 
+    /// <summary>The read-only lists of Set-NamespacePodSecurity's own preview: per namespace for a few, one cluster-wide per kind for many.</summary>
+    protected override Task<Dictionary<string, PodSecurity.NamespaceViolations>> FindPodSecurityViolationsAsync(
+        IReadOnlyDictionary<string, PodSecurity.EnforceTarget> targets, int parallelism, CancellationToken cancellationToken) =>
+        new PodSecurity.ViolationInventory(lister, Log, Context).CollectAsync(targets, parallelism, cancellationToken);
+
     protected override Task ProbeAsync(IReadOnlyList<NamespaceFindings> results, ExemptionSet exemptions, int parallelism, CancellationToken cancellationToken) =>
         new PolicyProber(Api, Log, IdentityHint).ProbeAsync(results, exemptions, parallelism, cancellationToken);
 

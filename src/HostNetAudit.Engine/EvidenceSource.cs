@@ -133,9 +133,24 @@ internal abstract class EvidenceSource : IEvidenceSource
         }
 
         var workloads = await workloadsTask.ConfigureAwait(false);
+
+        // The fix: a Pod Security label where nothing running or templated would break, else the targeted policy.
+        // Only failing namespaces without hostNetwork pods or templates are inventoried (Audit/FixAdvisor).
+        var selected = results.Where(r => query.NamespaceFilter is null || query.NamespaceFilter(r.Namespace.Name)).ToList();
+        var labelFixes = await FixAdvisor.DecideAsync(
+            inputs,
+            selected,
+            workloads,
+            (targets, token) => FindPodSecurityViolationsAsync(targets, query.ProbeParallelism, token),
+            Log,
+            cancellationToken).ConfigureAwait(false);
         Log.Progress(2, AuditActivity, Context, 100, completed: true);
         return AuditReportBuilder.Build(
-            new AuditReportBuilder.Evidence(Context, Origin, inputs.ServerVersion, inputs.Live, results.Select(r => r.ToRecord()).ToList(), inputs.HostNetworkPodObjects, workloads, exemptions) { Identities = identities },
+            new AuditReportBuilder.Evidence(Context, Origin, inputs.ServerVersion, inputs.Live, results.Select(r => r.ToRecord()).ToList(), inputs.HostNetworkPodObjects, workloads, exemptions)
+            {
+                Identities = identities,
+                LabelFixes = labelFixes,
+            },
             query);
     }
 
@@ -256,6 +271,13 @@ internal abstract class EvidenceSource : IEvidenceSource
 
     /// <summary>Roles, ClusterRoles, RoleBindings, ClusterRoleBindings and ServiceAccounts (a cluster: one list each).</summary>
     protected abstract Task<RbacSnapshot> ReadRbacAsync(int pageSize, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The running pods and workload templates of the <paramref name="targets"/> namespaces that their new enforce level
+    /// would refuse (a cluster: the read-only lists Set-NamespacePodSecurity's preview sends; files: the evidence).
+    /// </summary>
+    protected abstract Task<Dictionary<string, PodSecurity.NamespaceViolations>> FindPodSecurityViolationsAsync(
+        IReadOnlyDictionary<string, PodSecurity.EnforceTarget> targets, int parallelism, CancellationToken cancellationToken);
 
     /// <summary>Verifies the verdicts with server-side dry-run creates of the reference pod and its twin.</summary>
     protected abstract Task ProbeAsync(IReadOnlyList<NamespaceFindings> results, ExemptionSet exemptions, int parallelism, CancellationToken cancellationToken);

@@ -24,6 +24,9 @@ internal static class AuditReportBuilder
     {
         /// <summary>Per namespace that admits hostNetwork pods, who can get one admitted; null when RBAC could not be read.</summary>
         public IReadOnlyDictionary<string, NamespaceIdentities>? Identities { get; init; }
+
+        /// <summary>Per failing namespace without hostNetwork workloads, whether a Pod Security label is the fix (<see cref="FixAdvisor"/>).</summary>
+        public IReadOnlyDictionary<string, LabelFix>? LabelFixes { get; init; }
     }
 
     public static AuditReport Build(Evidence evidence, NamespacePolicyQuery query)
@@ -84,7 +87,13 @@ internal static class AuditReportBuilder
             .GroupBy(i => i.Namespace, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)WorkloadGroups.Group(g).Select(w => w.ToString()).ToList(), StringComparer.Ordinal);
         var exemptionPath = query.ExemptionPaths.Count > 0 ? Quote(query.ExemptionPaths[0]) : "<exemptions file>";
-        var namespaces = results.Select(r => Flatten(r, evidence.Live, evidence.Identities, undeclared.GetValueOrDefault(r.Namespace), exemptionPath)).ToList();
+        var namespaces = results.Select(r => Flatten(r, evidence.Live, evidence.Identities, undeclared.GetValueOrDefault(r.Namespace), exemptionPath, evidence.LabelFixes?.GetValueOrDefault(r.Namespace))).ToList();
+        var labelled = namespaces.Count(n => n.Fix == AuditFix.PodSecurityLabel);
+        var targeted = namespaces.Count(n => n.Fix == AuditFix.TargetedPolicy);
+        if (labelled + targeted > 0)
+        {
+            notes.Add($"Fix: a Pod Security label for {labelled} failing namespace(s) (nothing running or templated there violates baseline), the targeted hostNetwork policy for {targeted}.");
+        }
         if (evidence.Identities is null)
         {
             notes.Add("Roles, bindings and service accounts could not be read, so the report does not say who can get hostNetwork pods admitted (Get-HostNetworkPermission needs 'list' on them).");
@@ -191,24 +200,31 @@ internal static class AuditReportBuilder
 
     /// <summary>A namespace's verdict as one flat record, with who can get a hostNetwork pod admitted there.</summary>
     /// <remarks>
-    /// The fix is never a command that would be refused: a Pod Security label refuses the hostNetwork workloads running
-    /// there (and anything else baseline forbids), so where hostNetwork workloads run the fix is the targeted policy,
-    /// after those workloads are declared with a justification or changed; where none run it is the targeted policy
-    /// too, which refuses hostNetwork and nothing else, so nothing running or templated breaks.
+    /// The fix is never a command that would be refused, and the least invasive one that works now: a Pod Security
+    /// label where Set-NamespacePodSecurity would apply it without -Force (<paramref name="label"/>, decided by
+    /// <see cref="FixAdvisor"/>); else the targeted policy, which refuses hostNetwork and nothing else, after the
+    /// undeclared hostNetwork workloads running there are declared with a justification or changed.
     /// </remarks>
-    internal static AuditNamespace Flatten(NamespacePolicyResult result, bool live, IReadOnlyDictionary<string, NamespaceIdentities>? identities, IReadOnlyList<string>? undeclared = null, string exemptionPath = "<exemptions file>")
+    internal static AuditNamespace Flatten(NamespacePolicyResult result, bool live, IReadOnlyDictionary<string, NamespaceIdentities>? identities, IReadOnlyList<string>? undeclared = null, string exemptionPath = "<exemptions file>", LabelFix? label = null)
     {
         static string? Join(PolicyFinding[] findings) => findings.Length == 0 ? null : string.Join("; ", findings.Select(f => f.ShortName).Distinct(StringComparer.Ordinal));
 
         string? remediation = null;
-        if (result.Status == PolicyStatus.NonCompliant)
+        string? fix = null;
+        if (result.Status == PolicyStatus.NonCompliant && label is { Applies: true })
         {
+            fix = AuditFix.PodSecurityLabel;
+            remediation = FixAdvisor.LabelCommand(result.Context, result.Namespace, live, label);
+        }
+        else if (result.Status == PolicyStatus.NonCompliant)
+        {
+            fix = AuditFix.TargetedPolicy;
             var command = live
                 ? $"Set-HostNetworkPolicy -Context {Quote(result.Context)} -ExemptionPath {exemptionPath} -WhatIf"
                 : $"New-HostNetworkPolicyManifest -Path hostnetwork-policy.yaml -ExemptionPath {exemptionPath}, then apply the manifest";
             remediation = undeclared is { Count: > 0 }
                 ? $"Declare with a justification in the exemptions file, or change to run without hostNetwork: {string.Join(", ", undeclared)}; then {command}"
-                : command;
+                : label?.WhyNot is { } why ? $"{command} (not a Pod Security label: {why})" : command;
         }
 
         var reason = result.Reason;
@@ -233,11 +249,12 @@ internal static class AuditReportBuilder
             Justification = result.Exemption,
             Reason = reason,
             Remediation = remediation,
+            Fix = fix,
             IdentityCount = who?.All.Count,
             Identities = who?.All.ToArray() ?? Array.Empty<string>(),
             UndeclaredIdentities = who?.Undeclared.ToArray() ?? Array.Empty<string>(),
         };
     }
 
-    private static string Quote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+    private static string Quote(string value) => FixAdvisor.Quote(value);
 }

@@ -92,6 +92,18 @@ internal sealed class EvidenceSet : EvidenceSource
     /// says nothing (Test-NamespacePolicy reads Namespace objects and reports absent ones itself).</summary>
     protected override Task ReportIfNamespaceMissingAsync(string ns, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>The same checks over the evidence's pods and templates (any API version of the kind's group); only violations are kept.</summary>
+    protected override Task<Dictionary<string, PodSecurity.NamespaceViolations>> FindPodSecurityViolationsAsync(
+        IReadOnlyDictionary<string, PodSecurity.EnforceTarget> targets, int parallelism, CancellationToken cancellationToken) =>
+        Task.Run(
+            () => PodSecurity.ViolationInventory.CollectFrom(targets, (kind, groupVersion) =>
+            {
+                var slash = groupVersion.IndexOf('/', StringComparison.Ordinal);
+                var group = slash < 0 ? string.Empty : groupVersion[..slash];
+                return OfKind(kind, group).Select(o => o.Object);
+            }),
+            cancellationToken);
+
     /// <summary>Files cannot be probed: -Probe belongs to the connection parameter sets only.</summary>
     protected override Task ProbeAsync(IReadOnlyList<NamespaceFindings> results, ExemptionSet exemptions, int parallelism, CancellationToken cancellationToken) => Task.CompletedTask;
 

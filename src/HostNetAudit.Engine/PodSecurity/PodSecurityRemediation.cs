@@ -66,9 +66,9 @@ internal sealed class PodSecurityRemediation : IPodSecurityRemediation
         foreach (var plan in plans.Where(p => p.Decision == PodSecurityDecision.Apply))
         {
             var handle = (PlanHandle)plan.Handle!;
-            if (handle.NewEnforce != handle.OldEnforce && handle.NewEnforce.Level != PodSecurityLevel.Privileged)
+            if (RemediationRules.NewEnforceTarget(handle.CurrentPsa, handle.DesiredPsa, maxMinor) is { } target)
             {
-                targets[plan.Request.Namespace] = new EnforceTarget(handle.NewEnforce, handle.NewEnforce.Version.Resolve(maxMinor));
+                targets[plan.Request.Namespace] = target;
             }
         }
 
@@ -447,10 +447,9 @@ internal sealed class PodSecurityRemediation : IPodSecurityRemediation
         try
         {
             var version = await serverVersion(cancellationToken).ConfigureAwait(false);
-            var parts = version?.TrimStart('v').Split('.', '-', '+');
-            if (parts is { Length: >= 2 } && int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) && parsed > 0)
+            minor = RemediationRules.ServerMinor(version);
+            if (version is not null)
             {
-                minor = Math.Min(parsed, PsaLabels.NewestKnownMinor);
                 log.Verbose($"{Context}: the API server is {version}; 'latest' is checked as policy v1.{minor.ToString(CultureInfo.InvariantCulture)}.");
             }
         }

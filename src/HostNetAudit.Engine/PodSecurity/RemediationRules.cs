@@ -53,6 +53,27 @@ internal static class RemediationRules
         return PsaLabels.PsaOnly(desired);
     }
 
+    /// <summary>
+    /// What a Set newly checks existing pods and templates against, as the apiserver itself does: the new enforce
+    /// level:version (its "latest" resolved to <paramref name="maxMinor"/>) when it changes to something stricter than
+    /// privileged; null when enforce does not tighten, so nothing running can break.
+    /// </summary>
+    public static EnforceTarget? NewEnforceTarget(IReadOnlyDictionary<string, string> currentPsa, IReadOnlyDictionary<string, string> desiredPsa, int maxMinor)
+    {
+        var before = PsaLabels.Effective(currentPsa, PodSecurityMode.Enforce);
+        var after = PsaLabels.Effective(desiredPsa, PodSecurityMode.Enforce);
+        return after != before && after.Level != PodSecurityLevel.Privileged ? new EnforceTarget(after, after.Version.Resolve(maxMinor)) : null;
+    }
+
+    /// <summary>The newest Pod Security policy minor the server knows ("v1.30.2" → 30), capped at the module's newest; unknown: the module's newest.</summary>
+    public static int ServerMinor(string? version)
+    {
+        var parts = version?.TrimStart('v').Split('.', '-', '+');
+        return parts is { Length: >= 2 } && int.TryParse(parts[1], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var parsed) && parsed > 0
+            ? Math.Min(parsed, PsaLabels.NewestKnownMinor)
+            : PsaLabels.NewestKnownMinor;
+    }
+
     /// <summary>"enforce=baseline (was privileged), warn=baseline (was not set), audit-version removed".</summary>
     public static string DescribeChanges(IReadOnlyDictionary<string, string> before, IReadOnlyDictionary<string, string> after)
     {

@@ -28,7 +28,8 @@ internal sealed class ViolationInventory
     /// <summary>Above this many namespaces, one cluster-wide list per kind replaces per-namespace lists.</summary>
     public const int ClusterWideThreshold = 16;
 
-    private static readonly (string Kind, string Group, string Resource)[] Kinds =
+    /// <summary>The kinds read, ReplicaSets and Jobs first so pods name their Deployment or CronJob.</summary>
+    public static readonly (string Kind, string Group, string Resource)[] Kinds =
     {
         ("ReplicaSet", "apps/v1", "replicasets"),
         ("Job", "batch/v1", "jobs"),
@@ -70,6 +71,25 @@ internal sealed class ViolationInventory
             targets.Keys,
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, throttleLimit), CancellationToken = cancellationToken },
             async (ns, token) => await ScanAsync(ns, targets, result, token).ConfigureAwait(false)).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>
+    /// The same check over objects already at hand (offline evidence): <paramref name="objects"/> gives the objects of
+    /// one kind and API group/version; only violations are kept.
+    /// </summary>
+    public static Dictionary<string, NamespaceViolations> CollectFrom(IReadOnlyDictionary<string, EnforceTarget> targets, Func<string, string, IEnumerable<JsonElement>> objects)
+    {
+        var result = targets.Keys.ToDictionary(ns => ns, _ => new NamespaceViolations(), StringComparer.Ordinal);
+        var owners = new Dictionary<(string Namespace, string Kind, string Name), string>();
+        foreach (var (kind, groupVersion, _) in Kinds)
+        {
+            foreach (var item in objects(kind, groupVersion).Where(i => InScope(i, targets)))
+            {
+                Inspect(kind, item, targets, result, owners);
+            }
+        }
+
         return result;
     }
 

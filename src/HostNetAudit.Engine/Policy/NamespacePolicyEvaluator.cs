@@ -122,7 +122,7 @@ internal sealed class NamespacePolicyEvaluator
                 return $"Could not tell whether {u.Name} refuses hostNetwork pods here ({Trim(u.Sentence)}); check it, or run with -Probe.";
             case NamespaceStatus.Conditional:
                 var c = r.Conditional[0];
-                return $"{c.Name} refuses hostNetwork pods only for some ({Trim(c.WhichPods ?? c.Sentence)}); make it cover every pod, or Set-NamespacePodSecurity -Level Baseline.";
+                return $"{c.Name} refuses hostNetwork pods only for some ({Trim(c.WhichPods ?? c.Sentence)}); make it cover every pod, or enforce a policy that refuses hostNetwork pods for all.";
             default:
                 return NonCompliantReason(r);
         }
@@ -130,7 +130,9 @@ internal sealed class NamespacePolicyEvaluator
 
     private static string NonCompliantReason(NamespaceFindings r)
     {
-        const string fix = "fix: Set-NamespacePodSecurity -Level Baseline, or enforce a policy that refuses hostNetwork";
+        // No command here: which fix works (a Pod Security label, or the targeted policy where a label would refuse
+        // running workloads) is decided once, by the audit (Audit/FixAdvisor), and named in its Remediation.
+        const string fix = "fix: a Pod Security label at baseline where nothing running breaks, else the targeted hostNetwork policy (Invoke-HostNetworkAudit's Remediation names which)";
         if (r.ProbeOutcome == ProbeOutcome.Admitted)
         {
             return $"The dry-run probe's hostNetwork pod was admitted (as {r.Probe!.Identity}); {fix}.";

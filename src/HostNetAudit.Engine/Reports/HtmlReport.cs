@@ -198,20 +198,36 @@ internal static class HtmlReport
             html.Append("</tbody></table>\n");
         }
 
-        var fixable = findings.Where(f => f.Status == "NonCompliant").Select(f => f.Namespace).ToList();
+        // The fix per namespace is decided once, by the audit (AuditNamespace.Fix and Remediation): a Pod Security
+        // label where Set-NamespacePodSecurity applies it without -Force, else the targeted policy.
+        var labelled = findings.Where(f => f.Status == "NonCompliant" && f.Fix == AuditFix.PodSecurityLabel).ToList();
+        var targeted = findings.Where(f => f.Status == "NonCompliant" && f.Fix != AuditFix.PodSecurityLabel).ToList();
         html.Append("<h3>How to fix</h3>\n");
-        if (fixable.Count == 0)
+        if (labelled.Count + targeted.Count == 0)
         {
             html.Append("<p>Nothing to apply. ").Append(findings.Length > 0 ? "Conditional and unknown namespaces need a closer look: run <code>Test-NamespacePolicy -Probe</code>." : string.Empty).Append("</p>\n");
         }
-        else
+
+        if (labelled.Count > 0)
         {
-            var list = string.Join(",", fixable.Select(n => "'" + n.Replace("'", "''", StringComparison.Ordinal) + "'"));
-            var context = "'" + report.Context.Replace("'", "''", StringComparison.Ordinal) + "'";
-            html.Append("<p>Apply Pod Security Admission at <b>baseline</b> (which refuses hostNetwork, hostPID, hostIPC, privileged containers and hostPath volumes). Preview first: the preview is a server-side dry run and lists every running pod and workload template the new level would refuse; nothing is changed while anything would break unless you add <code>-Force</code>. Every change is recorded and can be undone with <code>Restore-NamespacePodSecurity</code>.</p>\n<pre><code>")
-                .Append(E($"Set-NamespacePodSecurity -Context {context} -Namespace {list} -Level Baseline -WhatIf")).Append('\n')
-                .Append(E($"$changes = Set-NamespacePodSecurity -Context {context} -Namespace {list} -Level Baseline")).Append('\n')
-                .Append(E("$changes | Export-Clixml ./podsecurity-changes.xml   # keep for Restore-NamespacePodSecurity")).Append("</code></pre>\n");
+            html.Append("<p><b>Pod Security label</b> (").Append(labelled.Count.ToString(CultureInfo.InvariantCulture))
+                .Append("): nothing running or templated in these namespaces violates <b>baseline</b>, so <code>Set-NamespacePodSecurity -Level Baseline</code> applies without <code>-Force</code>. Preview first (a server-side dry run); every change is recorded and undone with <code>Restore-NamespacePodSecurity</code>.</p>\n<pre><code>");
+            foreach (var f in labelled)
+            {
+                html.Append(E(f.Remediation ?? string.Empty)).Append('\n');
+            }
+
+            html.Append("</code></pre>\n");
+        }
+
+        if (targeted.Count > 0)
+        {
+            html.Append("<p><b>Targeted hostNetwork policy</b> (").Append(targeted.Count.ToString(CultureInfo.InvariantCulture))
+                .Append("): a Pod Security label would refuse workloads running here, so the fix is a policy that refuses hostNetwork and nothing else, with narrow, declared exceptions. Declare (with a justification) or change the hostNetwork workloads each row's Fix names, then preview the whole cluster in one pipeline; nothing is written with <code>-WhatIf</code>, and <code>Restore-HostNetworkPolicy</code> undoes it.</p>\n<pre><code>")
+                .Append(E(report.Context != Offline.EvidenceSet.OfflineContext
+                    ? "Invoke-HostNetworkAudit -Context " + Audit.FixAdvisor.Quote(report.Context) + " | Set-HostNetworkPolicy -ExemptionPath ./hostnetwork-exemptions.yaml -WhatIf"
+                    : "New-HostNetworkPolicyManifest -Path ./hostnetwork-policy.yaml -ExemptionPath ./hostnetwork-exemptions.yaml"))
+                .Append("</code></pre>\n");
         }
 
         html.Append("<details><summary>All namespaces (").Append(report.Namespaces.Length.ToString(CultureInfo.InvariantCulture)).Append(")</summary>\n<table><thead><tr><th>Namespace</th><th>Status</th><th>Enforced by</th><th>Pod Security</th><th>hostNetwork pods</th></tr></thead><tbody>\n");

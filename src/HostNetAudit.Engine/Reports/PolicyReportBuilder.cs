@@ -101,6 +101,7 @@ internal static class PolicyReportBuilder
         Add(properties, "hostNetworkPods", n.HostNetworkPodCount.ToString(CultureInfo.InvariantCulture));
         Add(properties, "reason", n.Reason);
         Add(properties, "remediation", n.Remediation);
+        Add(properties, "fix", n.Fix);
         Add(properties, "justification", n.Justification);
         var message = n.Reason ?? (n.Justification is null ? n.Status : "Exempt: " + n.Justification);
         return Result(NamespaceRule, Outcome(n.Status), message, new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["name"] = n.Namespace }, properties);

@@ -18,11 +18,11 @@ internal static class SarifReport
         new("HNA001", "NamespaceAdmitsHostNetworkPods", "error",
             "No enforcing admission policy refuses hostNetwork pods in this namespace.",
             "CIS Kubernetes 5.2.5 asks that every namespace with user workloads has at least one enforcing admission policy that refuses pods with spec.hostNetwork: true.",
-            "Apply Pod Security Admission at baseline or restricted: Set-NamespacePodSecurity -Namespace <ns> -Level Baseline (preview with -WhatIf)."),
+            "Each result's remediation names the least invasive fix that works now: a Pod Security label at baseline (Set-NamespacePodSecurity -Level Baseline -WhatIf) where nothing running or templated violates baseline, else the targeted hostNetwork policy (Set-HostNetworkPolicy -WhatIf), after the hostNetwork workloads it names are declared or changed."),
         new("HNA002", "NamespaceRefusesHostNetworkConditionally", "warning",
             "The admission policy that refuses hostNetwork pods applies only to some pods.",
             "A policy limited by an object selector, match conditions, a label selector, user exemptions or a missing parameter does not protect every pod; the control counts the namespace as not compliant.",
-            "Add an unconditional enforcing policy, for example the Pod Security Admission enforce label at baseline."),
+            "Make the policy cover every pod, or add an unconditional enforcing policy that refuses hostNetwork pods."),
         new("HNA003", "NamespacePolicyUnknown", "warning",
             "Whether an enforcing policy refuses hostNetwork pods could not be determined.",
             "A policy could not be read (permissions) or judged (unrecognised expressions); run Test-NamespacePolicy -Probe to verify with a server-side dry run.",
@@ -166,6 +166,7 @@ internal static class SarifReport
             WriteOptional(json, "auditOnly", ns.AuditOnly);
             json.WriteNumber("hostNetworkPods", ns.HostNetworkPodCount);
             WriteOptional(json, "remediation", ns.Remediation);
+            WriteOptional(json, "fix", ns.Fix);
             json.WriteEndObject();
             json.WriteEndObject();
         }

@@ -26,6 +26,9 @@ internal enum PodSecurityDecision
 /// <summary>One namespace to change.</summary>
 internal sealed class PodSecurityRequest
 {
+    /// <summary>Set-NamespacePodSecurity's default -Mode: every mode, so the audit's label recommendation and the command agree.</summary>
+    public static readonly PodSecurityMode[] DefaultModes = { PodSecurityMode.Enforce, PodSecurityMode.Warn, PodSecurityMode.Audit };
+
     public string Namespace { get; init; } = string.Empty;
 
     public PodSecurityOperation Operation { get; init; }

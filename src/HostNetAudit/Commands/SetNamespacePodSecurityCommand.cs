@@ -38,7 +38,7 @@ public sealed class SetNamespacePodSecurityCommand : HostNetAuditCmdlet
     /// <summary>The modes whose labels are set. Default: Enforce, Warn and Audit at the same level.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public PodSecurityMode[] Mode { get; set; } = { PodSecurityMode.Enforce, PodSecurityMode.Warn, PodSecurityMode.Audit };
+    public PodSecurityMode[] Mode { get; set; } = (PodSecurityMode[])PodSecurityRequest.DefaultModes.Clone();
 
     /// <summary>The policy version for the modes' -version labels: latest or v1.N. Default: version labels are left as they are.</summary>
     [Parameter]

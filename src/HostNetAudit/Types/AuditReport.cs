@@ -127,8 +127,12 @@ public sealed class AuditNamespace
     /// <summary>One sentence an admin can act on.</summary>
     public string? Reason { get; set; }
 
-    /// <summary>The command that fixes it (for NonCompliant namespaces).</summary>
+    /// <summary>The command that fixes it (for NonCompliant namespaces): the least invasive one that works now (see <see cref="Fix"/>).</summary>
     public string? Remediation { get; set; }
+
+    /// <summary>Which fix Remediation names (NonCompliant namespaces only): PodSecurityLabel where Set-NamespacePodSecurity
+    /// -Level Baseline applies without -Force (nothing running or templated there violates baseline), else TargetedPolicy.</summary>
+    public string? Fix { get; set; }
 
     /// <summary>For a namespace that admits hostNetwork pods (for anyone or through exceptions): how many identities,
     /// other than the control plane's own, can get one admitted (Get-HostNetworkPermission has the paths). Null when
@@ -142,6 +146,13 @@ public sealed class AuditNamespace
     public string[] UndeclaredIdentities { get; set; } = Array.Empty<string>();
 
     public override string ToString() => Namespace + ": " + Status;
+}
+
+/// <summary>The Fix values of an AuditNamespace.</summary>
+internal static class AuditFix
+{
+    public const string PodSecurityLabel = "PodSecurityLabel";
+    public const string TargetedPolicy = "TargetedPolicy";
 }
 
 /// <summary>A declared exemption and what it covered.</summary>

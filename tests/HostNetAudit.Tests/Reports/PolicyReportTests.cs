@@ -157,7 +157,8 @@ public sealed class PolicyReportTests : IAsyncLifetime
         Assert.Equal("PodSecurityAdmission: baseline:latest (label)", (string?)NamespaceResult(objects, "team-a")["properties"]!["enforcedBy"]);
         var failing = NamespaceResult(objects, "ops");
         Assert.Equal("fail", (string?)failing["result"]);
-        Assert.Equal("Set-NamespacePodSecurity -Context 'prod-west' -Namespace 'ops' -Level Baseline", (string?)failing["properties"]!["remediation"]);
+        Assert.EndsWith("then Set-HostNetworkPolicy -Context 'prod-west' -ExemptionPath './exemptions.yaml' -WhatIf", (string?)failing["properties"]!["remediation"], StringComparison.Ordinal);
+        Assert.Equal("TargetedPolicy", (string?)failing["properties"]!["fix"]);
         Assert.StartsWith("No enforcing policy refuses hostNetwork", (string?)failing["properties"]!["reason"], StringComparison.Ordinal);
         Assert.Equal((string?)failing["properties"]!["reason"], (string?)failing["message"]);
         Assert.Equal("1", (string?)failing["properties"]!["hostNetworkPods"]);

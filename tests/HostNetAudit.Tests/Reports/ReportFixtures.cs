@@ -14,8 +14,8 @@ internal static class ReportFixtures
             : new[]
             {
                 Ns(context, "team-a", "Compliant", enforcedBy: "PodSecurityAdmission: baseline:latest (label)"),
-                Ns(context, "ops", "NonCompliant", reason: "No enforcing policy refuses hostNetwork; Pod Security enforce is privileged (assumed built-in default).", pods: 1, remediation: "Set-NamespacePodSecurity -Context 'prod-west' -Namespace 'ops' -Level Baseline", identities: new[] { "Group system:authenticated", "ServiceAccount ops/<agent>" }, undeclared: new[] { "Group system:authenticated" }),
-                Ns(context, "<script>alert(1)</script>", "NonCompliant", reason: "=cmd|' /C calc'!A0 \"quoted\", ümlaut", remediation: "Set-NamespacePodSecurity -Namespace x"),
+                Ns(context, "ops", "NonCompliant", reason: "No enforcing policy refuses hostNetwork; Pod Security enforce is privileged (assumed built-in default).", pods: 1, remediation: "Declare with a justification in the exemptions file, or change to run without hostNetwork: CronJob/probe (1 pod); then Set-HostNetworkPolicy -Context 'prod-west' -ExemptionPath './exemptions.yaml' -WhatIf", fix: "TargetedPolicy", identities: new[] { "Group system:authenticated", "ServiceAccount ops/<agent>" }, undeclared: new[] { "Group system:authenticated" }),
+                Ns(context, "<script>alert(1)</script>", "NonCompliant", reason: "=cmd|' /C calc'!A0 \"quoted\", ümlaut", remediation: "Set-NamespacePodSecurity -Context 'prod-west' -Namespace <script>alert(1)</script> -Level Baseline -WhatIf", fix: "PodSecurityLabel"),
                 Ns(context, "edge", "Conditional", reason: "Kyverno disallow-host-namespaces applies only to pods matching an object selector."),
                 Ns(context, "payments", "Unknown", reason: "Listing kyverno.io clusterpolicies is forbidden."),
                 Ns(context, "kube-system", "Exempt", justification: "CNI & kube-proxy need the host network"),
@@ -57,7 +57,7 @@ internal static class ReportFixtures
         return report;
     }
 
-    private static AuditNamespace Ns(string context, string name, string status, string? enforcedBy = null, string? reason = null, int pods = 0, string? remediation = null, string? justification = null, string[]? identities = null, string[]? undeclared = null) => new()
+    private static AuditNamespace Ns(string context, string name, string status, string? enforcedBy = null, string? reason = null, int pods = 0, string? remediation = null, string? justification = null, string[]? identities = null, string[]? undeclared = null, string? fix = null) => new()
     {
         IdentityCount = identities?.Length,
         Identities = identities ?? Array.Empty<string>(),
@@ -72,6 +72,7 @@ internal static class ReportFixtures
         HostNetworkPodCount = pods,
         Reason = reason,
         Remediation = remediation,
+        Fix = fix,
         Justification = justification,
     };
 }

@@ -131,7 +131,12 @@ public class ReportWriterTests
         Assert.Contains("<span class=\"badge\">PASS</span>", html, StringComparison.Ordinal);
         Assert.Contains("<svg role=\"img\" aria-label=\"Namespaces by status\"", html, StringComparison.Ordinal);
         Assert.Contains("Non-compliant: 2", html, StringComparison.Ordinal);
-        Assert.Contains("Set-NamespacePodSecurity -Context &#39;prod-west&#39; -Namespace &#39;ops&#39;,&#39;&lt;script&gt;alert(1)&lt;/script&gt;&#39; -Level Baseline -WhatIf", html, StringComparison.Ordinal);
+        // How to fix follows each namespace's one decided Fix: the label where it applies, the targeted policy for the rest.
+        Assert.Contains("<b>Pod Security label</b> (1)", html, StringComparison.Ordinal);
+        Assert.Contains("Set-NamespacePodSecurity -Context &#39;prod-west&#39; -Namespace &lt;script&gt;alert(1)&lt;/script&gt; -Level Baseline -WhatIf\n", html, StringComparison.Ordinal);
+        Assert.Contains("<b>Targeted hostNetwork policy</b> (1)", html, StringComparison.Ordinal);
+        Assert.Contains("Invoke-HostNetworkAudit -Context &#39;prod-west&#39; | Set-HostNetworkPolicy -ExemptionPath ./hostnetwork-exemptions.yaml -WhatIf", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("-Namespace &#39;ops&#39;", html, StringComparison.Ordinal);
         Assert.Contains("CNI &amp; kube-proxy need the host network", html, StringComparison.Ordinal);
         Assert.Contains("DaemonSet/cilium", html, StringComparison.Ordinal);
         Assert.Contains("This assumption decided the result", html, StringComparison.Ordinal);

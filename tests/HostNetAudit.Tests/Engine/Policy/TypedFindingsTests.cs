@@ -35,7 +35,7 @@ public sealed class TypedFindingsTests
         Assert.Equal(NamespaceStatus.Conditional, findings.Status);
         Assert.Equal("DaemonSet pods escape", finding.WhichPods);
         Assert.Null(finding.WhyNotApplied);
-        Assert.Equal("Kyverno ClusterPolicy p (rule r) refuses hostNetwork pods only for some (DaemonSet pods escape); make it cover every pod, or Set-NamespacePodSecurity -Level Baseline.", findings.Reason);
+        Assert.Equal("Kyverno ClusterPolicy p (rule r) refuses hostNetwork pods only for some (DaemonSet pods escape); make it cover every pod, or enforce a policy that refuses hostNetwork pods for all.", findings.Reason);
         var record = findings.ToRecord();
         Assert.Equal("Conditional", record.Status);
         Assert.Equal("its message says it applies only to some pods: the ones it names; applies only to some pods: DaemonSet pods escape", Assert.Single(record.Conditional).Detail);

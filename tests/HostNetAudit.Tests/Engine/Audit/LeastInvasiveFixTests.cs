@@ -1,0 +1,134 @@
+using HostNetAudit.Abstractions;
+using HostNetAudit.Engine;
+using HostNetAudit.Engine.Audit;
+using HostNetAudit.Simulator.Scenarios;
+using HostNetAudit.Tests.Reports;
+using HostNetAudit.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace HostNetAudit.Tests.Engine.Audit;
+
+/// <summary>
+/// Issue 10, point 11: each failing namespace's Fix is the least invasive one that works now (a Pod Security label
+/// where Set-NamespacePodSecurity applies it without -Force, else the targeted policy), and never a command that
+/// would be refused: every recommended label is applied here, without -Force, against the simulated cluster.
+/// </summary>
+public sealed class LeastInvasiveFixTests
+{
+    private readonly ITestOutputHelper output;
+
+    public LeastInvasiveFixTests(ITestOutputHelper output) => this.output = output;
+
+    public static TheoryData<string, string, string> Scenarios => new()
+    {
+        // scenario, namespaces whose fix is the label, namespaces whose fix is the targeted policy (among others)
+        { "demo", "default,kube-node-lease,kube-public", "ingress-nginx,kube-system,monitoring,ops,team-b" },
+        { TargetedScenario.Name, "app-01,app-24,default,kube-node-lease,kube-public", "ingress-nginx,kube-system,lab,legacy,logging,metallb-system,monitoring,ops,rook-ceph,streaming,team-b" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public async Task Every_recommended_label_applies_without_Force_and_the_rest_get_the_targeted_policy(string scenario, string labels, string policies)
+    {
+        await using var host = await SimHost.StartAsync(ScenarioCatalog.Create(scenario));
+        var log = new RecordingLog();
+        using var session = new ClusterSession(host.Api(log), log);
+        var report = await session.AuditAsync(new NamespacePolicyQuery { ExemptionPaths = new[] { SimulatedAudits.ExampleExemptions } }, CancellationToken.None);
+        var failing = report.Namespaces.Where(n => n.Status == "NonCompliant").ToList();
+        foreach (var n in failing)
+        {
+            output.WriteLine($"{n.Namespace}: {n.Fix}: {n.Remediation}");
+        }
+
+        Assert.NotEmpty(failing);
+        Assert.All(failing, n => Assert.NotNull(n.Fix));
+        Assert.All(report.Namespaces.Where(n => n.Status != "NonCompliant"), n => Assert.Null(n.Fix));
+        var labelled = failing.Where(n => n.Fix == "PodSecurityLabel").ToList();
+        var targeted = failing.Where(n => n.Fix == "TargetedPolicy").ToList();
+        Assert.Equal(failing.Count, labelled.Count + targeted.Count);
+        Assert.All(labels.Split(','), name => Assert.Contains(name, labelled.Select(n => n.Namespace)));
+        Assert.Equal(policies.Split(','), targeted.Select(n => n.Namespace).OrderBy(n => n, StringComparer.Ordinal));
+        if (scenario == TargetedScenario.Name)
+        {
+            // No hostNetwork there, but a label would refuse the log shipper's hostPath volumes: the policy, and why.
+            Assert.Contains("not a Pod Security label: a Pod Security label would refuse 8 pods and 1 template of 1 workload that violate baseline:latest (first: DaemonSet/fluent-bit (8 pods): hostPath volumes", targeted.Single(n => n.Namespace == "logging").Remediation, StringComparison.Ordinal);
+            Assert.Equal(27, labelled.Count);
+        }
+        else
+        {
+            Assert.Equal(3, labelled.Count);
+        }
+
+        Assert.Contains($"Fix: a Pod Security label for {labelled.Count} failing namespace(s) (nothing running or templated there violates baseline), the targeted hostNetwork policy for {targeted.Count}.", report.Notes);
+        Assert.All(labelled, n => Assert.Equal($"Set-NamespacePodSecurity -Context '{report.Context}' -Namespace {n.Namespace} -Level Baseline -WhatIf", n.Remediation));
+        Assert.All(targeted, n => Assert.Contains("Set-HostNetworkPolicy -Context", n.Remediation, StringComparison.Ordinal));
+
+        // The recommended labels, run as recommended (no -Force): previewed, then applied, none refused.
+        var requests = labelled.Select(n => FixAdvisor.LabelRequest(n.Namespace)).ToList();
+        var plans = await session.PodSecurity.PlanAsync(requests, 4, CancellationToken.None);
+        Assert.All(plans, p => Assert.True(p.Decision == PodSecurityDecision.Apply, $"{p.Request.Namespace}: {p.Decision} {p.Error?.Message}"));
+        Assert.All(plans, p => Assert.Empty(p.Record.WouldBreak));
+        var outcomes = await session.PodSecurity.ApplyAsync(plans, 4, CancellationToken.None);
+        Assert.All(outcomes, o => Assert.Equal("Applied", o.Record.Action));
+        var ns = host.Cluster.Store.Definitions.First(d => d.Kind == "Namespace");
+        Assert.All(labelled, n => Assert.Equal("baseline", host.Cluster.Store.Get(ns, null, n.Namespace)!.Node["metadata"]!["labels"]!["pod-security.kubernetes.io/enforce"]!.GetValue<string>()));
+
+        // Every other failing namespace: the label would have been refused (or does not apply) without -Force.
+        var others = await session.PodSecurity.PlanAsync(targeted.Select(n => FixAdvisor.LabelRequest(n.Namespace)).ToList(), 4, CancellationToken.None);
+        Assert.All(others, p => Assert.True(p.Decision != PodSecurityDecision.Apply, $"{p.Request.Namespace} would have taken the label: {p.Record.Reason}"));
+
+        // After the labels, those namespaces pass.
+        var after = await session.AuditAsync(new NamespacePolicyQuery { ExemptionPaths = new[] { SimulatedAudits.ExampleExemptions } }, CancellationToken.None);
+        Assert.All(labelled, n => Assert.Equal("Compliant", after.Namespaces.Single(a => a.Namespace == n.Namespace).Status));
+        output.WriteLine($"{scenario}: {failing.Count} failing, {labelled.Count} label, {targeted.Count} targeted policy");
+    }
+
+    [Fact]
+    public async Task An_inventory_that_cannot_be_read_falls_back_to_the_targeted_policy_and_says_why()
+    {
+        var inputs = new HostNetAudit.Engine.Policy.PolicyInputs { Live = true, Context = "c" };
+        inputs.HostNetworkPods = new();
+        var results = new[] { "team-a", "team-b", "team-c" }.Select(name =>
+        {
+            var info = new HostNetAudit.Engine.Policy.NamespaceInfo(name, new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = name }, default, null);
+            return new HostNetAudit.Engine.Policy.NamespaceFindings(info, "c") { Status = HostNetAudit.Engine.Policy.NamespaceStatus.NonCompliant };
+        }).ToList();
+        var forbidden = new HostNetAudit.Engine.Api.KubeApiException("Forbidden", FailureCategory.PermissionDenied, "pods", "listing pods in team-b is forbidden", System.Net.HttpStatusCode.Forbidden, "Forbidden", null);
+
+        var fixes = await FixAdvisor.DecideAsync(inputs, results, Array.Empty<HostNetworkWorkload>(), (targets, _) =>
+        {
+            var found = targets.Keys.ToDictionary(k => k, _ => new HostNetAudit.Engine.PodSecurity.NamespaceViolations(), StringComparer.Ordinal);
+            found["team-b"].Errors.Add(forbidden);
+            return Task.FromResult(found);
+        }, NullEngineLog.Instance, CancellationToken.None);
+
+        Assert.True(fixes["team-a"].Applies);
+        Assert.False(fixes["team-b"].Applies);
+        Assert.Equal("what baseline would refuse here could not be listed (listing pods in team-b is forbidden)", fixes["team-b"].WhyNot);
+
+        // A failure of the whole inventory: no label anywhere, with a warning.
+        var log = new RecordingLog();
+        fixes = await FixAdvisor.DecideAsync(inputs, results, Array.Empty<HostNetworkWorkload>(), (_, _) => throw forbidden, log, CancellationToken.None);
+        Assert.All(fixes.Values, f => Assert.False(f.Applies));
+        Assert.Single(log.Warnings);
+
+        // Pods that could not be listed: no label either (a label might refuse hostNetwork pods nobody saw).
+        inputs.HostNetworkPods = null;
+        fixes = await FixAdvisor.DecideAsync(inputs, results, Array.Empty<HostNetworkWorkload>(), (_, _) => throw new InvalidOperationException("not asked"), log, CancellationToken.None);
+        Assert.All(fixes.Values, f => Assert.StartsWith("the hostNetwork pods could not be listed", f.WhyNot, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_audit_record_names_the_label_or_the_policy_and_why()
+    {
+        var result = new NamespacePolicyResult { Context = "c", Namespace = "team-a", Status = "NonCompliant" };
+        var label = AuditReportBuilder.Flatten(result, live: false, identities: null, label: new LabelFix(true, "enforce,warn,audit=baseline", null, new Dictionary<string, string> { ["pod-security.kubernetes.io/enforce"] = "baseline" }));
+        Assert.Equal("PodSecurityLabel", label.Fix);
+        Assert.Equal("Label namespace team-a in its manifest: pod-security.kubernetes.io/enforce: baseline", label.Remediation);
+
+        var policy = AuditReportBuilder.Flatten(result, live: true, identities: null, label: LabelFix.No("why"));
+        Assert.Equal("TargetedPolicy", policy.Fix);
+        Assert.Equal("Set-HostNetworkPolicy -Context 'c' -ExemptionPath <exemptions file> -WhatIf (not a Pod Security label: why)", policy.Remediation);
+    }
+}
