@@ -56,19 +56,26 @@ try {
     (Get-Content $exemptions -Raw) + (Get-SimTruth $cluster).targeted.legitimate | Set-Content -Path $declared -NoNewline
     $failing = @($report.Findings | Where-Object Status -EQ 'NonCompliant')
 
-    Show-Step 'Before: would the Pod Security label fix apply without -Force? (server-side dry run)' "`$report.Findings | Where-Object Status -EQ NonCompliant | Set-NamespacePodSecurity -Level Baseline -WhatIf"
+    Show-Step 'Before: the old fix, a Pod Security label everywhere: does it apply without -Force? (server-side dry run)' "`$report.Findings | Where-Object Status -EQ NonCompliant | Set-NamespacePodSecurity -Level Baseline -WhatIf"
     $labels = @($failing | Set-NamespacePodSecurity -Level Baseline -WhatIf -ErrorAction SilentlyContinue -ErrorVariable refused -WarningAction SilentlyContinue)
     $labels | Format-Table | Out-String -Width 150 | Write-Host
     foreach ($e in $refused) { Write-Host "Refused: $($e.Exception.Message)" -ForegroundColor Yellow }
     $labelsApply = @($labels | Where-Object Action -EQ 'WouldApply').Count
 
-    Show-Step 'After: the targeted hostNetwork policy, previewed as one pipeline (nothing is written)' 'Invoke-HostNetworkAudit -ExemptionPath ./out/demo/demo-exemptions.yaml | Set-HostNetworkPolicy -ExemptionPath ./out/demo/demo-exemptions.yaml -WhatIf'
+    Show-Step 'After: each namespace''s recommended Fix, the least invasive one that works now' '$report.Findings | Format-Table Namespace, Fix, Remediation'
+    $failing | Format-Table Namespace, Fix, Remediation -Wrap | Out-String -Width 150 | Write-Host
+    $labelled = @($failing | Where-Object Fix -EQ 'PodSecurityLabel')
+    $labelPreview = @($labelled | ForEach-Object { Set-NamespacePodSecurity -Namespace $_.Namespace -Level Baseline -WhatIf -ErrorAction SilentlyContinue -WarningAction SilentlyContinue })
+    $labelOk = @($labelPreview | Where-Object Action -EQ 'WouldApply').Namespace
+
+    Show-Step 'The targeted hostNetwork policy for the rest, previewed as one pipeline (nothing is written)' 'Invoke-HostNetworkAudit -ExemptionPath ./out/demo/demo-exemptions.yaml | Set-HostNetworkPolicy -ExemptionPath ./out/demo/demo-exemptions.yaml -WhatIf'
     $preview = Invoke-HostNetworkAudit -ExemptionPath $declared | Set-HostNetworkPolicy -ExemptionPath $declared -WhatIf -WarningAction SilentlyContinue -ErrorAction SilentlyContinue -ErrorVariable leftOut
     $preview | Format-List Context, Action, ValidationAction, NamespacesProtected, NamespacesLeftOut, ControllerIdentity | Out-String -Width 150 | Write-Host
     foreach ($e in $leftOut) { Write-Host "Left out: $($e.Exception.Message)" -ForegroundColor Yellow }
-    $policyApplies = @($failing | Where-Object { $_.Namespace -in $preview.NamespacesProtected }).Count
+    $policyOk = @($failing | Where-Object { $_.Fix -EQ 'TargetedPolicy' -and $_.Namespace -in $preview.NamespacesProtected }).Namespace
+    $applies = @($failing | Where-Object { $_.Namespace -in @($labelOk) + @($policyOk) }).Count
     Write-Host ''
-    Write-Host "Failing namespaces whose recommended fix applies without -Force: before (Pod Security label) $labelsApply of $($failing.Count); after (targeted policy) $policyApplies of $($failing.Count)." -ForegroundColor Green
+    Write-Host "Failing namespaces whose recommended fix applies without -Force: before (a Pod Security label everywhere) $labelsApply of $($failing.Count); after (the recommended Fix: $($labelled.Count) label(s), $($failing.Count - $labelled.Count) targeted policy) $applies of $($failing.Count)." -ForegroundColor Green
 
     Show-Step 'Apply it: write, prove enforcement, record for undo' 'Set-HostNetworkPolicy -ExemptionPath ./out/demo/demo-exemptions.yaml -Confirm:$false'
     $change = Set-HostNetworkPolicy -ExemptionPath $declared -Confirm:$false -WarningAction SilentlyContinue -ErrorAction SilentlyContinue

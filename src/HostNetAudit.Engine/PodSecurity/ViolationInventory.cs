@@ -21,14 +21,15 @@ internal sealed class NamespaceViolations
 /// Lists running pods and workload templates (Deployments, DaemonSets, StatefulSets, ReplicaSets and Jobs
 /// without a controller, CronJobs, ReplicationControllers) and checks each against its namespace's new
 /// enforce level. Namespace by namespace for a few namespaces; one paged cluster-wide list per kind for many,
-/// so the cost follows the number of kinds, not of namespaces. Lists are streamed: only violations are kept.
+/// so the cost follows the number of kinds, not of namespaces. The kinds are listed at once (one round trip); lists
+/// are streamed: only violations are kept.
 /// </summary>
 internal sealed class ViolationInventory
 {
     /// <summary>Above this many namespaces, one cluster-wide list per kind replaces per-namespace lists.</summary>
     public const int ClusterWideThreshold = 16;
 
-    /// <summary>The kinds read, ReplicaSets and Jobs first so pods name their Deployment or CronJob.</summary>
+    /// <summary>The kinds read: pods and every kind that holds a pod template.</summary>
     public static readonly (string Kind, string Group, string Resource)[] Kinds =
     {
         ("ReplicaSet", "apps/v1", "replicasets"),
@@ -90,38 +91,73 @@ internal sealed class ViolationInventory
             }
         }
 
+        NameTopOwners(result, owners, null);
         return result;
     }
 
+    /// <summary>
+    /// One namespace (or, null, all): the kinds are listed at once, so the check costs one round trip (plus paging)
+    /// rather than one per kind; pods name their top controller once every list is read.
+    /// </summary>
     private async Task ScanAsync(string? ns, IReadOnlyDictionary<string, EnforceTarget> targets, Dictionary<string, NamespaceViolations> result, CancellationToken cancellationToken)
     {
-        // Top controllers of ReplicaSets and Jobs, so pods name their Deployment or CronJob.
-        var owners = new Dictionary<(string Namespace, string Kind, string Name), string>();
-        foreach (var (kind, groupVersion, resource) in Kinds)
+        var owners = new System.Collections.Concurrent.ConcurrentDictionary<(string Namespace, string Kind, string Name), string>();
+        await Task.WhenAll(Kinds.Select(k => ListKindAsync(ns, k, targets, result, owners, cancellationToken))).ConfigureAwait(false);
+        NameTopOwners(result, owners, ns);
+    }
+
+    private async Task ListKindAsync(
+        string? ns,
+        (string Kind, string Group, string Resource) kindInfo,
+        IReadOnlyDictionary<string, EnforceTarget> targets,
+        Dictionary<string, NamespaceViolations> result,
+        IDictionary<(string Namespace, string Kind, string Name), string> owners,
+        CancellationToken cancellationToken)
+    {
+        var (kind, groupVersion, resource) = kindInfo;
+        var prefix = groupVersion == "v1" ? "/api/v1" : "/apis/" + groupVersion;
+        var path = ns is null ? $"{prefix}/{resource}" : $"{prefix}/namespaces/{Uri.EscapeDataString(ns)}/{resource}";
+        var request = new ApiRequest(HttpMethod.Get, path, "List" + kind + "s", "list", resource, ns);
+        try
         {
-            var prefix = groupVersion == "v1" ? "/api/v1" : "/apis/" + groupVersion;
-            var path = ns is null ? $"{prefix}/{resource}" : $"{prefix}/namespaces/{Uri.EscapeDataString(ns)}/{resource}";
-            var request = new ApiRequest(HttpMethod.Get, path, "List" + kind + "s", "list", resource, ns);
-            try
+            await foreach (var item in lister.ListAsync(request, 500, i => InScope(i, targets), cancellationToken).ConfigureAwait(false))
             {
-                await foreach (var item in lister.ListAsync(request, 500, i => InScope(i, targets), cancellationToken).ConfigureAwait(false))
+                Inspect(kind, item, targets, result, owners);
+            }
+        }
+        catch (KubeApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            log.Verbose($"{context}: {resource} ({groupVersion}) is not served; skipped.");
+        }
+        catch (KubeApiException ex)
+        {
+            var affected = ns is null ? result.Keys.ToList() : new List<string> { ns };
+            foreach (var name in affected)
+            {
+                lock (result[name].Errors)
                 {
-                    Inspect(kind, item, targets, result, owners);
+                    result[name].Errors.Add(ex);
                 }
             }
-            catch (KubeApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        }
+    }
+
+    /// <summary>A pod owned by a ReplicaSet or Job that has a controller of its own is named after that one (its Deployment or CronJob).</summary>
+    private static void NameTopOwners(Dictionary<string, NamespaceViolations> result, IDictionary<(string Namespace, string Kind, string Name), string> owners, string? only)
+    {
+        foreach (var (ns, entry) in result)
+        {
+            if (only is not null && ns != only)
             {
-                log.Verbose($"{context}: {resource} ({groupVersion}) is not served; skipped.");
+                continue;
             }
-            catch (KubeApiException ex)
+
+            foreach (var item in entry.Items.Where(i => i.Kind == "Pod" && i.Owner is not null))
             {
-                var affected = ns is null ? result.Keys.ToList() : new List<string> { ns };
-                foreach (var name in affected)
+                var slash = item.Owner!.IndexOf('/', StringComparison.Ordinal);
+                if (slash > 0 && owners.TryGetValue((ns, item.Owner[..slash], item.Owner[(slash + 1)..]), out var top))
                 {
-                    lock (result[name].Errors)
-                    {
-                        result[name].Errors.Add(ex);
-                    }
+                    item.Owner = top;
                 }
             }
         }
@@ -135,7 +171,7 @@ internal sealed class ViolationInventory
         JsonElement item,
         IReadOnlyDictionary<string, EnforceTarget> targets,
         Dictionary<string, NamespaceViolations> result,
-        Dictionary<(string Namespace, string Kind, string Name), string> owners)
+        IDictionary<(string Namespace, string Kind, string Name), string> owners)
     {
         var metadata = item.Get("metadata");
         var ns = metadata.Get("namespace").AsString()!;
@@ -160,7 +196,7 @@ internal sealed class ViolationInventory
                 state = phase ?? "Pending";
                 if (controller is { } c)
                 {
-                    owner = owners.TryGetValue((ns, c.Kind, c.Name), out var top) ? top : c.Kind + "/" + c.Name;
+                    owner = c.Kind + "/" + c.Name; // named after its top controller once every list is read
                 }
 
                 break;

@@ -36,6 +36,7 @@ public sealed class LeastInvasiveFixTests
         using var session = new ClusterSession(host.Api(log), log);
         var report = await session.AuditAsync(new NamespacePolicyQuery { ExemptionPaths = new[] { SimulatedAudits.ExampleExemptions } }, CancellationToken.None);
         var failing = report.Namespaces.Where(n => n.Status == "NonCompliant").ToList();
+        var sent = host.Cluster.Requests.All.ToList();
         foreach (var n in failing)
         {
             output.WriteLine($"{n.Namespace}: {n.Fix}: {n.Remediation}");
@@ -60,6 +61,14 @@ public sealed class LeastInvasiveFixTests
             Assert.Equal(3, labelled.Count);
         }
 
+        // What it cost: read-only lists only; per namespace only for the candidates (no hostNetwork there), 8 kinds
+        // each, or one cluster-wide list per kind for more than 16 candidates.
+        Assert.DoesNotContain(sent, r => r.IsWrite || r.DryRun);
+        var candidates = labelled.Select(n => n.Namespace).Append("logging").ToHashSet(StringComparer.Ordinal);
+        var perNamespace = sent.Where(r => r.Verb == "list" && r.Namespace is not null).ToList();
+        Assert.All(perNamespace, r => Assert.Contains(r.Namespace!, candidates));
+        Assert.Equal(scenario == "demo" ? 24 : 0, perNamespace.Count);
+        output.WriteLine($"{scenario}: {sent.Count} requests, {perNamespace.Count} per-namespace lists, pod lists {sent.Count(r => r.Verb == "list" && r.Resource == "pods")}");
         Assert.Contains($"Fix: a Pod Security label for {labelled.Count} failing namespace(s) (nothing running or templated there violates baseline), the targeted hostNetwork policy for {targeted.Count}.", report.Notes);
         Assert.All(labelled, n => Assert.Equal($"Set-NamespacePodSecurity -Context '{report.Context}' -Namespace {n.Namespace} -Level Baseline -WhatIf", n.Remediation));
         Assert.All(targeted, n => Assert.Contains("Set-HostNetworkPolicy -Context", n.Remediation, StringComparison.Ordinal));
