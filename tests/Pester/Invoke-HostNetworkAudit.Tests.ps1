@@ -100,15 +100,21 @@ Describe 'Invoke-HostNetworkAudit' {
             $demo.Summary.HostNetworkPods | Should -Be $DemoTruth.hostNetworkPods.Count
         }
 
-        It 'reads each resource kind once, never per namespace, and lists pods once' {
+        It 'reads each resource kind once cluster-wide, and per namespace only where a Pod Security label may be the fix' {
+            # The audit's own lists: once per kind, cluster-wide, pods once.
             $lists = $DemoRequests | Where-Object verb -EQ 'list'
-            $lists | Group-Object resource | Where-Object Count -GT 1 | Should -BeNullOrEmpty
-            ($lists | Where-Object resource -EQ 'pods').Count | Should -Be 1
+            $clusterWide = $lists | Where-Object { $_.path -notlike '/api/v1/namespaces/*/*' -and $_.path -notlike '/apis/*/namespaces/*/*' }
+            $clusterWide | Group-Object resource | Where-Object Count -GT 1 | Should -BeNullOrEmpty
+            ($clusterWide | Where-Object resource -EQ 'pods').Count | Should -Be 1
             $DemoRequests | Where-Object { $_.verb -eq 'get' -and $_.resource -notin 'replicasets', 'jobs' } | Should -BeNullOrEmpty
-            $DemoRequests | Where-Object { $_.path -like '/api/v1/namespaces/*/*' -and $_.verb -eq 'list' } | Should -BeNullOrEmpty
-            # README: 22 requests for the demo cluster (discovery, one list per kind, one lookup per distinct owner,
-            # and the five RBAC lists that say who can get hostNetwork pods admitted).
-            $DemoAll.Count | Should -Be 22
+            # The Fix: the failing namespaces without hostNetwork workloads (default, kube-node-lease, kube-public) are
+            # checked against baseline with Set-NamespacePodSecurity's own read-only lists, 8 kinds each, all at once.
+            $perNamespace = @($lists | Where-Object { $_ -notin $clusterWide })
+            ($perNamespace | ForEach-Object { ($_.path -split '/namespaces/')[1].Split('/')[0] } | Sort-Object -Unique) | Should -Be @('default', 'kube-node-lease', 'kube-public')
+            $perNamespace.Count | Should -Be 24
+            # README: 46 requests for the demo cluster (discovery, one list per kind, one lookup per distinct owner,
+            # the five RBAC lists that say who can get hostNetwork pods admitted, and the 24 lists of the Fix).
+            $DemoAll.Count | Should -Be 46
         }
 
         It 'says the built-in Pod Security default was assumed, and whether it decided the result' {
@@ -123,7 +129,11 @@ Describe 'Invoke-HostNetworkAudit' {
             $ops = ($Reports[0].Findings | Where-Object Namespace -EQ 'ops').Remediation
             $ops | Should -BeLike 'Declare with a justification in the exemptions file, or change to run without hostNetwork: *CronJob/node-probe*; then Set-HostNetworkPolicy -Context ''demo'' -ExemptionPath <exemptions file> -WhatIf'
             $ops | Should -BeLike '*Job/netcheck*'
-            ($Reports[0].Findings | Where-Object Namespace -EQ 'default').Remediation | Should -Be "Set-HostNetworkPolicy -Context 'demo' -ExemptionPath <exemptions file> -WhatIf"
+            ($Reports[0].Findings | Where-Object Namespace -EQ 'ops').Fix | Should -Be 'TargetedPolicy'
+            # default runs nothing baseline refuses: the least invasive fix is the label, which applies without -Force.
+            $default = $Reports[0].Findings | Where-Object Namespace -EQ 'default'
+            $default.Fix | Should -Be 'PodSecurityLabel'
+            $default.Remediation | Should -Be "Set-NamespacePodSecurity -Context 'demo' -Namespace default -Level Baseline -WhatIf"
         }
 
         It 'serializes to JSON with statuses as strings' {
