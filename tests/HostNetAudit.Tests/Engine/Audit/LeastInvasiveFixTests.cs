@@ -140,4 +140,68 @@ public sealed class LeastInvasiveFixTests
         Assert.Equal("TargetedPolicy", policy.Fix);
         Assert.Equal("Set-HostNetworkPolicy -Context 'c' -ExemptionPath <exemptions file> -WhatIf (not a Pod Security label: why)", policy.Remediation);
     }
+
+    [Fact]
+    public async Task Offline_the_evidence_decides_label_or_policy()
+    {
+        var folder = Directory.CreateTempSubdirectory("hna-fix-");
+        try
+        {
+            File.WriteAllText(Path.Combine(folder.FullName, "cluster.yaml"), """
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: team-a}
+                ---
+                apiVersion: v1
+                kind: Namespace
+                metadata:
+                  name: team-b
+                  labels: {pod-security.kubernetes.io/warn: restricted}
+                ---
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: team-c}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: web-1, namespace: team-a}
+                spec:
+                  containers: [{name: web, image: nginx}]
+                status: {phase: Running}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: api-1, namespace: team-b}
+                spec:
+                  containers: [{name: api, image: api}]
+                status: {phase: Running}
+                ---
+                apiVersion: apps/v1
+                kind: DaemonSet
+                metadata: {name: log-shipper, namespace: team-c}
+                spec:
+                  selector: {matchLabels: {app: log}}
+                  template:
+                    metadata: {labels: {app: log}}
+                    spec:
+                      containers: [{name: ship, image: fluent-bit}]
+                      volumes: [{name: logs, hostPath: {path: /var/log}}]
+                """);
+            var log = new RecordingLog();
+            using var set = new HostNetAudit.Engine.Offline.EvidenceSet(HostNetAudit.Engine.Offline.EvidenceReader.Read(new[] { folder.FullName }, log, CancellationToken.None), log);
+            var report = await set.AuditAsync(new NamespacePolicyQuery(), CancellationToken.None);
+            var byName = report.Namespaces.ToDictionary(n => n.Namespace);
+
+            Assert.Equal("PodSecurityLabel", byName["team-a"].Fix);
+            Assert.Equal("Label namespace team-a in its manifest: pod-security.kubernetes.io/audit: baseline, pod-security.kubernetes.io/enforce: baseline, pod-security.kubernetes.io/warn: baseline", byName["team-a"].Remediation);
+            // The stricter warn label is kept, as Set-NamespacePodSecurity keeps it without -Force.
+            Assert.Equal("Label namespace team-b in its manifest: pod-security.kubernetes.io/audit: baseline, pod-security.kubernetes.io/enforce: baseline", byName["team-b"].Remediation);
+            Assert.Equal("TargetedPolicy", byName["team-c"].Fix);
+            Assert.StartsWith("New-HostNetworkPolicyManifest -Path hostnetwork-policy.yaml -ExemptionPath <exemptions file>, then apply the manifest (not a Pod Security label: a Pod Security label would refuse 1 template of 1 workload that violates baseline:latest (first: DaemonSet/log-shipper (template): hostPath volumes", byName["team-c"].Remediation, StringComparison.Ordinal);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
 }
