@@ -153,7 +153,7 @@ public sealed class InvokeHostNetworkAuditCommand : HostNetAuditCmdlet
                 var record = ErrorRecords.Create("HostNetworkControlFailed", ErrorCategory.InvalidResult, report.Context, message);
                 record.ErrorDetails = new ErrorDetails(message)
                 {
-                    RecommendedAction = "Each failing namespace's Remediation names its fix: declare (with a justification) or change the hostNetwork workloads it names, then preview the whole cluster with Invoke-HostNetworkAudit | Set-HostNetworkPolicy -ExemptionPath <file> -WhatIf.",
+                    RecommendedAction = "Each failing namespace's Remediation names its fix (Fix): a Pod Security label where nothing there would break (preview it with Set-NamespacePodSecurity -Level Baseline -WhatIf), else the targeted policy: declare (with a justification) or change the hostNetwork workloads it names, then preview the whole cluster with Invoke-HostNetworkAudit | Set-HostNetworkPolicy -ExemptionPath <file> -WhatIf.",
                 };
                 WriteError(record);
             }
