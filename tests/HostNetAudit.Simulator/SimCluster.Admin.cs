@@ -168,6 +168,11 @@ public sealed partial class SimCluster
             Options.HostNetworkFieldSelector = selector.GetValue<bool>();
         }
 
+        if (update["aggregatedDiscovery"] is { } aggregated)
+        {
+            Options.AggregatedDiscovery = aggregated.GetValue<bool>();
+        }
+
         if (update.ContainsKey("pageScanLimit"))
         {
             Options.PageScanLimit = update["pageScanLimit"]?.GetValue<int>();

@@ -286,7 +286,9 @@ public sealed partial class SimCluster
             case RouteKind.CoreVersions:
                 return SimResponse.Json(200, new JsonObject { ["kind"] = "APIVersions", ["versions"] = new JsonArray("v1"), ["serverAddressByClientCIDRs"] = new JsonArray(new JsonObject { ["clientCIDR"] = "0.0.0.0/0", ["serverAddress"] = "127.0.0.1:6443" }) });
             case RouteKind.Groups:
-                return SimResponse.Json(200, GroupList());
+                return AggregatedDiscoveryVersion(context.Request.Headers.Accept.ToString()) is { } discovery
+                    ? new SimResponse(200, $"application/json;g=apidiscovery.k8s.io;v={discovery};as=APIGroupDiscoveryList", JsonSerializer.SerializeToUtf8Bytes(GroupDiscoveryList(discovery)))
+                    : SimResponse.Json(200, GroupList());
             case RouteKind.GroupVersion:
                 var resources = ResourceList(route.Group!, route.Version!);
                 return resources is null ? SimResponse.NotFoundPage() : SimResponse.Json(200, resources);
@@ -377,6 +379,73 @@ public sealed partial class SimCluster
         }
 
         return new JsonObject { ["kind"] = "APIGroupList", ["apiVersion"] = "v1", ["groups"] = groups };
+    }
+
+    /// <summary>
+    /// The aggregated discovery version to answer /apis with, if the client asked for one the server serves (v2 from
+    /// 1.30, v2beta1 from 1.27 until its removal in 1.33), in the client's order; null: the legacy APIGroupList.
+    /// </summary>
+    private string? AggregatedDiscoveryVersion(string accept)
+    {
+        if (!Options.AggregatedDiscovery)
+        {
+            return null;
+        }
+
+        var parts = Scenario.ServerVersion.TrimStart('v').Split('.');
+        var minor = parts.Length > 1 && int.TryParse(parts[1], out var m) ? m : 31;
+        foreach (var type in accept.Split(',', StringSplitOptions.TrimEntries))
+        {
+            var parameters = type.Split(';', StringSplitOptions.TrimEntries);
+            if (!parameters.Contains("g=apidiscovery.k8s.io") || !parameters.Contains("as=APIGroupDiscoveryList"))
+            {
+                continue;
+            }
+
+            if (parameters.Contains("v=v2") && minor >= 30)
+            {
+                return "v2";
+            }
+
+            if (parameters.Contains("v=v2beta1") && minor is >= 27 and < 33)
+            {
+                return "v2beta1";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Every served group with its versions and their resources in one answer (APIGroupDiscoveryList).</summary>
+    private JsonObject GroupDiscoveryList(string version)
+    {
+        var items = new JsonArray();
+        foreach (var group in Served().Where(d => d.Group.Length > 0).GroupBy(d => d.Group).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var versions = new JsonArray();
+            foreach (var byVersion in group.GroupBy(d => d.Version))
+            {
+                var resources = new JsonArray();
+                foreach (var d in byVersion)
+                {
+                    resources.Add(new JsonObject
+                    {
+                        ["resource"] = d.Resource,
+                        ["responseKind"] = new JsonObject { ["group"] = d.Group, ["version"] = d.Version, ["kind"] = d.Kind },
+                        ["scope"] = d.Namespaced ? "Namespaced" : "Cluster",
+                        ["singularResource"] = d.Kind.ToLowerInvariant(),
+                        ["verbs"] = new JsonArray(d.Verbs.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray()),
+                        ["subresources"] = new JsonArray(d.Subresources.Select(sub => (JsonNode?)new JsonObject { ["subresource"] = sub, ["verbs"] = new JsonArray("get", "patch", "update") }).ToArray()),
+                    });
+                }
+
+                versions.Add(new JsonObject { ["version"] = byVersion.Key, ["resources"] = resources, ["freshness"] = "Current" });
+            }
+
+            items.Add(new JsonObject { ["metadata"] = new JsonObject { ["name"] = group.Key }, ["versions"] = versions });
+        }
+
+        return new JsonObject { ["kind"] = "APIGroupDiscoveryList", ["apiVersion"] = "apidiscovery.k8s.io/" + version, ["metadata"] = new JsonObject(), ["items"] = items };
     }
 
     private JsonObject? ResourceList(string group, string version)

@@ -6,6 +6,9 @@ namespace HostNetAudit.Simulator;
 /// <summary>How the simulated apiserver behaves.</summary>
 public sealed class SimulatorOptions
 {
+    /// <summary>Answer /apis with aggregated discovery (every group's resources at once) when the client asks and the version serves it; false: only the legacy group list, as older servers.</summary>
+    public bool AggregatedDiscovery { get; set; } = true;
+
     /// <summary>Serve fieldSelector=spec.hostNetwork (Kubernetes 1.28+); false answers "field label not supported" like older servers.</summary>
     public bool HostNetworkFieldSelector { get; set; } = true;
 

@@ -74,6 +74,18 @@ Describe 'Invoke-HostNetworkAudit' {
             $script:DemoRequests = @($DemoAll | Where-Object verb)
         }
 
+        It 'discovers group by group, with the same verdicts, where the server does not answer with aggregated discovery' {
+            Set-SimOption $Policy @{ aggregatedDiscovery = $false }
+            try {
+                Clear-SimRequest $Policy
+                $legacy = Invoke-HostNetworkAudit -KubeConfig $KubeConfigs -Context 'policy'
+                $discovered = @(Get-SimRequest $Policy | Where-Object { -not $_.verb -and $_.path -like '/apis/*' })
+                $discovered.Count | Should -BeGreaterThan 1 -Because 'each policy group/version is asked for its resources'
+                ($legacy.Namespaces | ForEach-Object { "$($_.Namespace)=$($_.Status)" }) | Should -Be ($Reports[1].Namespaces | ForEach-Object { "$($_.Namespace)=$($_.Status)" })
+            }
+            finally { Set-SimOption $Policy @{ aggregatedDiscovery = $true } }
+        }
+
         It 'returns one AuditReport per cluster, each carrying its context' {
             $Reports.Count | Should -Be 2
             $Reports[0].PSObject.TypeNames[0] | Should -Be 'HostNetAudit.AuditReport'
@@ -112,9 +124,12 @@ Describe 'Invoke-HostNetworkAudit' {
             $perNamespace = @($lists | Where-Object { $_ -notin $clusterWide })
             ($perNamespace | ForEach-Object { ($_.path -split '/namespaces/')[1].Split('/')[0] } | Sort-Object -Unique) | Should -Be @('default', 'kube-node-lease', 'kube-public')
             $perNamespace.Count | Should -Be 24
-            # README: 46 requests for the demo cluster (discovery, one list per kind, one lookup per distinct owner,
+            # Discovery is one GET /apis: the simulator, like a 1.27+ apiserver, answers with aggregated discovery.
+            @($DemoAll | Where-Object { -not $_.verb -and $_.path -like '/apis/*' }).path | Should -BeNullOrEmpty -Because 'no group/version is discovered on its own'
+            @($DemoAll | Where-Object { -not $_.verb -and $_.path -eq '/apis' }).Count | Should -Be 1
+            # README: 45 requests for the demo cluster (discovery, one list per kind, one lookup per distinct owner,
             # the five RBAC lists that say who can get hostNetwork pods admitted, and the 24 lists of the Fix).
-            $DemoAll.Count | Should -Be 46
+            $DemoAll.Count | Should -Be 45
         }
 
         It 'says the built-in Pod Security default was assumed, and whether it decided the result' {

@@ -13,6 +13,9 @@ internal sealed record ApiRequest(HttpMethod Method, string Path, string Operati
 
     public string ContentType { get; init; } = "application/json";
 
+    /// <summary>The media types asked for (aggregated discovery asks for its own first).</summary>
+    public string Accept { get; init; } = "application/json";
+
     /// <summary>Adds a query parameter (skipped when the value is null or empty).</summary>
     public ApiRequest WithQuery(string key, string? value)
     {

@@ -20,8 +20,13 @@ namespace HostNetAudit.Engine.Api;
 /// </summary>
 internal sealed class KubeApiClient : IDisposable
 {
-    /// <summary>Requests in flight to one cluster at most (an audit's first round is about 16 lists).</summary>
-    public const int MaxConcurrentRequests = 16;
+    /// <summary>
+    /// Requests in flight to one cluster at most: an audit's first round is about 16 lists, and the Fix's check of a
+    /// few namespaces 8 lists each, which should go out in one round. HTTP/2 servers allow far more streams (Go's
+    /// default, which the apiserver keeps unless told otherwise, is 250 per connection); API Priority and Fairness
+    /// queues the rest on the server.
+    /// </summary>
+    public const int MaxConcurrentRequests = 32;
 
     private readonly Kubernetes client;
     private readonly IEngineLog log;
@@ -156,7 +161,7 @@ internal sealed class KubeApiClient : IDisposable
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
         };
         exchange.AttachTo(message);
-        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        message.Headers.TryAddWithoutValidation("Accept", request.Accept);
         message.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
         if (request.Body is not null)
         {
