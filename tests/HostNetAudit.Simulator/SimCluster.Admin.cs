@@ -188,6 +188,11 @@ public sealed partial class SimCluster
             Options.ServingCertificate = Enum.Parse<ServingCertificate>(serving.GetValue<string>(), ignoreCase: true);
         }
 
+        if (update["stallConnections"] is { } stall)
+        {
+            Options.StallConnections = stall.GetValue<int>() >= 0 ? stall.GetValue<int>() : throw new ArgumentException("stallConnections must not be negative");
+        }
+
         if (update["latencyMilliseconds"] is { } latency)
         {
             Options.LatencyMilliseconds = latency.GetValue<int>() >= 0 ? latency.GetValue<int>() : throw new ArgumentException("latencyMilliseconds must not be negative");

@@ -50,6 +50,20 @@ public sealed class SimServer : IAsyncDisposable
                 // With latency, a new HTTPS connection costs two round trips before its first request (TCP, TLS 1.3).
                 listen.Use(next => async connection =>
                 {
+                    if (cluster.Options.TakeStalledConnection())
+                    {
+                        // Accepted, never answered: the client's TLS handshake waits until it gives up.
+                        try
+                        {
+                            await Task.Delay(Timeout.Infinite, connection.ConnectionClosed).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException)
+                        {
+                        }
+
+                        return;
+                    }
+
                     if (cluster.Options.LatencyMilliseconds > 0)
                     {
                         await Task.Delay(2 * cluster.Options.LatencyMilliseconds, connection.ConnectionClosed).ConfigureAwait(false);

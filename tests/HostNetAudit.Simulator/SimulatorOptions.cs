@@ -72,6 +72,36 @@ public sealed class SimulatorOptions
     /// </summary>
     public int LatencyMilliseconds { get; set; }
 
+    /// <summary>
+    /// The next this many new HTTPS connections are accepted but never answered (no TLS handshake) until the client
+    /// gives up, as a server or network that stalls connection set-up; counts down as connections arrive.
+    /// </summary>
+    public int StallConnections
+    {
+        get => Volatile.Read(ref stallConnections);
+        set => Volatile.Write(ref stallConnections, value);
+    }
+
+    private int stallConnections;
+
+    /// <summary>Takes one of <see cref="StallConnections"/>, if any is left.</summary>
+    public bool TakeStalledConnection()
+    {
+        while (true)
+        {
+            var left = Volatile.Read(ref stallConnections);
+            if (left <= 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref stallConnections, left - 1, left) == left)
+            {
+                return true;
+            }
+        }
+    }
+
     /// <summary>Apply ValidatingAdmissionPolicies to writes (where the API is served: 1.28+); false leaves admission to what scenarios declare.</summary>
     public bool? ValidatingAdmissionPolicyAdmission { get; set; }
 

@@ -408,6 +408,26 @@ contexts:
             $err.CategoryInfo.Category | Should -Be 'OperationTimeout'
         }
 
+        It 'retries on a new connection when connection set-up stalls, instead of waiting out -TimeoutSec' {
+            Set-SimOption $A @{ stallConnections = 1 }
+            $verbose = @(Get-HostNetworkPod -KubeConfig $A.KubeConfig -TimeoutSec 4 -Verbose -ErrorAction Stop 4>&1)
+            $pods = @($verbose | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
+            $pods.Count | Should -Be $TruthA.hostNetworkPods.Count
+            @($verbose | Where-Object { "$_" -like '*retry 1/*(connection not set up in time)*' }).Count | Should -BeGreaterThan 0
+            (Invoke-Sim $A -Method POST -Path '/_sim/options' -Body @{}).stallConnections | Should -Be 0 -Because 'the stalled connection was taken'
+        }
+
+        It 'ClusterUnreachable, naming the stalled set-up, when every connection stalls' {
+            Set-SimOption $A @{ stallConnections = 100 }
+            try {
+                $err = $null
+                try { Get-HostNetworkPod -KubeConfig $A.KubeConfig -TimeoutSec 1 -ErrorAction Stop } catch { $err = $_ }
+                $err.FullyQualifiedErrorId | Should -Be 'ClusterUnreachable,HostNetAudit.Commands.GetHostNetworkPodCommand'
+                $err.Exception.Message | Should -BeLike '*was not set up (TCP and TLS) within 0.5 s*'
+            }
+            finally { Set-SimOption $A @{ stallConnections = 0 } }
+        }
+
         It 'InClusterConfigNotFound outside a pod' {
             $saved = $env:KUBERNETES_SERVICE_HOST
             try {

@@ -65,7 +65,7 @@ internal sealed class KubeApiClient : IDisposable
         {
             new RetryHandler(Retry, new BackoffGate(), log, context),
             requestLog,
-            new TimeoutHandler(timeout, Server, context),
+            new TimeoutHandler(timeout, ConnectTimeout(timeout), Server, context),
         };
         if (ownServerName)
         {
@@ -84,6 +84,11 @@ internal sealed class KubeApiClient : IDisposable
         }
 
         baseUri = client.BaseUri;
+        if (sockets is not null)
+        {
+            sockets.ConnectTimeout = ConnectTimeout(timeout);
+        }
+
         if (https)
         {
             // KubernetesClient's own check trusts any chain that ends at the CA, whatever name the certificate holds.
@@ -100,6 +105,14 @@ internal sealed class KubeApiClient : IDisposable
     }
 
     public string Context { get; }
+
+    /// <summary>
+    /// How long a new connection's set-up (TCP and TLS) may take: 10 s, as client-go bounds the TLS handshake, or half
+    /// the request timeout when that is shorter. A set-up that stalls is then retried on a new connection instead of
+    /// holding the request until its own timeout.
+    /// </summary>
+    internal static TimeSpan ConnectTimeout(TimeSpan requestTimeout) =>
+        requestTimeout == Timeout.InfiniteTimeSpan ? TimeSpan.FromSeconds(10) : TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(10).Ticks, requestTimeout.Ticks / 2));
 
     public string Server { get; }
 

@@ -23,6 +23,12 @@ internal sealed class KubeApiException : HostNetAuditException
     /// <summary>Status.message as the apiserver wrote it.</summary>
     public string? StatusMessage { get; }
 
+    /// <summary>
+    /// True when the request never left: its connection was not set up in time. Retried like a reset, whatever the
+    /// method, since the server saw nothing.
+    /// </summary>
+    public bool NotSent { get; init; }
+
     /// <summary>The continue token a 410 Expired Status offers.</summary>
     public string? FreshContinue { get; init; }
 }

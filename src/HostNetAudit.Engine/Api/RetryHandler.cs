@@ -87,10 +87,10 @@ internal sealed class RetryHandler : DelegatingHandler
             {
                 response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
             }
-            catch (KubeApiException ex) when (ex.ErrorId == "ConnectionReset" && attempt < policy.MaxAttempts)
+            catch (KubeApiException ex) when ((ex.ErrorId == "ConnectionReset" || ex.NotSent) && attempt < policy.MaxAttempts)
             {
                 var backoff = policy.Backoff(attempt);
-                log.Verbose($"{context}: retry {attempt}/{policy.MaxAttempts - 1} of {exchange.Describe()} in {backoff.TotalMilliseconds:0} ms (connection reset)");
+                log.Verbose($"{context}: retry {attempt}/{policy.MaxAttempts - 1} of {exchange.Describe()} in {backoff.TotalMilliseconds:0} ms ({(ex.NotSent ? "connection not set up in time" : "connection reset")})");
                 await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
                 continue;
             }

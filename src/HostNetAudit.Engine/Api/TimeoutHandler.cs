@@ -14,12 +14,14 @@ namespace HostNetAudit.Engine.Api;
 internal sealed class TimeoutHandler : DelegatingHandler
 {
     private readonly TimeSpan timeout;
+    private readonly TimeSpan connectTimeout;
     private readonly string server;
     private readonly string context;
 
-    public TimeoutHandler(TimeSpan timeout, string server, string context)
+    public TimeoutHandler(TimeSpan timeout, TimeSpan connectTimeout, string server, string context)
     {
         this.timeout = timeout;
+        this.connectTimeout = connectTimeout;
         this.server = server;
         this.context = context;
     }
@@ -67,6 +69,23 @@ internal sealed class TimeoutHandler : DelegatingHandler
                 null,
                 null,
                 null);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && ex.InnerException is TimeoutException)
+        {
+            // The socket handler's ConnectTimeout: the connection was not set up, so nothing was sent (retried).
+            response?.Dispose();
+            throw new KubeApiException(
+                "ClusterUnreachable",
+                FailureCategory.ConnectionError,
+                server,
+                $"The connection to {server} (context '{context}') was not set up (TCP and TLS) within {connectTimeout.TotalSeconds:0.#} s, so {exchange.Describe()} was not sent.",
+                null,
+                null,
+                null,
+                ex)
+            {
+                NotSent = true,
+            };
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
