@@ -58,7 +58,8 @@ internal sealed class BackoffGate
 /// <summary>
 /// Retries what is transient, a bounded number of times: 429 (after its Retry-After, which holds the whole
 /// cluster's requests through the <see cref="BackoffGate"/>), 500/502/503/504 (after Retry-After or an
-/// exponential backoff) and reset connections. The last answer or failure is returned as it came.
+/// exponential backoff), reset connections and connections not set up in time (nothing was sent). The last answer or
+/// failure is returned as it came.
 /// </summary>
 internal sealed class RetryHandler : DelegatingHandler
 {

@@ -9,7 +9,8 @@ namespace HostNetAudit.Engine.Api;
 /// One attempt of a request, bounded by the timeout: it sends, then reads the answer's body (a 2xx body through
 /// the exchange's reader, any other buffered for the error message), so the timeout covers the body too. What
 /// ends an attempt without an answer becomes a <see cref="KubeApiException"/> with its error ID: RequestTimeout,
-/// ConnectionReset (which the retry handler retries), ClusterUnreachable, TlsVerificationFailed.
+/// ConnectionReset (which the retry handler retries), ClusterUnreachable (retried too when the connection was not set
+/// up within the socket handler's ConnectTimeout: nothing was sent), TlsVerificationFailed.
 /// </summary>
 internal sealed class TimeoutHandler : DelegatingHandler
 {
