@@ -157,11 +157,13 @@ internal sealed class OwnPolicyCheck
         {
             var why = e.Expires is { } at && at < now
                 ? $"its exception {e.Describe()} expired on {at:yyyy-MM-dd} (run Set-HostNetworkPolicy or New-HostNetworkPolicyManifest again to drop it)"
-                : entries.Any(entry => Declares(entry, e))
+                : entries.Any(entry => Declares(entry, e) && SameIdentities(entry, e))
                     ? null
                     : entries.Count == 0
                         ? $"its exception {e.Describe()} is declared by no exemptions file (give the audit -ExemptionPath)"
-                        : $"its exception {e.Describe()} matches no workload entry of the exemptions file";
+                        : entries.FirstOrDefault(entry => Declares(entry, e)) is { } named
+                            ? $"its exception {e.Describe()} admits other requesters, debuggers or creators than entry {named.Index} of the exemptions file declares"
+                            : $"its exception {e.Describe()} matches no workload entry of the exemptions file";
             if (why is not null)
             {
                 problems.TryAdd(e.Namespace, Unverified(what, why));
@@ -233,6 +235,20 @@ internal sealed class OwnPolicyCheck
         }
 
         return Wildcard.MatchIgnoreCase(kind, e.Kind) && Wildcard.MatchIgnoreCase(name, e.Name);
+    }
+
+    /// <summary>
+    /// Does the exception admit exactly who the entry declares (as the generator carries them): its requesters (none
+    /// for a mirror pod, whose requester is the node), its debuggers, and for an owner kind outside the built-ins the
+    /// creator? An exception that names the entry's workload but drops or adds an identity is not declared.
+    /// </summary>
+    private static bool SameIdentities(Exemption entry, PolicyException e)
+    {
+        static bool Same(IReadOnlyList<string> a, IReadOnlyList<string> b) => new HashSet<string>(a, StringComparer.Ordinal).SetEquals(b);
+
+        var requesters = e.Shape == ExceptionShape.MirrorPod ? e.Requesters.Count == 0 : Same(e.Requesters, entry.Requesters);
+        var creator = TargetedPolicyGenerator.IsBuiltIn(e.Kind) ? e.CreatedBy is null : string.Equals(e.CreatedBy, entry.CreatedBy, StringComparison.Ordinal);
+        return requesters && Same(e.Debuggers, entry.Debuggers) && creator;
     }
 
     private static bool HasWildcard(string text) => text.Contains('*', StringComparison.Ordinal) || text.Contains('?', StringComparison.Ordinal);

@@ -255,7 +255,7 @@ internal static class TargetedPolicyGenerator
     private static PolicyWarning MatchesNothing(Exemption entry) =>
         new(MatchesNothingId, entry.DescribeEntry(), $"The exemption {entry.DescribeEntry()} matches nothing that runs or is templated now; it is not carried into the policy (-IncludeUnmatched carries exact names).", entry);
 
-    private static bool IsBuiltIn(string kind) => BuiltInKinds.Contains(kind, StringComparer.OrdinalIgnoreCase);
+    internal static bool IsBuiltIn(string kind) => BuiltInKinds.Contains(kind, StringComparer.OrdinalIgnoreCase);
 
     private static bool HasWildcard(string text) => text.Contains('*', StringComparison.Ordinal) || text.Contains('?', StringComparison.Ordinal);
 

@@ -49,6 +49,11 @@ public sealed class EngineOwnPolicyAuditTests : IDisposable
     /// <summary>The engine's objects for a plan: the ClusterPolicy, or the template and the constraint.</summary>
     private static List<JsonObject> Objects(string engine, TargetedPolicyPlan plan)
     {
+        if (engine == "ValidatingAdmissionPolicy")
+        {
+            return new List<JsonObject> { plan.Binding, plan.Policy };
+        }
+
         if (engine == "Kyverno")
         {
             return new List<JsonObject> { TargetedPolicyEngines.Kyverno(plan) };
@@ -176,6 +181,40 @@ public sealed class EngineOwnPolicyAuditTests : IDisposable
         Assert.Equal("Conditional", In(results, "monitoring").Status);
         Assert.Contains("declared by no exemptions file", In(results, "monitoring").Conditional.Single().Detail, StringComparison.Ordinal);
         Assert.Equal("Compliant", In(results, "default").Status);
+    }
+
+    [Theory]
+    [InlineData("ValidatingAdmissionPolicy", "debuggers added")]
+    [InlineData("Kyverno", "debuggers added")]
+    [InlineData("Gatekeeper", "debuggers added")]
+    [InlineData("ValidatingAdmissionPolicy", "requesters dropped")]
+    [InlineData("Kyverno", "requesters dropped")]
+    [InlineData("Gatekeeper", "requesters dropped")]
+    public void An_identical_policy_whose_exception_admits_other_identities_than_the_entry_declares_is_Conditional_where_it_applies(string engine, string change)
+    {
+        // The policy is exactly what the module generates from its annotation, but from another file than the one the
+        // audit is given: the entry there declares requesters (argocd only) and no debuggers.
+        var strictFile = Path.Combine(folder, "strict.yaml");
+        File.WriteAllText(strictFile, """
+            - kind: DaemonSet
+              namespace: monitoring
+              name: node-exporter
+              justification: Node exporter reads the node's network counters.
+              requesters: [system:serviceaccount:argocd:argocd-application-controller]
+            """);
+        var strict = ExemptionSet.Load(new[] { strictFile }, new RecordingLog(), DateTimeOffset.UtcNow);
+        var argocd = new[] { "system:serviceaccount:argocd:argocd-application-controller" };
+        var changed = plan.Exceptions.Select(e => change == "debuggers added" ? e with { Requesters = argocd, Debuggers = new[] { "mallory" } } : e with { Requesters = Array.Empty<string>() }).ToList();
+        var (policy, binding) = TargetedPolicyObjects.Build(changed, Array.Empty<string>(), PolicyValidationAction.Deny, ControllerIdentityMode.Either);
+        var results = Audit(Objects(engine, plan with { Policy = policy, Binding = binding, Exceptions = changed }), strict);
+        var monitoring = In(results, "monitoring");
+        Assert.True(monitoring.Status == "Conditional", $"{engine}, {change}: monitoring is {monitoring.Status}: {monitoring.Reason}");
+        Assert.Contains("admits other requesters, debuggers or creators than entry 1", monitoring.Conditional.Single().Detail, StringComparison.Ordinal);
+        Assert.Equal("Compliant", In(results, "default").Status);
+
+        // Generated from the file the audit is given, the same policy is the module's own.
+        var own = TargetedPolicyGenerator.Generate(strict, new TargetedInventory(new[] { "default", "monitoring" }, Array.Empty<HostNetworkPod>(), new[] { new HostNetworkWorkload { Context = "sim", Kind = "DaemonSet", ApiVersion = "apps/v1", Namespace = "monitoring", Name = "node-exporter", ServiceAccount = "node-exporter" } }), new TargetedPolicyOptions { Context = "sim" });
+        Assert.Equal("Compliant", In(Audit(Objects(engine, own), strict), "monitoring").Status);
     }
 
     [Theory]
