@@ -113,7 +113,7 @@ internal sealed class OwnPolicyCheck
                 return $"its kind is {constraint.Kind}, not the module's {regeneratedConstraint["kind"]}";
             }
 
-            if (!JsonNode.DeepEquals(regeneratedTemplate["spec"], JsonNode.Parse(template.Spec.GetRawText())))
+            if (!JsonNode.DeepEquals(regeneratedTemplate["spec"], NormalizeGatekeeperTemplate(JsonNode.Parse(template.Spec.GetRawText()), template.Version)))
             {
                 return $"its ConstraintTemplate {template.Name} differs from the one the module generates (its Rego hand-edited?)";
             }
@@ -297,6 +297,27 @@ internal sealed class OwnPolicyCheck
     /// A ClusterPolicy spec without what Kyverno's webhook defaults when it stores one (admission true, emitWarning
     /// false, each rule's skipBackgroundRequests true and allowExistingViolations true): those change nothing here.
     /// </summary>
+    /// <summary>
+    /// A ConstraintTemplate spec without what Gatekeeper's CRD defaults: crd.spec.validation.legacySchema, false in v1
+    /// (the structural schema the module writes) and true in v1beta1 and v1alpha1, where it only relaxes how the
+    /// parameters' schema is checked, not what the Rego decides.
+    /// </summary>
+    private static JsonNode? NormalizeGatekeeperTemplate(JsonNode? spec, string version)
+    {
+        if (spec?.DeepClone() is not JsonObject copy || copy["crd"]?["spec"]?["validation"] is not JsonObject validation)
+        {
+            return spec;
+        }
+
+        RemoveIf(validation, "legacySchema", "false");
+        if (version is "v1beta1" or "v1alpha1")
+        {
+            RemoveIf(validation, "legacySchema", "true");
+        }
+
+        return copy;
+    }
+
     private static JsonNode? NormalizeKyverno(JsonNode? spec)
     {
         if (spec?.DeepClone() is not JsonObject copy)

@@ -218,6 +218,29 @@ public sealed class EngineOwnPolicyAuditTests : IDisposable
     }
 
     [Theory]
+    [InlineData("templates.gatekeeper.sh/v1", false)]
+    [InlineData("templates.gatekeeper.sh/v1beta1", true)]
+    public void The_Gatekeeper_template_as_stored_with_its_CRD_default_is_still_the_modules_own(string apiVersion, bool legacySchema)
+    {
+        // Gatekeeper's CRD defaults crd.spec.validation.legacySchema when it stores the template: a live cluster
+        // serves it even though the module never writes it.
+        var objects = Objects("Gatekeeper", plan);
+        objects[0]["apiVersion"] = apiVersion;
+        objects[0]["spec"]!["crd"]!["spec"]!["validation"]!["legacySchema"] = legacySchema;
+        var results = Audit(objects);
+        Assert.All(results, r => Assert.Equal("Compliant", r.Status));
+        Assert.NotEmpty(In(results, "monitoring").PolicyExceptions);
+
+        // In v1 a legacy schema is not the default: that template is not the module's. (In v1beta1 false is what a
+        // v1 template read through v1beta1 shows, so both values are the module's there.)
+        if (!legacySchema)
+        {
+            objects[0]["spec"]!["crd"]!["spec"]!["validation"]!["legacySchema"] = true;
+            Assert.Equal("Conditional", In(Audit(objects), "monitoring").Status);
+        }
+    }
+
+    [Theory]
     [MemberData(nameof(Engines))]
     public void An_expired_exception_is_Conditional_where_it_applies(string engine)
     {
