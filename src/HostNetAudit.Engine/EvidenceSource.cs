@@ -123,7 +123,7 @@ internal abstract class EvidenceSource : IEvidenceSource
         var judgedTask = JudgeNamespacesAsync(query, reportProgress: true, cancellationToken);
         await Concurrent.WhenAllAsync(judgedTask, rbacTask, workloadsTask).ConfigureAwait(false);
         var judged = await judgedTask.ConfigureAwait(false);
-        var (inputs, results, exemptions, _) = judged;
+        var (inputs, results, exemptions, psa) = judged;
         IReadOnlyDictionary<string, NamespaceIdentities>? identities = null;
         if (await rbacTask.ConfigureAwait(false) is { } rbac)
         {
@@ -139,6 +139,7 @@ internal abstract class EvidenceSource : IEvidenceSource
         var selected = results.Where(r => query.NamespaceFilter is null || query.NamespaceFilter(r.Namespace.Name)).ToList();
         var labelFixes = await FixAdvisor.DecideAsync(
             inputs,
+            psa,
             selected,
             workloads,
             (targets, token) => FindPodSecurityViolationsAsync(targets, query.ProbeParallelism, token),

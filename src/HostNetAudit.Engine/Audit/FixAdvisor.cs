@@ -1,5 +1,6 @@
 using HostNetAudit.Abstractions;
 using HostNetAudit.Engine.Policy;
+using HostNetAudit.Engine.Policy.Psa;
 using HostNetAudit.Engine.PodSecurity;
 
 namespace HostNetAudit.Engine.Audit;
@@ -40,6 +41,7 @@ internal static class FixAdvisor
     /// </summary>
     public static async Task<IReadOnlyDictionary<string, LabelFix>> DecideAsync(
         PolicyInputs inputs,
+        PodSecurityConfiguration? psa,
         IReadOnlyList<NamespaceFindings> results,
         IEnumerable<HostNetworkWorkload> workloads,
         Func<IReadOnlyDictionary<string, EnforceTarget>, CancellationToken, Task<Dictionary<string, NamespaceViolations>>> inventory,
@@ -76,6 +78,12 @@ internal static class FixAdvisor
             if (RemediationRules.NewEnforceTarget(current, desired, minor) is not { } target)
             {
                 fixes[ns] = LabelFix.No("a Pod Security label at baseline would not tighten its enforce level");
+                continue;
+            }
+
+            if (WhyLabelWouldNotClose(inputs, psa, result.Namespace, desired) is { } why)
+            {
+                fixes[ns] = LabelFix.No(why);
                 continue;
             }
 
@@ -138,6 +146,28 @@ internal static class FixAdvisor
 
         var labels = string.Join(", ", (fix.DesiredPsa ?? new Dictionary<string, string>()).OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key}: {k.Value}"));
         return $"Label namespace {ns} in its manifest: {labels}";
+    }
+
+    /// <summary>
+    /// Null when the namespace, labelled as Set-NamespacePodSecurity would label it, is Compliant by Pod Security
+    /// Admission as the audit judges it; else why not (a server without the admission plugin, exempt usernames or
+    /// runtime classes in the admission configuration): a label that is not enforced is no fix.
+    /// </summary>
+    private static string? WhyLabelWouldNotClose(PolicyInputs inputs, PodSecurityConfiguration? psa, NamespaceInfo ns, IReadOnlyDictionary<string, string> desired)
+    {
+        var labels = ns.Labels.Where(l => !l.Key.StartsWith(PodSecurityEvaluator.Prefix, StringComparison.Ordinal)).Concat(desired)
+            .ToDictionary(l => l.Key, l => l.Value, StringComparer.Ordinal);
+        var labelled = new NamespaceInfo(ns.Name, labels, ns.Object, ns.Source);
+        var findings = new NamespaceFindings(labelled, inputs.Context);
+        new PodSecurityEvaluator(inputs, psa).Evaluate(labelled, findings);
+        if (findings.EnforcedBy.Any(f => f.Engine == PolicyEngine.PodSecurityAdmission))
+        {
+            return null;
+        }
+
+        var finding = findings.Conditional.Concat(findings.Unknown).Concat(findings.Informational).FirstOrDefault(f => f.Engine == PolicyEngine.PodSecurityAdmission);
+        var why = finding is null ? null : finding.WhyNotApplied ?? finding.WhichPods ?? finding.Sentence;
+        return $"a Pod Security label at baseline would not close the gap here ({why ?? "Pod Security Admission would not enforce it"})";
     }
 
     public static string Quote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";

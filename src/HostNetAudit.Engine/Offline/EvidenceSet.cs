@@ -92,16 +92,37 @@ internal sealed class EvidenceSet : EvidenceSource
     /// says nothing (Test-NamespacePolicy reads Namespace objects and reports absent ones itself).</summary>
     protected override Task ReportIfNamespaceMissingAsync(string ns, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>The same checks over the evidence's pods and templates (any API version of the kind's group); only violations are kept.</summary>
+    /// <summary>
+    /// The same checks over the evidence's pods and templates (any API version of the kind's group); only violations
+    /// are kept. Evidence without pods, or without any workload, says nothing about what runs or is templated: then
+    /// every namespace gets that as its error, so the fix is the targeted policy, not a label that might refuse them.
+    /// </summary>
     protected override Task<Dictionary<string, PodSecurity.NamespaceViolations>> FindPodSecurityViolationsAsync(
         IReadOnlyDictionary<string, PodSecurity.EnforceTarget> targets, int parallelism, CancellationToken cancellationToken) =>
         Task.Run(
-            () => PodSecurity.ViolationInventory.CollectFrom(targets, (kind, groupVersion) =>
+            () =>
             {
-                var slash = groupVersion.IndexOf('/', StringComparison.Ordinal);
-                var group = slash < 0 ? string.Empty : groupVersion[..slash];
-                return OfKind(kind, group).Select(o => o.Object);
-            }),
+                IEnumerable<JsonElement> Objects(string kind, string groupVersion)
+                {
+                    var slash = groupVersion.IndexOf('/', StringComparison.Ordinal);
+                    return OfKind(kind, slash < 0 ? string.Empty : groupVersion[..slash]).Select(o => o.Object);
+                }
+
+                var result = PodSecurity.ViolationInventory.CollectFrom(targets, Objects);
+                var missing = !Objects("Pod", "v1").Any() ? "pods"
+                    : !PodSecurity.ViolationInventory.TemplateKinds.Any(k => Objects(k.Kind, k.GroupVersion).Any()) ? "workloads (Deployments, DaemonSets, StatefulSets, Jobs, CronJobs ...)"
+                    : null;
+                if (missing is not null)
+                {
+                    var error = new HostNetAuditException("EvidenceIncomplete", FailureCategory.ObjectNotFound, Context, $"the evidence holds no {missing}, so what runs or is templated there is unknown");
+                    foreach (var violations in result.Values)
+                    {
+                        violations.Errors.Add(error);
+                    }
+                }
+
+                return result;
+            },
             cancellationToken);
 
     /// <summary>Files cannot be probed: -Probe belongs to the connection parameter sets only.</summary>

@@ -42,6 +42,9 @@ internal sealed class ViolationInventory
         ("ReplicationController", "v1", "replicationcontrollers"),
     };
 
+    /// <summary>The kinds whose pod templates are checked (every kind listed but Pod).</summary>
+    public static IEnumerable<(string Kind, string GroupVersion)> TemplateKinds => Kinds.Where(k => k.Kind != "Pod").Select(k => (k.Kind, k.Group));
+
     private readonly PagedLister lister;
     private readonly IEngineLog log;
     private readonly string context;

@@ -105,7 +105,7 @@ public sealed class LeastInvasiveFixTests
         }).ToList();
         var forbidden = new HostNetAudit.Engine.Api.KubeApiException("Forbidden", FailureCategory.PermissionDenied, "pods", "listing pods in team-b is forbidden", System.Net.HttpStatusCode.Forbidden, "Forbidden", null);
 
-        var fixes = await FixAdvisor.DecideAsync(inputs, results, Array.Empty<HostNetworkWorkload>(), (targets, _) =>
+        var fixes = await FixAdvisor.DecideAsync(inputs, null, results, Array.Empty<HostNetworkWorkload>(), (targets, _) =>
         {
             var found = targets.Keys.ToDictionary(k => k, _ => new HostNetAudit.Engine.PodSecurity.NamespaceViolations(), StringComparer.Ordinal);
             found["team-b"].Errors.Add(forbidden);
@@ -118,14 +118,54 @@ public sealed class LeastInvasiveFixTests
 
         // A failure of the whole inventory: no label anywhere, with a warning.
         var log = new RecordingLog();
-        fixes = await FixAdvisor.DecideAsync(inputs, results, Array.Empty<HostNetworkWorkload>(), (_, _) => throw forbidden, log, CancellationToken.None);
+        fixes = await FixAdvisor.DecideAsync(inputs, null, results, Array.Empty<HostNetworkWorkload>(), (_, _) => throw forbidden, log, CancellationToken.None);
         Assert.All(fixes.Values, f => Assert.False(f.Applies));
         Assert.Single(log.Warnings);
 
         // Pods that could not be listed: no label either (a label might refuse hostNetwork pods nobody saw).
         inputs.HostNetworkPods = null;
-        fixes = await FixAdvisor.DecideAsync(inputs, results, Array.Empty<HostNetworkWorkload>(), (_, _) => throw new InvalidOperationException("not asked"), log, CancellationToken.None);
+        fixes = await FixAdvisor.DecideAsync(inputs, null, results, Array.Empty<HostNetworkWorkload>(), (_, _) => throw new InvalidOperationException("not asked"), log, CancellationToken.None);
         Assert.All(fixes.Values, f => Assert.StartsWith("the hostNetwork pods could not be listed", f.WhyNot, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task No_label_is_recommended_where_Pod_Security_Admission_would_not_enforce_it()
+    {
+        var results = new[] { "team-a" }.Select(name =>
+        {
+            var info = new HostNetAudit.Engine.Policy.NamespaceInfo(name, new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = name }, default, null);
+            return new HostNetAudit.Engine.Policy.NamespaceFindings(info, "c") { Status = HostNetAudit.Engine.Policy.NamespaceStatus.NonCompliant };
+        }).ToList();
+        Task<Dictionary<string, HostNetAudit.Engine.PodSecurity.NamespaceViolations>> Clean(IReadOnlyDictionary<string, HostNetAudit.Engine.PodSecurity.EnforceTarget> targets, CancellationToken token) =>
+            Task.FromResult(targets.Keys.ToDictionary(k => k, _ => new HostNetAudit.Engine.PodSecurity.NamespaceViolations(), StringComparer.Ordinal));
+
+        // A server before the PodSecurity admission plugin (1.21, no pod-security webhook): the label is not enforced.
+        var old = new HostNetAudit.Engine.Policy.PolicyInputs { Live = true, Context = "c", ServerVersion = "v1.21.14", ServerMinor = 21 };
+        old.HostNetworkPods = new();
+        var fix = (await FixAdvisor.DecideAsync(old, null, results, Array.Empty<HostNetworkWorkload>(), Clean, NullEngineLog.Instance, CancellationToken.None))["team-a"];
+        Assert.False(fix.Applies);
+        Assert.True(fix.WhyNot!.Contains("predates the PodSecurity admission plugin", StringComparison.Ordinal), fix.WhyNot);
+
+        // An admission configuration that exempts the ReplicaSet controller: PSA checks none of its pods.
+        var path = Path.Combine(Path.GetTempPath(), "hostnetaudit-fix-psa-" + Guid.NewGuid().ToString("N") + ".yaml");
+        File.WriteAllText(path, "apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n- name: PodSecurity\n  configuration:\n    apiVersion: pod-security.admission.config.k8s.io/v1\n    kind: PodSecurityConfiguration\n    exemptions:\n      usernames: [\"system:serviceaccount:kube-system:replicaset-controller\"]\n");
+        try
+        {
+            var current = new HostNetAudit.Engine.Policy.PolicyInputs { Live = true, Context = "c", ServerVersion = "v1.31.4", ServerMinor = 31 };
+            current.HostNetworkPods = new();
+            var psa = HostNetAudit.Engine.Policy.Psa.PodSecurityConfiguration.Load(path);
+            fix = (await FixAdvisor.DecideAsync(current, psa, results, Array.Empty<HostNetworkWorkload>(), Clean, NullEngineLog.Instance, CancellationToken.None))["team-a"];
+            Assert.False(fix.Applies);
+            Assert.True(fix.WhyNot!.Contains("exemptions.usernames", StringComparison.Ordinal), fix.WhyNot);
+
+            // Without the exemption the same namespace takes the label.
+            fix = (await FixAdvisor.DecideAsync(current, null, results, Array.Empty<HostNetworkWorkload>(), Clean, NullEngineLog.Instance, CancellationToken.None))["team-a"];
+            Assert.True(fix.Applies, fix.WhyNot);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]
@@ -198,6 +238,37 @@ public sealed class LeastInvasiveFixTests
             Assert.Equal("Label namespace team-b in its manifest: pod-security.kubernetes.io/audit: baseline, pod-security.kubernetes.io/enforce: baseline", byName["team-b"].Remediation);
             Assert.Equal("TargetedPolicy", byName["team-c"].Fix);
             Assert.StartsWith("New-HostNetworkPolicyManifest -Path hostnetwork-policy.yaml -ExemptionPath <exemptions file>, then apply the manifest (not a Pod Security label: a Pod Security label would refuse 1 template of 1 workload that violates baseline:latest (first: DaemonSet/log-shipper (template): hostPath volumes", byName["team-c"].Remediation, StringComparison.Ordinal);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData(false, "pods")]
+    [InlineData(true, "workloads")]
+    public async Task Offline_evidence_without_pods_or_workloads_never_gets_a_label(bool withPod, string missing)
+    {
+        var folder = Directory.CreateTempSubdirectory("hna-fix-");
+        try
+        {
+            var text = "apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: team-b}\n";
+            if (withPod)
+            {
+                text += "---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: team-a}\nspec:\n  containers: [{name: web, image: nginx}]\nstatus: {phase: Running}\n";
+            }
+
+            File.WriteAllText(Path.Combine(folder.FullName, "cluster.yaml"), text);
+            var log = new RecordingLog();
+            using var set = new HostNetAudit.Engine.Offline.EvidenceSet(HostNetAudit.Engine.Offline.EvidenceReader.Read(new[] { folder.FullName }, log, CancellationToken.None), log);
+            var report = await set.AuditAsync(new NamespacePolicyQuery(), CancellationToken.None);
+            Assert.All(report.Namespaces.Where(n => n.Status == "NonCompliant"), n =>
+            {
+                Assert.Equal("TargetedPolicy", n.Fix);
+                Assert.Contains($"the evidence holds no {missing}", n.Remediation, StringComparison.Ordinal);
+            });
+            Assert.Equal(2, report.Namespaces.Count(n => n.Status == "NonCompliant"));
         }
         finally
         {
