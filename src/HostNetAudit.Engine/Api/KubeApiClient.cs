@@ -107,12 +107,12 @@ internal sealed class KubeApiClient : IDisposable
     public string Context { get; }
 
     /// <summary>
-    /// How long a new connection's set-up (TCP and TLS) may take: 10 s, as client-go bounds the TLS handshake, or half
-    /// the request timeout when that is shorter. A set-up that stalls is then retried on a new connection instead of
-    /// holding the request until its own timeout.
+    /// How long a new connection's set-up (TCP and TLS) may take: half the request timeout (15 s by default), so a
+    /// set-up that stalls is retried once on a new connection (<see cref="RetryHandler"/>) and the two attempts
+    /// together still end near the request timeout a server that never answers would take.
     /// </summary>
     internal static TimeSpan ConnectTimeout(TimeSpan requestTimeout) =>
-        requestTimeout == Timeout.InfiniteTimeSpan ? TimeSpan.FromSeconds(10) : TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(10).Ticks, requestTimeout.Ticks / 2));
+        requestTimeout == Timeout.InfiniteTimeSpan ? TimeSpan.FromSeconds(15) : requestTimeout / 2;
 
     public string Server { get; }
 

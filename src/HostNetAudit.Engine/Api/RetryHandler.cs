@@ -88,7 +88,7 @@ internal sealed class RetryHandler : DelegatingHandler
             {
                 response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
             }
-            catch (KubeApiException ex) when ((ex.ErrorId == "ConnectionReset" || ex.NotSent) && attempt < policy.MaxAttempts)
+            catch (KubeApiException ex) when ((ex.ErrorId == "ConnectionReset" || (ex.NotSent && attempt == 1)) && attempt < policy.MaxAttempts)
             {
                 var backoff = policy.Backoff(attempt);
                 log.Verbose($"{context}: retry {attempt}/{policy.MaxAttempts - 1} of {exchange.Describe()} in {backoff.TotalMilliseconds:0} ms ({(ex.NotSent ? "connection not set up in time" : "connection reset")})");
