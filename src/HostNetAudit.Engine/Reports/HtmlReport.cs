@@ -223,7 +223,7 @@ internal static class HtmlReport
         if (targeted.Count > 0)
         {
             html.Append("<p><b>Targeted hostNetwork policy</b> (").Append(targeted.Count.ToString(CultureInfo.InvariantCulture))
-                .Append("): a Pod Security label would refuse workloads running here, so the fix is a policy that refuses hostNetwork and nothing else, with narrow, declared exceptions. Declare (with a justification) or change the hostNetwork workloads each row's Fix names, then preview the whole cluster in one pipeline; nothing is written with <code>-WhatIf</code>, and <code>Restore-HostNetworkPolicy</code> undoes it.</p>\n<pre><code>")
+                .Append("): a Pod Security label is not the fix here (each row's Fix says why: it would refuse workloads running or templated here, or it would not be enforced), so the fix is a policy that refuses hostNetwork and nothing else, with narrow, declared exceptions. Declare (with a justification) or change the hostNetwork workloads each row's Fix names, then preview the whole cluster in one pipeline; nothing is written with <code>-WhatIf</code>, and <code>Restore-HostNetworkPolicy</code> undoes it.</p>\n<pre><code>")
                 .Append(E(report.Context != Offline.EvidenceSet.OfflineContext
                     ? "Invoke-HostNetworkAudit -Context " + Audit.FixAdvisor.Quote(report.Context) + " | Set-HostNetworkPolicy -ExemptionPath ./hostnetwork-exemptions.yaml -WhatIf"
                     : "New-HostNetworkPolicyManifest -Path ./hostnetwork-policy.yaml -ExemptionPath ./hostnetwork-exemptions.yaml"))
