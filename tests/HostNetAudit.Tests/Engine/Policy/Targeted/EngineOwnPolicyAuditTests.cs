@@ -22,20 +22,21 @@ public sealed class EngineOwnPolicyAuditTests : IDisposable
     public EngineOwnPolicyAuditTests()
     {
         Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, "exemptions.yaml");
-        File.WriteAllText(path, """
-            - kind: DaemonSet
-              namespace: monitoring
-              name: node-exporter
-              justification: Node exporter reads the node's network counters.
-            """);
-        declared = ExemptionSet.Load(new[] { path }, new RecordingLog(), DateTimeOffset.UtcNow);
+        declared = Exemptions("exemptions.yaml", string.Empty);
         var pod = new HostNetworkPod { Context = "sim", Namespace = "monitoring", Name = "node-exporter-x7k2p", OwnerKind = "DaemonSet", OwnerName = "node-exporter", OwnerApiVersion = "apps/v1", ServiceAccount = "node-exporter", NodeName = "node-1" };
         var workload = new HostNetworkWorkload { Context = "sim", Kind = "DaemonSet", ApiVersion = "apps/v1", Namespace = "monitoring", Name = "node-exporter", ServiceAccount = "node-exporter" };
         plan = TargetedPolicyGenerator.Generate(declared, new TargetedInventory(new[] { "default", "monitoring" }, new[] { pod }, new[] { workload }), new TargetedPolicyOptions { Context = "sim" });
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    /// <summary>A file with the one entry, monitoring's node-exporter DaemonSet, plus <paramref name="more"/> of its fields.</summary>
+    private ExemptionSet Exemptions(string file, string more)
+    {
+        var path = Path.Combine(folder, file);
+        File.WriteAllText(path, "- kind: DaemonSet\n  namespace: monitoring\n  name: node-exporter\n  justification: Node exporter reads the node's network counters.\n" + more);
+        return ExemptionSet.Load(new[] { path }, new RecordingLog(), DateTimeOffset.UtcNow);
+    }
 
     public static TheoryData<string> Engines => new() { "Kyverno", "Gatekeeper" };
 
@@ -194,15 +195,7 @@ public sealed class EngineOwnPolicyAuditTests : IDisposable
     {
         // The policy is exactly what the module generates from its annotation, but from another file than the one the
         // audit is given: the entry there declares requesters (argocd only) and no debuggers.
-        var strictFile = Path.Combine(folder, "strict.yaml");
-        File.WriteAllText(strictFile, """
-            - kind: DaemonSet
-              namespace: monitoring
-              name: node-exporter
-              justification: Node exporter reads the node's network counters.
-              requesters: [system:serviceaccount:argocd:argocd-application-controller]
-            """);
-        var strict = ExemptionSet.Load(new[] { strictFile }, new RecordingLog(), DateTimeOffset.UtcNow);
+        var strict = Exemptions("strict.yaml", "  requesters: [system:serviceaccount:argocd:argocd-application-controller]\n");
         var argocd = new[] { "system:serviceaccount:argocd:argocd-application-controller" };
         var changed = plan.Exceptions.Select(e => change == "debuggers added" ? e with { Requesters = argocd, Debuggers = new[] { "mallory" } } : e with { Requesters = Array.Empty<string>() }).ToList();
         var (policy, binding) = TargetedPolicyObjects.Build(changed, Array.Empty<string>(), PolicyValidationAction.Deny, ControllerIdentityMode.Either);
