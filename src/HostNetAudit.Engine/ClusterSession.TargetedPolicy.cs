@@ -67,7 +67,7 @@ internal sealed partial class ClusterSession
                 Requesters = e.Requesters.ToArray(),
                 Expires = e.Expires?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
             }).ToList(),
-            Warnings = plan.Warnings.Select(w => $"{w.Id}: {w.Message}").ToList(),
+            Warnings = TargetedPolicyGenerator.ToWrite(plan.Warnings).Select(w => $"{w.Id}: {w.Message}").ToList(),
             WouldRefuse = refused,
             ControllerIdentity = observed switch
             {

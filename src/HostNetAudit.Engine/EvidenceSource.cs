@@ -201,24 +201,9 @@ internal abstract class EvidenceSource : IEvidenceSource
             IncludeUnmatched = request.IncludeUnmatched,
             Force = request.Force,
         });
-        // The example file lists agents most clusters do not run: one warning naming them all reads better than one
-        // per entry. The plan keeps one warning per entry for scripts.
-        var unmatched = plan.Warnings.Where(w => w.Id == Policy.Targeted.TargetedPolicyGenerator.MatchesNothingId).ToList();
-        foreach (var warning in plan.Warnings)
+        foreach (var warning in Policy.Targeted.TargetedPolicyGenerator.ToWrite(plan.Warnings))
         {
-            if (unmatched.Count > 1 && warning.Id == Policy.Targeted.TargetedPolicyGenerator.MatchesNothingId)
-            {
-                continue;
-            }
-
             Log.Warning($"{Context}: {warning.Message}");
-        }
-
-        if (unmatched.Count > 1)
-        {
-            var named = unmatched.GroupBy(w => w.Entry!.Source, StringComparer.Ordinal)
-                .Select(g => $"in '{g.Key}': " + string.Join(", ", g.Select(w => $"{w.Entry!.Describe()} (entry {w.Entry.Index})")));
-            Log.Warning($"{Context}: {unmatched.Count} exemptions match nothing that runs or is templated now and are not carried into the policy (-IncludeUnmatched carries exact names); {string.Join("; ", named)}.");
         }
 
         var manifest = request.ManifestEngine is { } engine ? Policy.Targeted.TargetedPolicyManifest.Write(plan, engine) : null;

@@ -58,6 +58,14 @@ Describe 'Set-HostNetworkPolicy' {
         $r.ControllerIdentity | Should -Not -BeNullOrEmpty
     }
 
+    It 'names every example entry that matches nothing in one warning, and the record carries that warning' {
+        $r = Set-HostNetworkPolicy @Kc -ExemptionPath $Exemptions -WhatIf -WarningVariable w -WarningAction SilentlyContinue -ErrorAction SilentlyContinue
+        $unmatched = @($w | Where-Object { "$_" -like '*match nothing*' })
+        $unmatched.Count | Should -Be 1
+        "$unmatched" | Should -BeLike '*DaemonSet/kube-system/aws-node (entry *'
+        @($r.Warnings | Where-Object { $_ -like 'ExemptionMatchesNothing:*' }).Count | Should -Be 1
+    }
+
     It 'previews a whole audit as one pipeline, each cluster once, and refuses records read from files' {
         Clear-SimRequest $Cluster
         $saved = $env:KUBECONFIG

@@ -249,8 +249,27 @@ internal static class TargetedPolicyGenerator
         return new PolicyException(ExceptionShape.Workload, canonical, custom ? string.Empty : TargetedPolicyCel.GroupOf(canonical), entry.Namespace, name, new[] { "default" }, entry.Requesters, entry.Debuggers, custom ? entry.CreatedBy : null, entry.Justification, entry.Expires, entry.DescribeEntry());
     }
 
-    /// <summary>The warning id of an entry that matches nothing (the cmdlets write these as one warning).</summary>
+    /// <summary>The warning id of an entry that matches nothing.</summary>
     public const string MatchesNothingId = "ExemptionMatchesNothing";
+
+    /// <summary>
+    /// The warnings as the cmdlets write them: the entries that match nothing as one warning naming them all (the
+    /// shipped example lists agents most clusters do not run, and a warning each buried the others); the rest as they
+    /// are. The plan keeps one warning per entry.
+    /// </summary>
+    public static IReadOnlyList<PolicyWarning> ToWrite(IReadOnlyList<PolicyWarning> warnings)
+    {
+        var unmatched = warnings.Where(w => w.Id == MatchesNothingId && w.Entry is not null).ToList();
+        if (unmatched.Count < 2)
+        {
+            return warnings;
+        }
+
+        var named = unmatched.GroupBy(w => w.Entry!.Source, StringComparer.Ordinal)
+            .Select(g => $"in '{g.Key}': " + string.Join(", ", g.Select(w => $"{w.Entry!.Describe()} (entry {w.Entry.Index})")));
+        var combined = new PolicyWarning(MatchesNothingId, $"{unmatched.Count} exemptions", $"{unmatched.Count} exemptions match nothing that runs or is templated now and are not carried into the policy (-IncludeUnmatched carries exact names); {string.Join("; ", named)}.");
+        return warnings.Except(unmatched).Append(combined).ToList();
+    }
 
     private static PolicyWarning MatchesNothing(Exemption entry) =>
         new(MatchesNothingId, entry.DescribeEntry(), $"The exemption {entry.DescribeEntry()} matches nothing that runs or is templated now; it is not carried into the policy (-IncludeUnmatched carries exact names).", entry);
