@@ -150,6 +150,28 @@ public abstract class HostNetAuditCmdlet : PSCmdlet, IDisposable
     private protected IReadOnlyList<IClusterSession> GetClusters() => Terminating(Sources.GetClusters);
 
     /// <summary>
+    /// For the policy cmdlets, which act on each cluster once at the end: adds the clusters this input names to
+    /// <paramref name="clusters"/>, each once. Records read from files (Context "offline") describe no cluster and are
+    /// refused (OfflineRecordRefused) with <paramref name="refusal"/>.
+    /// </summary>
+    private protected void CollectLiveClusters(List<IClusterSession> clusters, string refusal)
+    {
+        if (Context is { Length: > 0 } && Context.Any(c => string.Equals(c, SetHostNetworkPolicyCommand.OfflineContext, StringComparison.Ordinal)))
+        {
+            WriteError(ErrorRecords.Create("OfflineRecordRefused", ErrorCategory.InvalidArgument, SetHostNetworkPolicyCommand.OfflineContext, refusal));
+            return;
+        }
+
+        foreach (var session in GetClusters())
+        {
+            if (!clusters.Contains(session))
+            {
+                clusters.Add(session);
+            }
+        }
+    }
+
+    /// <summary>
     /// Streams the records <paramref name="ask"/> gets from each source of <paramref name="path"/> or
     /// <paramref name="literalPath"/> (piped files: at the end) and writes each one
     /// once, by <paramref name="identity"/>: a namespace named twice, or an object exported in two evidence files,

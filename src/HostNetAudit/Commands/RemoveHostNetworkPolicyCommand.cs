@@ -15,26 +15,8 @@ public sealed class RemoveHostNetworkPolicyCommand : HostNetAuditCmdlet
 {
     private readonly List<IClusterSession> clusters = new();
 
-    protected override void ProcessRecord()
-    {
-        if (Context is { Length: > 0 } && Context.Any(c => string.Equals(c, SetHostNetworkPolicyCommand.OfflineContext, StringComparison.Ordinal)))
-        {
-            WriteError(ErrorRecords.Create(
-                "OfflineRecordRefused",
-                ErrorCategory.InvalidArgument,
-                SetHostNetworkPolicyCommand.OfflineContext,
-                "A record read from files (-Path) describes no cluster: Remove-HostNetworkPolicy changes live clusters only."));
-            return;
-        }
-
-        foreach (var session in GetClusters())
-        {
-            if (!clusters.Contains(session))
-            {
-                clusters.Add(session);
-            }
-        }
-    }
+    protected override void ProcessRecord() =>
+        CollectLiveClusters(clusters, "A record read from files (-Path) describes no cluster: Remove-HostNetworkPolicy changes live clusters only.");
 
     protected override void EndProcessing()
     {

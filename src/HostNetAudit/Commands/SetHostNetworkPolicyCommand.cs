@@ -45,27 +45,9 @@ public sealed class SetHostNetworkPolicyCommand : HostNetAuditCmdlet
         exemptionPaths = ExemptionPath!.Select(p => GetUnresolvedProviderPathFromPSPath(p)).ToArray();
     }
 
-    protected override void ProcessRecord()
-    {
-        // Only Context binds from the pipeline (an audit's reports, records with a Context): each cluster once.
-        if (Context is { Length: > 0 } && Context.Any(c => string.Equals(c, OfflineContext, StringComparison.Ordinal)))
-        {
-            WriteError(ErrorRecords.Create(
-                "OfflineRecordRefused",
-                ErrorCategory.InvalidArgument,
-                OfflineContext,
-                "A record read from files (-Path) describes no cluster: Set-HostNetworkPolicy changes live clusters only. Pipe the records of a live audit, or name the cluster with -Context."));
-            return;
-        }
-
-        foreach (var session in GetClusters())
-        {
-            if (!clusters.Contains(session))
-            {
-                clusters.Add(session);
-            }
-        }
-    }
+    // Only Context binds from the pipeline (an audit's reports, records with a Context): each cluster once.
+    protected override void ProcessRecord() =>
+        CollectLiveClusters(clusters, "A record read from files (-Path) describes no cluster: Set-HostNetworkPolicy changes live clusters only. Pipe the records of a live audit, or name the cluster with -Context.");
 
     protected override void EndProcessing()
     {
