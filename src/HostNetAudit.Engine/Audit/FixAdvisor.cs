@@ -51,6 +51,7 @@ internal static class FixAdvisor
         var fixes = new Dictionary<string, LabelFix>(StringComparer.Ordinal);
         var hostNetwork = inputs.HostNetworkPodObjects.Select(p => p.Namespace).Concat(workloads.Select(w => w.Namespace)).ToHashSet(StringComparer.Ordinal);
         var minor = RemediationRules.ServerMinor(inputs.ServerVersion);
+        var podSecurity = new PodSecurityEvaluator(inputs, psa); // reads the webhooks once, not per namespace
         var targets = new Dictionary<string, EnforceTarget>(StringComparer.Ordinal);
         var planned = new Dictionary<string, (Dictionary<string, string> Current, Dictionary<string, string> Desired)>(StringComparer.Ordinal);
         foreach (var result in results.Where(r => r.Status == NamespaceStatus.NonCompliant))
@@ -81,7 +82,7 @@ internal static class FixAdvisor
                 continue;
             }
 
-            if (WhyLabelWouldNotClose(inputs, psa, result.Namespace, desired) is { } why)
+            if (WhyLabelWouldNotClose(podSecurity, inputs.Context, result.Namespace, desired) is { } why)
             {
                 fixes[ns] = LabelFix.No(why);
                 continue;
@@ -153,13 +154,13 @@ internal static class FixAdvisor
     /// Admission as the audit judges it; else why not (a server without the admission plugin, exempt usernames or
     /// runtime classes in the admission configuration): a label that is not enforced is no fix.
     /// </summary>
-    private static string? WhyLabelWouldNotClose(PolicyInputs inputs, PodSecurityConfiguration? psa, NamespaceInfo ns, IReadOnlyDictionary<string, string> desired)
+    private static string? WhyLabelWouldNotClose(PodSecurityEvaluator podSecurity, string context, NamespaceInfo ns, IReadOnlyDictionary<string, string> desired)
     {
         var labels = ns.Labels.Where(l => !l.Key.StartsWith(PodSecurityEvaluator.Prefix, StringComparison.Ordinal)).Concat(desired)
             .ToDictionary(l => l.Key, l => l.Value, StringComparer.Ordinal);
         var labelled = new NamespaceInfo(ns.Name, labels, ns.Object, ns.Source);
-        var findings = new NamespaceFindings(labelled, inputs.Context);
-        new PodSecurityEvaluator(inputs, psa).Evaluate(labelled, findings);
+        var findings = new NamespaceFindings(labelled, context);
+        podSecurity.Evaluate(labelled, findings);
         if (findings.EnforcedBy.Any(f => f.Engine == PolicyEngine.PodSecurityAdmission))
         {
             return null;

@@ -5,6 +5,9 @@ namespace HostNetAudit.Engine.Policy;
 /// <summary>The name patterns the admission engines use.</summary>
 internal static class Wildcard
 {
+    /// <summary>Does the text hold a wildcard ('*' or '?'), as exemption entries may?</summary>
+    public static bool HasWildcard(string text) => text.IndexOfAny(new[] { '*', '?' }) >= 0;
+
     /// <summary>Kyverno's wildcard: '*' any run (also empty), '?' one character; case-sensitive.</summary>
     public static bool Match(string pattern, string value)
     {

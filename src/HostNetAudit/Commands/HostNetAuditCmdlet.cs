@@ -150,6 +150,22 @@ public abstract class HostNetAuditCmdlet : PSCmdlet, IDisposable
     private protected IReadOnlyList<IClusterSession> GetClusters() => Terminating(Sources.GetClusters);
 
     /// <summary>
+    /// For the Restore cmdlets, which act on each record's own Context: -Context beside records from the pipeline
+    /// is refused (ContextWithPipelineInput), since it could not say which records it means.
+    /// </summary>
+    private protected void RefuseContextWithRecords()
+    {
+        if (MyInvocation.ExpectingInput && MyInvocation.BoundParameters.ContainsKey(nameof(Context)))
+        {
+            ThrowTerminatingError(ErrorRecords.Create(
+                "ContextWithPipelineInput",
+                ErrorCategory.InvalidArgument,
+                string.Join(",", Context ?? Array.Empty<string>()),
+                $"{MyInvocation.MyCommand.Name} acts on each record's own Context: do not pass -Context with records from the pipeline (filter them with Where-Object Context -eq ...)."));
+        }
+    }
+
+    /// <summary>
     /// For the policy cmdlets, which act on each cluster once at the end: adds the clusters this input names to
     /// <paramref name="clusters"/>, each once. Records read from files (Context "offline") describe no cluster and are
     /// refused (OfflineRecordRefused) with <paramref name="refusal"/>.

@@ -67,14 +67,7 @@ public sealed class RestoreHostNetworkPolicyCommand : HostNetAuditCmdlet
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
-        if (MyInvocation.ExpectingInput && MyInvocation.BoundParameters.ContainsKey(nameof(Context)))
-        {
-            ThrowTerminatingError(ErrorRecords.Create(
-                "ContextWithPipelineInput",
-                ErrorCategory.InvalidArgument,
-                string.Join(",", Context ?? Array.Empty<string>()),
-                "Restore-HostNetworkPolicy acts on each record's own Context: do not pass -Context with records from the pipeline (filter them with Where-Object Context -eq ...)."));
-        }
+        RefuseContextWithRecords();
     }
 
     protected override void ProcessRecord()

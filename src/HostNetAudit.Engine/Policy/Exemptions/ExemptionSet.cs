@@ -282,12 +282,12 @@ internal sealed class ExemptionSet
             throw Invalid(path, $"{entry.Where} exempts a namespace; 'requesters', 'debuggers' and 'createdBy' belong to a workload entry");
         }
 
-        if (createdBy is not null && (kind is null || ExemptKinds.Contains(kind, StringComparer.OrdinalIgnoreCase) || HasWildcard(kind)))
+        if (createdBy is not null && (kind is null || ExemptKinds.Contains(kind, StringComparer.OrdinalIgnoreCase) || Wildcard.HasWildcard(kind)))
         {
             throw Invalid(path, $"{entry.Where}: 'createdBy' names who creates the pods of a custom owner kind; the built-in kinds' controllers are known (kind: {kind ?? "*"})");
         }
 
-        if (createdBy is not null && HasWildcard(createdBy))
+        if (createdBy is not null && Wildcard.HasWildcard(createdBy))
         {
             throw Invalid(path, $"{entry.Where}: 'createdBy' must be an exact user name (no wildcards)");
         }
@@ -300,15 +300,13 @@ internal sealed class ExemptionSet
         };
     }
 
-    private static bool HasWildcard(string text) => text.Contains('*', StringComparison.Ordinal) || text.Contains('?', StringComparison.Ordinal);
-
     /// <summary>A list of exact user names (requesters, debuggers): a wildcard would trust identities nobody named.</summary>
     private static IReadOnlyList<string> UserNames(ConfigurationObject entry, string field, string path)
     {
         var names = entry.Strings(field);
         foreach (var name in names)
         {
-            if (name.Trim().Length == 0 || HasWildcard(name))
+            if (name.Trim().Length == 0 || Wildcard.HasWildcard(name))
             {
                 throw Invalid(path, $"{entry.Where}: '{field}' holds '{name}'; give exact user names (no wildcards, none blank)");
             }

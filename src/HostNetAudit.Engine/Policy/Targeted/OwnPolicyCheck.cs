@@ -140,7 +140,7 @@ internal sealed class OwnPolicyCheck
             return new OwnPolicyCheck(Unverified(what, $"its {TargetedPolicyObjects.ExceptionsAnnotation} annotation cannot be read"), Array.Empty<PolicyException>());
         }
 
-        var wildcard = exceptions.FirstOrDefault(e => HasWildcard(e.Namespace) || HasWildcard(e.Name));
+        var wildcard = exceptions.FirstOrDefault(e => Wildcard.HasWildcard(e.Namespace) || Wildcard.HasWildcard(e.Name));
         if (wildcard is not null)
         {
             return new OwnPolicyCheck(Unverified(what, $"its exception {wildcard.Describe()} names a namespace or object by wildcard, which the module never generates"), exceptions);
@@ -250,8 +250,6 @@ internal sealed class OwnPolicyCheck
         var creator = TargetedPolicyGenerator.IsBuiltIn(e.Kind) ? e.CreatedBy is null : string.Equals(e.CreatedBy, entry.CreatedBy, StringComparison.Ordinal);
         return requesters && Same(e.Debuggers, entry.Debuggers) && creator;
     }
-
-    private static bool HasWildcard(string text) => text.Contains('*', StringComparison.Ordinal) || text.Contains('?', StringComparison.Ordinal);
 
     /// <summary>A spec without what the apiserver defaults (matchPolicy Equivalent, empty selectors, rule scope "*").</summary>
     private static JsonNode? NormalizeValidatingAdmissionPolicy(JsonNode? spec)

@@ -23,7 +23,7 @@ internal static class TargetedPolicyGenerator
         var entries = exemptions.InContext(options.Context).ToList();
 
         // A custom owner kind named exactly needs the identity that creates its pods: refused before anything else.
-        foreach (var entry in entries.Where(e => !e.IsNamespace && e.Kind is { } k && !HasWildcard(k) && !IsBuiltIn(k) && e.CreatedBy is null))
+        foreach (var entry in entries.Where(e => !e.IsNamespace && e.Kind is { } k && !Wildcard.HasWildcard(k) && !IsBuiltIn(k) && e.CreatedBy is null))
         {
             throw new HostNetAuditException(
                 "ExemptionOwnerUnsupported",
@@ -44,7 +44,7 @@ internal static class TargetedPolicyGenerator
         foreach (var entry in entries.Where(e => e.IsNamespace))
         {
             var matched = namespaces.Where(n => Wildcard.MatchIgnoreCase(entry.Namespace, n)).ToList();
-            if (matched.Count == 0 && options.IncludeUnmatched && !HasWildcard(entry.Namespace))
+            if (matched.Count == 0 && options.IncludeUnmatched && !Wildcard.HasWildcard(entry.Namespace))
             {
                 matched.Add(entry.Namespace);
             }
@@ -239,7 +239,7 @@ internal static class TargetedPolicyGenerator
     /// <summary>An exact entry that matches nothing, carried as written (-IncludeUnmatched); wildcards cannot be.</summary>
     private static PolicyException? Unmatched(Exemption entry)
     {
-        if (entry.Kind is not { } kind || entry.Name is not { } name || HasWildcard(kind) || HasWildcard(name) || HasWildcard(entry.Namespace) || string.Equals(kind, "Node", StringComparison.OrdinalIgnoreCase))
+        if (entry.Kind is not { } kind || entry.Name is not { } name || Wildcard.HasWildcard(kind) || Wildcard.HasWildcard(name) || Wildcard.HasWildcard(entry.Namespace) || string.Equals(kind, "Node", StringComparison.OrdinalIgnoreCase))
         {
             return null;
         }
@@ -275,8 +275,6 @@ internal static class TargetedPolicyGenerator
         new(MatchesNothingId, entry.DescribeEntry(), $"The exemption {entry.DescribeEntry()} matches nothing that runs or is templated now; it is not carried into the policy (-IncludeUnmatched carries exact names).", entry);
 
     internal static bool IsBuiltIn(string kind) => BuiltInKinds.Contains(kind, StringComparer.OrdinalIgnoreCase);
-
-    private static bool HasWildcard(string text) => text.Contains('*', StringComparison.Ordinal) || text.Contains('?', StringComparison.Ordinal);
 
     private static string? GroupOf(string? apiVersion) =>
         apiVersion is null ? null : apiVersion.Contains('/', StringComparison.Ordinal) ? apiVersion[..apiVersion.IndexOf('/', StringComparison.Ordinal)] : string.Empty;
