@@ -285,28 +285,7 @@ internal sealed class HostNetworkPolicyRemediation : IHostNetworkPolicyRemediati
                 $"The record's Action is '{actionOfChange}': it changed nothing in context '{change.Context}', so there is nothing to undo."));
         }
 
-        // Deletes first (binding before policy), then creates and replacements (policy before binding).
-        var steps = new List<Step>();
-        if (bindingTarget is null && binding is not null)
-        {
-            steps.Add(new Step(PolicyObjectKind.Binding, binding, null));
-        }
-
-        if (policyTarget is null && policy is not null)
-        {
-            steps.Add(new Step(PolicyObjectKind.Policy, policy, null));
-        }
-
-        if (policyTarget is not null && !PolicyObjects.SameContent(policy, policyTarget))
-        {
-            steps.Add(new Step(PolicyObjectKind.Policy, policy, policyTarget));
-        }
-
-        if (bindingTarget is not null && !PolicyObjects.SameContent(binding, bindingTarget))
-        {
-            steps.Add(new Step(PolicyObjectKind.Binding, binding, bindingTarget));
-        }
-
+        var steps = StepsTo(policy, binding, policyTarget, bindingTarget);
         var handle = new StepsHandle(objects, steps);
         try
         {
@@ -325,8 +304,8 @@ internal sealed class HostNetworkPolicyRemediation : IHostNetworkPolicyRemediati
         plan.Decision = HostNetworkPolicyDecision.Apply;
         plan.Handle = handle;
         plan.Description = $"Restore the hostNetwork policy of context '{Context}' to its state of {change.Timestamp:u}: " +
-                           string.Join(", ", steps.Select(s => (s.Target is null ? "delete " : s.Current is null ? "create " : "replace ") + PolicyObjects.KindName(s.Kind) + " '" + (s.Current is null ? PolicyObjects.NameOf(s.Target!) : PolicyObjects.NameOf(s.Current)) + "'")) + ".";
-        record.Reason = string.Join(", ", steps.Select(s => (s.Target is null ? "delete " : s.Current is null ? "create " : "replace ") + (s.Kind == PolicyObjectKind.Policy ? "policy" : "binding")));
+                           string.Join(", ", steps.Select(s => $"{s.Verb} {PolicyObjects.KindName(s.Kind)} '{PolicyObjects.NameOf(s.Current ?? s.Target!)}'")) + ".";
+        record.Reason = string.Join(", ", steps.Select(s => $"{s.Verb} {(s.Kind == PolicyObjectKind.Policy ? "policy" : "binding")}"));
         return plan;
     }
 
@@ -500,26 +479,7 @@ internal sealed class HostNetworkPolicyRemediation : IHostNetworkPolicyRemediati
         var objects = set.Objects;
         var policyNow = await objects.GetAsync(PolicyObjectKind.Policy, set.Generated.PolicyName, CancellationToken.None).ConfigureAwait(false);
         var bindingNow = await objects.GetAsync(PolicyObjectKind.Binding, set.Generated.BindingName, CancellationToken.None).ConfigureAwait(false);
-        var steps = new List<Step>();
-        if (set.BindingBefore is null && bindingNow is not null)
-        {
-            steps.Add(new Step(PolicyObjectKind.Binding, bindingNow, null));
-        }
-
-        if (set.PolicyBefore is null && policyNow is not null)
-        {
-            steps.Add(new Step(PolicyObjectKind.Policy, policyNow, null));
-        }
-
-        if (set.PolicyBefore is not null && !PolicyObjects.SameContent(policyNow, set.PolicyBefore))
-        {
-            steps.Add(new Step(PolicyObjectKind.Policy, policyNow, set.PolicyBefore));
-        }
-
-        if (set.BindingBefore is not null && !PolicyObjects.SameContent(bindingNow, set.BindingBefore))
-        {
-            steps.Add(new Step(PolicyObjectKind.Binding, bindingNow, set.BindingBefore));
-        }
+        var steps = StepsTo(policyNow, bindingNow, set.PolicyBefore, set.BindingBefore);
 
         try
         {
@@ -643,7 +603,41 @@ internal sealed class HostNetworkPolicyRemediation : IHostNetworkPolicyRemediati
     private sealed record SetHandle(PolicyObjects Objects, TargetedPolicy Generated, JsonObject? PolicyBefore, JsonObject? BindingBefore, HostNetworkPolicySetRequest Request);
 
     /// <summary>A delete (Target null), a create (Current null) or a replacement of one object.</summary>
-    private sealed record Step(PolicyObjectKind Kind, JsonObject? Current, JsonObject? Target);
+    /// <summary>
+    /// What takes the objects from now to a target state (null: absent), for undo and rollback alike: deletes first
+    /// (binding before policy), then creates and replacements (policy before binding), so a binding never points at a
+    /// missing policy.
+    /// </summary>
+    private static List<Step> StepsTo(JsonObject? policyNow, JsonObject? bindingNow, JsonObject? policyTarget, JsonObject? bindingTarget)
+    {
+        var steps = new List<Step>();
+        if (bindingTarget is null && bindingNow is not null)
+        {
+            steps.Add(new Step(PolicyObjectKind.Binding, bindingNow, null));
+        }
+
+        if (policyTarget is null && policyNow is not null)
+        {
+            steps.Add(new Step(PolicyObjectKind.Policy, policyNow, null));
+        }
+
+        if (policyTarget is not null && !PolicyObjects.SameContent(policyNow, policyTarget))
+        {
+            steps.Add(new Step(PolicyObjectKind.Policy, policyNow, policyTarget));
+        }
+
+        if (bindingTarget is not null && !PolicyObjects.SameContent(bindingNow, bindingTarget))
+        {
+            steps.Add(new Step(PolicyObjectKind.Binding, bindingNow, bindingTarget));
+        }
+
+        return steps;
+    }
+
+    private sealed record Step(PolicyObjectKind Kind, JsonObject? Current, JsonObject? Target)
+    {
+        public string Verb => Target is null ? "delete" : Current is null ? "create" : "replace";
+    }
 
     private sealed record StepsHandle(PolicyObjects Objects, IReadOnlyList<Step> Steps);
 }
